@@ -1,0 +1,100 @@
+"""The records that flow from sources to the index.
+
+sources (pages, transcripts, corpus.yaml) -> these records -> Whoosh documents.
+Nothing here knows about Whoosh or Flask.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass
+class Problem:
+    """Something in a source that could not be used as it is.
+
+    Reported with the file and line (or cue number) so a person can fix it;
+    the rest of the file is still used.
+    """
+
+    file: str
+    line: Optional[int]
+    reason: str
+    severity: str = "error"  # "error": something was skipped; "warning": used, but doubtful
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.severity}: {self.reason}"
+
+
+@dataclass
+class Speaker:
+    name: str
+    role: Optional[str] = None
+    organisation: Optional[str] = None
+    interviewer: bool = False
+
+
+@dataclass
+class Cue:
+    """One timed unit of a transcript, as read from its file."""
+
+    start: float
+    end: float
+    text: str
+    speaker: Optional[str] = None  # the label as the file gives it (name, SPEAKER_01, spk2 …)
+    line: Optional[int] = None  # line number in the file (or cue number when the format has no lines)
+
+
+@dataclass
+class Passage:
+    """A searchable piece of a recording.
+
+    verbatim=True: words actually spoken (from a transcript), with times.
+    verbatim=False: editorial text (presentation, summary) - never a quote.
+    """
+
+    text: str
+    verbatim: bool = False
+    label: str = "présentation"  # "présentation", "résumé", "synthèse", "points clés", "transcription", "texte de la page" …
+    speaker: Optional[str] = None
+    interviewer: bool = False
+    start: Optional[float] = None
+    end: Optional[float] = None
+    cues: list[tuple[float, float]] = field(default_factory=list)  # original cue times inside the passage
+    line: Optional[int] = None  # first source line, for reports
+
+
+@dataclass
+class Recording:
+    """One media item (audio or video) - or, with media=None, a page section's own text."""
+
+    id: str
+    title: str
+    theme: Optional[str] = None
+    page_url: Optional[str] = None
+    source: Optional[str] = None  # file the recording was read from
+    line: Optional[int] = None
+    media: Optional[str] = "audio"  # "audio", "video", or None for page text that belongs to no recording
+    kind: Optional[str] = None  # interview, présentation, entretien, reportage, montage, sujet, page
+    speakers: list[Speaker] = field(default_factory=list)
+    date: Optional[str] = None  # ISO at the precision printed: "2025", "2025-03", "2025-03-14"
+    date_label: Optional[str] = None  # the date as printed on the page
+    audio_url: Optional[str] = None  # remote URL or a path under the corpus' audio folder
+    link_text: Optional[str] = None  # the "écouter …" text as printed
+    places: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    transcript: Optional[str] = None  # transcript file, when one completes the recording
+
+    @property
+    def year(self) -> Optional[str]:
+        return self.date[:4] if self.date else None
+
+    @property
+    def interviewers(self) -> list[Speaker]:
+        return [s for s in self.speakers if s.interviewer]
+
+    @property
+    def guests(self) -> list[Speaker]:
+        return [s for s in self.speakers if not s.interviewer]

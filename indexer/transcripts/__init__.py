@@ -1,0 +1,11 @@
+"""Transcript readers: WebVTT, SRT, Whisper/WhisperX JSON, Transcriber .trs,
+timestamped text and oTranscribe .otr -> cues -> passages.
+
+    transcript = read_transcript("corpus/transcripts/entretien.vtt")
+    passages = passages_from_cues(transcript.cues, transcript.speaker_names)
+"""
+from indexer.transcripts.model import Transcript
+from indexer.transcripts.passages import passages_from_cues
+from indexer.transcripts.reader import EXTENSIONS, read_transcript
+
+__all__ = ["EXTENSIONS", "Transcript", "passages_from_cues", "read_transcript"]

@@ -1,0 +1,89 @@
+"""Group transcript cues into searchable passages.
+
+A passage is one speaker turn (consecutive cues with the same speaker label),
+cut into windows when the turn is long: a window closes at the first sentence
+end once it lasts `window` seconds, and is cut before a cue that would take it
+past `max_window` - at the last sentence end if there is one late enough,
+else between two cues mid-sentence.  A cue is never split, and two speakers
+are never merged.
+"""
+from __future__ import annotations
+
+import re
+from itertools import groupby
+from typing import Iterable, Optional
+
+from indexer.records import Cue, Passage
+
+# ".", "!", "?", "…" possibly followed by closing quotes or brackets.
+SENTENCE_END = re.compile(r"[.!?…][\s\"'»”’)\]]*$")
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(SENTENCE_END.search(text))
+
+
+def passages_from_cues(
+    cues: Iterable[Cue],
+    speaker_map: Optional[dict[str, str]] = None,
+    interviewers: Optional[set[str]] = None,
+    window: float = 30.0,
+    max_window: float = 40.0,
+) -> list[Passage]:
+    """Cues (in time order, as Transcript.cues are) -> passages.
+
+    speaker_map: label -> name (e.g. Transcript.speaker_names, or "SPEAKER_01" -> a name from corpus.yaml).
+    interviewers: names or raw labels of the interviewers.
+    """
+    speaker_map = speaker_map or {}
+    interviewers = interviewers or set()
+    passages = []
+    for label, turn in groupby(cues, key=lambda cue: cue.speaker):
+        name = speaker_map.get(label, label) if label is not None else None
+        is_interviewer = label is not None and (name in interviewers or label in interviewers)
+        for piece in split_turn(list(turn), window, max_window):
+            passages.append(Passage(
+                text=" ".join(cue.text for cue in piece),
+                verbatim=True,
+                label="transcription",
+                speaker=name,
+                interviewer=is_interviewer,
+                start=piece[0].start,
+                end=piece[-1].end,
+                cues=[(cue.start, cue.end) for cue in piece],
+                line=piece[0].line,
+            ))
+    return passages
+
+
+def split_turn(cues: list[Cue], window: float, max_window: float) -> list[list[Cue]]:
+    """Cut one speaker's turn into windows of about `window` seconds, never more than `max_window`."""
+    pieces: list[list[Cue]] = []
+    current: list[Cue] = []
+    for cue in cues:
+        if current and cue.end - current[0].start > max_window:
+            # This cue would make the window too long: cut before it, after the
+            # last sentence end of the window's second half if there is one.
+            cut = last_sentence_end(current, min_duration=window / 2)
+            pieces.append(current[:cut])
+            current = current[cut:]
+            if current and cue.end - current[0].start > max_window:
+                pieces.append(current)
+                current = []
+        current.append(cue)
+        if cue.end - current[0].start >= window and ends_sentence(cue.text):
+            pieces.append(current)
+            current = []
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def last_sentence_end(cues: list[Cue], min_duration: float) -> int:
+    """How many cues to keep: up to the last one ending a sentence at least `min_duration` in, else all."""
+    for index in range(len(cues) - 1, -1, -1):
+        if cues[index].end - cues[0].start < min_duration:
+            break
+        if ends_sentence(cues[index].text):
+            return index + 1
+    return len(cues)

@@ -1,0 +1,81 @@
+"""Speaker names written in the text itself: "GASTON : …", "Odile Marchal: …", "[NOM] …".
+
+Used by the formats that have no speaker markup (SRT, timestamped text, oTranscribe).
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from indexer.transcripts.common import collapse_spaces
+
+# "NOM :" - \s also matches the (narrow) non-breaking space of French typography.
+COLON_PREFIX = re.compile(r"^\s*(?P<name>[^:\[\]()]{1,40}?)\s*:(?:\s+|$)(?P<text>.*)$", re.DOTALL)
+BRACKET_PREFIX = re.compile(r"^\s*\[(?P<name>[^\]]{1,40})\]\s*(?P<text>.*)$", re.DOTALL)
+DIALOGUE_DASH = re.compile(r"^\s*[-–—]\s+")
+
+# Lower-case words allowed inside a name ("Jean de la Tour").
+NAME_PARTICLES = {"de", "du", "des", "la", "le", "d'", "d’", "van", "von", "der", "den", "da", "di"}
+
+# Capitalised single words that often start a sentence with a colon, or are
+# sound events in brackets - never taken for a speaker.
+NOT_NAMES = {
+    "alors", "bref", "donc", "voilà", "voila", "enfin", "ensuite", "puis", "mais", "et", "ou",
+    "oui", "non", "bon", "ben", "bah", "eh", "ah", "oh", "bien", "ok", "sinon", "aussi", "après",
+    "avant", "exemple", "attention", "remarque", "note", "conclusion", "résultat", "rappel",
+    "rires", "rire", "musique", "applaudissements", "inaudible", "incompréhensible", "silence",
+    "bruit", "bruits", "pause", "toux", "soupir", "générique", "jingle", "coupure", "off",
+}
+
+
+def looks_like_name(name: str) -> bool:
+    """Is `name` (the part before ":" or inside "[…]") a speaker, not the start of a sentence?
+
+    Accepted: all capitals ("GASTON", "ODILE MARCHAL", "SPEAKER_01", "Q"),
+    one capitalised word that is not a common French word ("Gaston"),
+    or 2-5 capitalised words with name particles ("Mélodie Carpentier", "Jean de la Tour").
+    """
+    words = name.split()
+    if not words or len(words) > 5 or not any(ch.isalpha() for ch in name):
+        return False
+    if any(ch.isdigit() for ch in name) and not name.isupper():
+        return False
+    if name.isupper():
+        return True
+    if len(words) == 1:
+        return words[0][0].isupper() and words[0].lower() not in NOT_NAMES
+    if not (words[0][0].isupper() and words[-1][0].isupper()):
+        return False
+    return all(word[0].isupper() or word.lower() in NAME_PARTICLES for word in words)
+
+
+def split_speaker(line: str) -> tuple[Optional[str], str]:
+    """'GASTON : Bonjour.' -> ('GASTON', 'Bonjour.') ; 'Bonjour.' -> (None, 'Bonjour.')."""
+    for pattern in (BRACKET_PREFIX, COLON_PREFIX):
+        match = pattern.match(line)
+        if match and looks_like_name(match.group("name").strip()):
+            return collapse_spaces(match.group("name")), match.group("text")
+    return None, line
+
+
+def chunks_by_speaker(lines: list[str], speaker: Optional[str]) -> tuple[list[tuple[Optional[str], str]], Optional[str]]:
+    """Split the text lines of one cue where a line names a new speaker.
+
+    `speaker` is the one still talking from the previous cue: a cue without a
+    name goes on with the last speaker named.  A leading dialogue dash "- " is
+    removed (it says the speaker changes, but not who speaks).
+    Returns ([(speaker, text), …] without empty texts, speaker talking at the end).
+    """
+    chunks: list[tuple[Optional[str], list[str]]] = []
+    for line in lines:
+        line = DIALOGUE_DASH.sub("", line)
+        named, line = split_speaker(line)
+        if named is not None and named != speaker:
+            speaker = named
+            chunks.append((speaker, []))
+        if not chunks:
+            chunks.append((speaker, []))
+        if line.strip():
+            chunks[-1][1].append(line)
+    texts = [(who, collapse_spaces(" ".join(parts))) for who, parts in chunks]
+    return [(who, text) for who, text in texts if text], speaker

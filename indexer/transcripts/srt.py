@@ -1,0 +1,50 @@
+"""SubRip (.srt).
+
+Hand-parsed block by block: srt.parse() stops at the first malformed block
+(SRTParseError without a line number), and each bad cue must be reported with
+its line while the rest of the file is still read.
+"""
+from __future__ import annotations
+
+import re
+
+from indexer.records import Cue
+from indexer.transcripts.common import (
+    TimecodeError,
+    parse_timing_line,
+    split_blocks,
+    split_lines,
+    strip_tags,
+)
+from indexer.transcripts.model import Transcript
+from indexer.transcripts.speakers import chunks_by_speaker
+
+# {\an8}-style positioning codes some editors leave in SRT text.
+ASS_CODE = re.compile(r"\{\\[^}]*\}")
+
+
+def read_srt(transcript: Transcript, text: str) -> None:
+    speaker = None  # a cue without a name goes on with the last speaker named
+    for first_line, block in split_blocks(split_lines(text.lstrip("\ufeff"))):
+        # The timing line follows the cue number; tolerate a missing number.
+        if "-->" in block[0]:
+            timing_index = 0
+        elif len(block) > 1 and "-->" in block[1]:
+            timing_index = 1
+        else:
+            shown = block[1] if len(block) > 1 and block[0].strip().isdigit() else block[0]
+            transcript.skip(first_line, f"bloc sans ligne de temps « {shown.strip()} »")
+            continue
+        line = first_line + timing_index
+        try:
+            start, end = parse_timing_line(block[timing_index])
+        except TimecodeError as error:
+            transcript.skip(line, str(error))
+            continue
+        text_lines = [ASS_CODE.sub("", strip_tags(text_line)) for text_line in block[timing_index + 1:]]
+        chunks, speaker = chunks_by_speaker(text_lines, speaker)
+        if not chunks:
+            transcript.skip(line, "texte vide")
+            continue
+        for chunk_speaker, chunk_text in chunks:
+            transcript.add(Cue(start, end, chunk_text, chunk_speaker, line))

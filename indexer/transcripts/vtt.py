@@ -1,0 +1,92 @@
+"""WebVTT (.vtt).
+
+Hand-parsed block by block: webvtt-py drops malformed cues silently and keeps
+no line numbers, and a Problem must say which line is wrong.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from indexer.records import Cue
+from indexer.transcripts.common import (
+    TimecodeError,
+    collapse_spaces,
+    parse_timing_line,
+    split_blocks,
+    split_lines,
+    strip_tags,
+)
+from indexer.transcripts.model import Transcript
+
+HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
+# Blocks that carry no speech.
+SKIPPED_BLOCK = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t].*)?$")
+# <v Name>, <v.class1.class2 Name>; the closing </v> is optional.
+VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>")
+
+
+def read_vtt(transcript: Transcript, text: str) -> None:
+    lines = split_lines(text.lstrip("\ufeff"))
+    blocks = split_blocks(lines)
+    if blocks and blocks[0][0] == 1 and HEADER.match(blocks[0][1][0]):
+        header = blocks.pop(0)[1]  # WEBVTT and its metadata lines
+        timing = next((i for i, line in enumerate(header) if "-->" in line), None)
+        if timing is not None:
+            # No blank line after the header: the first cue is glued to it.
+            transcript.warn(1, "ligne vide manquante après l'en-tête WEBVTT")
+            cue_start = max(1, timing - 1)
+            blocks.insert(0, (1 + cue_start, header[cue_start:]))
+    else:
+        transcript.warn(1, "en-tête « WEBVTT » absent")
+    for first_line, block in blocks:
+        if SKIPPED_BLOCK.match(block[0]):
+            continue
+        read_cue_block(transcript, first_line, block)
+
+
+def read_cue_block(transcript: Transcript, first_line: int, block: list[str]) -> None:
+    # The timing line is the first line, or the second after a cue identifier.
+    if "-->" in block[0]:
+        timing_index = 0
+    elif len(block) > 1 and "-->" in block[1]:
+        timing_index = 1
+    else:
+        transcript.skip(first_line, f"bloc sans ligne de temps « {block[0].strip()} »")
+        return
+    line = first_line + timing_index
+    try:
+        start, end = parse_timing_line(block[timing_index])
+    except TimecodeError as error:
+        transcript.skip(line, str(error))
+        return
+    chunks = voice_chunks("\n".join(block[timing_index + 1:]))
+    if not chunks:
+        transcript.skip(line, "texte vide")
+        return
+    for speaker, text in chunks:
+        transcript.add(Cue(start, end, text, speaker, line))
+
+
+def voice_chunks(payload: str) -> list[tuple[str | None, str]]:
+    """Cue payload -> [(speaker, plain text)], one chunk per voice, empty chunks dropped.
+
+    A cue naming no voice has speaker None; a cue with two <v> spans gives two chunks.
+    """
+    # re.split with one group: [text before any voice, name1, text1, name2, text2, …]
+    parts = VOICE_TAG.split(payload)
+    chunks = [(None, parts[0])]
+    for index in range(1, len(parts), 2):
+        name = collapse_spaces(parts[index] or "") or None
+        chunks.append((name, parts[index + 1]))
+    result = []
+    for speaker, raw in chunks:
+        # Tags first, then entities, so that "&lt;i&gt;" stays as text.
+        text = collapse_spaces(html.unescape(strip_tags(raw)))
+        if not text:
+            continue
+        if result and result[-1][0] == speaker:
+            result[-1] = (speaker, result[-1][1] + " " + text)
+        else:
+            result.append((speaker, text))
+    return result
