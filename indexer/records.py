@@ -80,12 +80,17 @@ class Recording:
     speakers: list[Speaker] = field(default_factory=list)
     date: Optional[str] = None  # ISO at the precision printed: "2025", "2025-03", "2025-03-14"
     date_label: Optional[str] = None  # the date as printed on the page
-    audio_url: Optional[str] = None  # remote URL or a path under the corpus' audio folder
+    audio_url: Optional[str] = None  # where the media is on the web (the "écouter" link's href)
+    audio_file: Optional[str] = None  # a file under the corpus' audio/ folder, served by the app
     link_text: Optional[str] = None  # the "écouter …" text as printed
     places: list[str] = field(default_factory=list)
     organisations: list[str] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     transcript: Optional[str] = None  # transcript file, when one completes the recording
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.audio_file or (self.audio_url and self.media == "audio"))
 
     @property
     def year(self) -> Optional[str]:

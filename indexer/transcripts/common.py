@@ -91,7 +91,7 @@ def parse_timecode(text: str) -> float:
     hours, minutes, seconds, fraction = match.groups()
     if int(minutes) >= 60 or int(seconds) >= 60:
         raise TimecodeError(f"horodatage impossible « {text} »")
-    value = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    value = float(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
     if fraction:
         value += float("0." + fraction)
     return value
@@ -110,6 +110,17 @@ def parse_timing_line(line: str) -> tuple[float, float]:
     if end < start:
         raise TimecodeError(f"fin avant le début « {line.strip()} »")
     return start, end
+
+
+def missing_timing_problem(first_line: int, block: list[str]) -> tuple[int, str]:
+    """(line, reason) for a cue block without a "-->" timing line.
+
+    Points at the line that was probably meant to be the timing line.
+    """
+    for offset, line in enumerate(block[:2]):
+        if re.search(r"\d:\d", line):
+            return first_line + offset, f"ligne de temps illisible « {line.strip()} »"
+    return first_line, f"bloc sans ligne de temps « {block[0].strip()} »"
 
 
 def collapse_spaces(text: str) -> str:

@@ -1,6 +1,7 @@
 """Group transcript cues into searchable passages.
 
-A passage is one speaker turn (consecutive cues with the same speaker label),
+A passage is one speaker turn (consecutive cues with the same speaker - the
+label's name in speaker_map, else the label itself),
 cut into windows when the turn is long: a window closes at the first sentence
 end once it lasts `window` seconds, and is cut before a cue that would take it
 past `max_window` - at the last sentence end if there is one late enough,
@@ -38,10 +39,18 @@ def passages_from_cues(
     speaker_map = speaker_map or {}
     interviewers = interviewers or set()
     passages = []
-    for label, turn in groupby(cues, key=lambda cue: cue.speaker):
-        name = speaker_map.get(label, label) if label is not None else None
-        is_interviewer = label is not None and (name in interviewers or label in interviewers)
-        for piece in split_turn(list(turn), window, max_window):
+
+    def speaker_name(cue: Cue) -> Optional[str]:
+        return speaker_map.get(cue.speaker, cue.speaker) if cue.speaker is not None else None
+
+    # A turn ends when the speaker changes; two labels the map gives the same
+    # name (a speaker split in two by diarization, "ODILE" and "Odile Marchal")
+    # are one speaker.
+    for name, turn_cues in groupby(cues, key=speaker_name):
+        turn = list(turn_cues)
+        labels = {cue.speaker for cue in turn}
+        is_interviewer = name is not None and (name in interviewers or bool(labels & interviewers))
+        for piece in split_turn(turn, window, max_window):
             passages.append(Passage(
                 text=" ".join(cue.text for cue in piece),
                 verbatim=True,
@@ -49,7 +58,7 @@ def passages_from_cues(
                 speaker=name,
                 interviewer=is_interviewer,
                 start=piece[0].start,
-                end=piece[-1].end,
+                end=max(cue.end for cue in piece),  # the last cue's end, unless an earlier one overlaps it
                 cues=[(cue.start, cue.end) for cue in piece],
                 line=piece[0].line,
             ))
@@ -61,17 +70,17 @@ def split_turn(cues: list[Cue], window: float, max_window: float) -> list[list[C
     pieces: list[list[Cue]] = []
     current: list[Cue] = []
     for cue in cues:
-        if current and cue.end - current[0].start > max_window:
+        if current and duration(current + [cue]) > max_window:
             # This cue would make the window too long: cut before it, after the
             # last sentence end of the window's second half if there is one.
             cut = last_sentence_end(current, min_duration=window / 2)
             pieces.append(current[:cut])
             current = current[cut:]
-            if current and cue.end - current[0].start > max_window:
+            if current and duration(current + [cue]) > max_window:
                 pieces.append(current)
                 current = []
         current.append(cue)
-        if cue.end - current[0].start >= window and ends_sentence(cue.text):
+        if duration(current) >= window and ends_sentence(cue.text):
             pieces.append(current)
             current = []
     if current:
@@ -79,10 +88,15 @@ def split_turn(cues: list[Cue], window: float, max_window: float) -> list[list[C
     return pieces
 
 
+def duration(cues: list[Cue]) -> float:
+    """From the first start to the latest end (cues may overlap)."""
+    return max(cue.end for cue in cues) - cues[0].start
+
+
 def last_sentence_end(cues: list[Cue], min_duration: float) -> int:
     """How many cues to keep: up to the last one ending a sentence at least `min_duration` in, else all."""
     for index in range(len(cues) - 1, -1, -1):
-        if cues[index].end - cues[0].start < min_duration:
+        if duration(cues[:index + 1]) < min_duration:
             break
         if ends_sentence(cues[index].text):
             return index + 1

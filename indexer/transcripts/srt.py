@@ -11,6 +11,7 @@ import re
 from indexer.records import Cue
 from indexer.transcripts.common import (
     TimecodeError,
+    missing_timing_problem,
     parse_timing_line,
     split_blocks,
     split_lines,
@@ -32,8 +33,7 @@ def read_srt(transcript: Transcript, text: str) -> None:
         elif len(block) > 1 and "-->" in block[1]:
             timing_index = 1
         else:
-            shown = block[1] if len(block) > 1 and block[0].strip().isdigit() else block[0]
-            transcript.skip(first_line, f"bloc sans ligne de temps « {shown.strip()} »")
+            transcript.skip(*missing_timing_problem(first_line, block))
             continue
         line = first_line + timing_index
         try:

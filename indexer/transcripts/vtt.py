@@ -12,6 +12,7 @@ from indexer.records import Cue
 from indexer.transcripts.common import (
     TimecodeError,
     collapse_spaces,
+    missing_timing_problem,
     parse_timing_line,
     split_blocks,
     split_lines,
@@ -52,7 +53,7 @@ def read_cue_block(transcript: Transcript, first_line: int, block: list[str]) ->
     elif len(block) > 1 and "-->" in block[1]:
         timing_index = 1
     else:
-        transcript.skip(first_line, f"bloc sans ligne de temps « {block[0].strip()} »")
+        transcript.skip(*missing_timing_problem(first_line, block))
         return
     line = first_line + timing_index
     try:

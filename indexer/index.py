@@ -1,0 +1,251 @@
+"""The Whoosh index: schema, documents, and an atomic build.
+
+One Whoosh document per passage, carrying its recording's facet fields, plus
+one document per recording holding the recording's metadata as JSON.
+
+Layout on disk: ``INDEX`` is a symbolic link to ``INDEX.gen-<stamp>/``.
+A build writes a new generation beside it and swaps the link with one
+``os.replace`` - atomic on POSIX - so a reader sees the old index or the new
+one, never a half-built one, and a failed build leaves the old one serving.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Iterable, Optional
+
+from whoosh import columns, fields, index
+
+from .analysis import FRENCH, WORDS
+from .records import Passage, Recording
+
+STATE_FILE = "corpus_state.json"
+FACET_SEPARATOR = "\x1f"
+TYPE_VERBATIM = "transcription"
+TYPE_SUMMARY = "résumé"
+
+# Facets a student can narrow by. Passage documents carry each as a KEYWORD
+# field (for filtering); counts come from in-memory tables (see search.py).
+FACET_FIELDS = ("theme", "speaker", "organisation", "place", "year", "kind", "type", "audio")
+
+
+def make_schema() -> fields.Schema:
+    keyword = dict(stored=False, commas=True, lowercase=False, scorable=False)
+    return fields.Schema(
+        doc_id=fields.ID(stored=True, unique=True),
+        doc_type=fields.ID(stored=False),  # "passage" | "recording"
+        recording_id=fields.ID(stored=True),
+        # Searchable text, all through the one French analyzer.
+        text=fields.TEXT(analyzer=FRENCH, stored=True, phrase=True, multitoken_query="phrase"),
+        title=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=2.0, multitoken_query="phrase"),
+        names=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=1.5, multitoken_query="phrase"),
+        # Unstemmed, folded vocabulary: prefix expansion and "did you mean".
+        words=fields.TEXT(analyzer=WORDS, stored=False, phrase=False),
+        # Filters.
+        theme=fields.KEYWORD(**keyword),
+        speaker=fields.KEYWORD(**keyword),
+        organisation=fields.KEYWORD(**keyword),
+        place=fields.KEYWORD(**keyword),
+        year=fields.KEYWORD(**keyword),
+        kind=fields.KEYWORD(**keyword),
+        type=fields.KEYWORD(**keyword),
+        audio=fields.KEYWORD(**keyword),
+        interviewer=fields.KEYWORD(**keyword),
+        # Per-document columns read into memory once per index generation.
+        c_rec=fields.COLUMN(columns.RefBytesColumn()),
+        c_speaker=fields.COLUMN(columns.RefBytesColumn()),
+        c_type=fields.COLUMN(columns.RefBytesColumn()),
+        # Stored passage details.
+        passage_no=fields.STORED(),
+        label=fields.STORED(),
+        speaker_name=fields.STORED(),
+        is_interviewer=fields.STORED(),
+        start=fields.STORED(),
+        end=fields.STORED(),
+        cues=fields.STORED(),
+        line=fields.STORED(),
+        recording_json=fields.STORED(),
+    )
+
+
+def _keywords(values: Iterable[Optional[str]]) -> str:
+    # Commas separate KEYWORD values; a comma inside a value would split it.
+    return ",".join(v.replace(",", " ") for v in values if v)
+
+
+def recording_dict(rec: Recording) -> dict:
+    data = asdict(rec)
+    data.pop("passages")
+    data["year"] = rec.year
+    data["has_audio"] = rec.has_audio
+    return data
+
+
+def passage_speaker_facets(rec: Recording, passage: Passage) -> list[str]:
+    """Who a passage is "by", for the Intervenant facet.
+
+    A verbatim passage is by its speaker; an editorial passage is about the
+    recording, so it counts for everyone heard in it.
+    """
+    if passage.verbatim:
+        return [passage.speaker] if passage.speaker else []
+    return [s.name for s in rec.speakers]
+
+
+def documents(rec: Recording) -> Iterable[dict]:
+    names = " ".join(" ".join(filter(None, (s.name, s.role, s.organisation))) for s in rec.speakers)
+    title_text = " ".join(filter(None, (rec.title, rec.link_text)))
+    recording_facets = dict(
+        theme=_keywords([rec.theme]),
+        organisation=_keywords(rec.organisations),
+        place=_keywords(rec.places),
+        year=_keywords([rec.year]),
+        kind=_keywords([rec.kind]),
+        audio=_keywords(["oui" if rec.has_audio else "non"]),
+    )
+    yield dict(
+        doc_id=f"rec:{rec.id}",
+        doc_type="recording",
+        recording_id=rec.id,
+        recording_json=json.dumps(recording_dict(rec), ensure_ascii=False),
+    )
+    for n, passage in enumerate(rec.passages):
+        speakers = passage_speaker_facets(rec, passage)
+        ptype = TYPE_VERBATIM if passage.verbatim else TYPE_SUMMARY
+        yield dict(
+            doc_id=f"{rec.id}#{n}",
+            doc_type="passage",
+            recording_id=rec.id,
+            text=passage.text,
+            title=title_text,
+            names=" ".join(filter(None, [names, passage.speaker or ""])),
+            words=" ".join((passage.text, title_text, names)),
+            speaker=_keywords(speakers),
+            type=ptype,
+            interviewer="oui" if passage.interviewer else "non",
+            c_rec=rec.id.encode("utf-8"),
+            c_speaker=FACET_SEPARATOR.join(speakers).encode("utf-8"),
+            c_type=ptype.encode("utf-8"),
+            passage_no=n,
+            label=passage.label,
+            speaker_name=passage.speaker,
+            is_interviewer=passage.interviewer,
+            start=passage.start,
+            end=passage.end,
+            cues=passage.cues or None,
+            line=passage.line,
+            **recording_facets,
+        )
+
+
+# --------------------------------------------------------------------------- corpus state
+
+
+def corpus_state(corpus_root: Path) -> dict:
+    """A fingerprint of the corpus: every file under it but the audio (large, and not indexed)."""
+    root = Path(corpus_root)
+    state = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or rel.parts[0] == "audio" or any(p.startswith(".") for p in rel.parts):
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        state[rel.as_posix()] = hashlib.sha256(data).hexdigest()
+    return state
+
+
+def read_state(index_dir: Path) -> Optional[dict]:
+    try:
+        return json.loads((Path(index_dir) / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------- build
+
+
+def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state: dict,
+                procs: int = 1, limitmb: int = 256) -> Path:
+    """Builds a new index generation beside ``index_dir`` and swaps it in atomically.
+
+    Returns the generation directory. If anything fails, the previous index is
+    untouched and the partial generation is removed.
+    """
+    link = Path(index_dir)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    generation = link.parent / f"{link.name}.gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    generation.mkdir()
+    try:
+        ix = index.create_in(str(generation), make_schema())
+        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1)
+        try:
+            for rec in recordings:
+                for doc in documents(rec):
+                    writer.add_document(**doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        (generation / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+        swap_in(link, generation)
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    return generation
+
+
+def swap_in(link: Path, generation: Path):
+    """Points ``link`` at ``generation`` atomically, then removes older generations.
+
+    The generation being replaced is kept until the next build: a searcher that
+    opened it may still read files from it lazily until it refreshes.
+    """
+    previous = link.resolve() if link.is_symlink() else None
+    if link.exists() and not link.is_symlink():
+        # An index directory from before generations: move it aside first.
+        previous = link.parent / f"{link.name}.gen-legacy-{os.getpid()}"
+        link.rename(previous)
+    tmp_link = link.parent / f".{link.name}.link-{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(generation.name, tmp_link)
+    os.replace(tmp_link, link)
+    keep = {generation.resolve(), previous}
+    for old in link.parent.glob(f"{link.name}.gen-*"):
+        if old.is_dir() and old.resolve() not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def open_index(index_dir: os.PathLike | str):
+    """Opens the current generation; raises IndexUnavailable with a clear message."""
+    path = Path(index_dir)
+    if not path.exists():
+        raise IndexUnavailable(
+            f"Aucun index dans {path}. Construisez-le avec « artoiscast index » "
+            f"(ou « artoiscast index --rebuild »)."
+        )
+    try:
+        if not index.exists_in(str(path)):
+            raise IndexUnavailable(
+                f"{path} ne contient pas d'index lisible. Reconstruisez-le avec « artoiscast index --rebuild »."
+            )
+        return index.open_dir(str(path))
+    except IndexUnavailable:
+        raise
+    except Exception as exc:  # corrupt segment files, wrong schema, permissions …
+        raise IndexUnavailable(
+            f"L'index de {path} est illisible ({type(exc).__name__}: {exc}). "
+            f"Reconstruisez-le avec « artoiscast index --rebuild »."
+        ) from exc
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing, locked or corrupt: the message says what to do."""

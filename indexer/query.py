@@ -1,0 +1,270 @@
+"""From what a person types to a Whoosh query, without ever raising.
+
+    énergie ET "pompe à chaleur" -solaire  mot*   (ERBM OU DSIL) SAUF 2023
+
+- words are all required (AND) unless joined by OU/OR; ET/OU/SAUF are read as
+  AND/OR/NOT; "-mot" excludes; "mot*" is a prefix; "…" is a phrase;
+- the thesaurus expands acronyms and synonyms (ERBM -> also "Engagement pour le
+  Renouveau du Bassin Minier");
+- prefixes are expanded on the unstemmed vocabulary and then stemmed, so
+  "énergéti*" finds "énergétiques"; leading wildcards are dropped and
+  expansions capped, because they would walk the whole vocabulary;
+- "field:value" is plain text: nobody types field names, but URLs have colons.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Optional
+
+from unidecode import unidecode
+from whoosh import query as wq
+from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
+
+from .analysis import analyze, stem_and_fold, words
+
+SEARCH_FIELDS = ("text", "title", "names")
+MAX_QUERY_CHARS = 300
+MAX_PREFIX_EXPANSION = 64
+MIN_PREFIX_CHARS = 2
+
+FRENCH_OPERATORS = {"ET": "AND", "OU": "OR", "SAUF": "NOT"}
+
+
+@dataclass
+class ParsedQuery:
+    text: str  # the query as understood (cut, cleaned)
+    query: Optional[wq.Query]  # None: no query words (browse by facets)
+    terms: set[str] = field(default_factory=set)  # analyzed terms to highlight
+    words: list[str] = field(default_factory=list)  # the plain words typed, for suggestions
+    notices: list[str] = field(default_factory=list)  # French messages for the person
+    relaxed: bool = False  # any-word instead of all-words
+
+
+class Thesaurus:
+    """Equivalent forms; a query naming one form also searches the others."""
+
+    def __init__(self, entries: list[list[str]]):
+        self.entries = [list(e) for e in entries]
+        self._patterns = []
+        for forms in self.entries:
+            alternation = "|".join(
+                r"[\s\-'’]+".join(re.escape(w) for w in re.split(r"[\s\-'’]+", _fold(f)) if w)
+                for f in sorted(forms, key=len, reverse=True)
+            )
+            self._patterns.append((re.compile(r"(?<![\w\"])(?:%s)(?![\w\"])" % alternation), forms))
+
+    def expand(self, text: str) -> str:
+        """Replaces each form found outside quotes by (form OR "other form" …)."""
+        if not self.entries:
+            return text
+        parts = re.split(r"(\"[^\"]*\")", text)
+        for i in range(0, len(parts), 2):  # even parts are outside quotes
+            parts[i] = self._expand_part(parts[i])
+        return "".join(parts)
+
+    def _expand_part(self, text: str) -> str:
+        folded = _fold(text)
+        spans = []
+        for pattern, forms in self._patterns:
+            for m in pattern.finditer(folded):
+                if all(m.end() <= a or m.start() >= b for a, b, _ in spans):
+                    spans.append((m.start(), m.end(), forms))
+        for start, end, forms in sorted(spans, reverse=True):
+            alternatives = " OR ".join(f'"{f}"' if re.search(r"[\s\-'’]", f) else f for f in forms)
+            text = f"{text[:start]}({alternatives}){text[end:]}"
+        return text
+
+
+def _fold(text: str) -> str:
+    """Lowercase, accents removed, one character for one (so positions still match the original)."""
+    out = []
+    for c in text:
+        folded = unidecode(c).lower()
+        out.append(folded if len(folded) == 1 else c.lower())
+    return "".join(out)
+
+
+def clean(text: str) -> tuple[str, list[str]]:
+    notices = []
+    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text or "")
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_CHARS:
+        text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+        notices.append(f"La recherche a été coupée à {MAX_QUERY_CHARS} caractères.")
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+        notices.append("Guillemet non refermé : il a été ignoré.")
+    depth, balanced = 0, True
+    for c in text:
+        depth += c == "("
+        depth -= c == ")"
+        balanced &= depth >= 0
+    if depth != 0 or not balanced:
+        text = text.replace("(", " ").replace(")", " ")
+        notices.append("Parenthèses déséquilibrées : elles ont été ignorées.")
+    # French operators, in capitals like their English counterparts.
+    text = re.sub(r"(?<![\w\"])(ET|OU|SAUF)(?![\w\"])", lambda m: FRENCH_OPERATORS[m.group(1)], text)
+    return " ".join(text.split()), notices
+
+
+def make_parser(schema, any_word: bool = False) -> MultifieldParser:
+    parser = MultifieldParser(list(SEARCH_FIELDS), schema, group=OrGroup if any_word else AndGroup)
+    for plugin in (plugins.FieldsPlugin, plugins.RangePlugin, plugins.EveryPlugin,
+                   plugins.SingleQuotePlugin, plugins.BoostPlugin):
+        parser.remove_plugin_class(plugin)
+    # "-" and "+" are operators only at the start of a word: "Billy-Berclau" is a name.
+    parser.add_plugin(plugins.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+    return parser
+
+
+def parse(text: str, schema, reader, thesaurus: Optional[Thesaurus] = None, any_word: bool = False) -> ParsedQuery:
+    cleaned, notices = clean(text)
+    typed_words = [w for w in re.findall(r"[^\W_][\w'’\-]*", re.sub(r"\b(AND|OR|NOT)\b", " ", cleaned))]
+    parsed = ParsedQuery(text=cleaned, query=None, notices=notices, words=typed_words)
+    if not cleaned.strip(" -+*?()\""):
+        return parsed
+    expanded = thesaurus.expand(cleaned) if thesaurus else cleaned
+    try:
+        q = make_parser(schema, any_word).parse(expanded)
+    except Exception:  # the parser should not raise; if it does, fall back to plain words
+        q = make_parser(schema, any_word).parse(" ".join(typed_words))
+        parsed.notices.append("La syntaxe n'a pas été comprise : recherche sur les mots seuls.")
+    q = _rewrite(q, reader, parsed)
+    q = _normalize(q)
+    if q is None:
+        if re.search(r"(?:^|\s)-\w|\bNOT\b", cleaned):
+            parsed.notices.append("Une exclusion seule ne désigne aucun passage : ajoutez un mot à chercher.")
+        elif not parsed.notices:
+            parsed.notices.append("La recherche ne contient que des mots trop courants pour être cherchés.")
+        return parsed
+    if _only_negative(q):
+        parsed.notices.append("Une exclusion seule ne désigne aucun passage : ajoutez un mot à chercher.")
+        return parsed
+    parsed.query = q
+    parsed.terms = _positive_terms(q)
+    return parsed
+
+
+def _rewrite(q: wq.Query, reader, parsed: ParsedQuery) -> Optional[wq.Query]:
+    """Prefix and wildcard queries -> bounded Or of stemmed terms."""
+    if isinstance(q, (wq.Prefix, wq.Wildcard)):
+        pattern = q.text
+        if isinstance(q, wq.Wildcard) or pattern.startswith(("*", "?")):
+            literal = re.split(r"[*?]", pattern)[0]
+            if len(literal) < MIN_PREFIX_CHARS:
+                note = "Les jokers en début de mot (*mot, ?mot) ne sont pas pris en charge : ils ont été ignorés."
+                if note not in parsed.notices:
+                    parsed.notices.append(note)
+                rest = re.sub(r"[*?]+", "", pattern)
+                if len(rest) < MIN_PREFIX_CHARS:
+                    return wq.NullQuery
+                stems = analyze(rest)
+                return _or_fields([wq.Term(f, s) for s in stems for f in SEARCH_FIELDS]) if stems else wq.NullQuery
+            pattern = literal
+        return _expand_prefix(pattern, reader, parsed)
+    if isinstance(q, wq.compound.BinaryQuery):  # AndNot, AndMaybe, Require, Otherwise
+        return q.__class__(_rewrite(q.a, reader, parsed), _rewrite(q.b, reader, parsed))
+    if isinstance(q, wq.compound.CompoundQuery):
+        children = [_rewrite(c, reader, parsed) for c in q.subqueries]
+        return q.__class__([c for c in children if c is not None], boost=q.boost)
+    if isinstance(q, wq.Not):
+        return wq.Not(_rewrite(q.query, reader, parsed))
+    return q
+
+
+def _expand_prefix(prefix: str, reader, parsed: ParsedQuery) -> wq.Query:
+    prefix = _fold(prefix)
+    if len(prefix) < MIN_PREFIX_CHARS:
+        note = f"Préfixe trop court « {prefix}* » : donnez au moins {MIN_PREFIX_CHARS} lettres."
+        if note not in parsed.notices:
+            parsed.notices.append(note)
+        return wq.NullQuery
+    candidates = []
+    for word in reader.expand_prefix("words", prefix):
+        word = word.decode("utf-8") if isinstance(word, bytes) else word
+        candidates.append((reader.doc_frequency("words", word), word))
+        if len(candidates) > 20 * MAX_PREFIX_EXPANSION:
+            break
+    candidates.sort(reverse=True)
+    if len(candidates) > MAX_PREFIX_EXPANSION:
+        parsed.notices.append(
+            f"« {prefix}* » correspond à trop de mots : seuls les {MAX_PREFIX_EXPANSION} plus fréquents sont cherchés."
+        )
+    stems = sorted({stem_and_fold(w) for _, w in candidates[:MAX_PREFIX_EXPANSION]})
+    if not stems:
+        # Still match the stem itself: "énergét*" should find "énergétique" even if the
+        # vocabulary has no word starting that way after folding.
+        stems = analyze(prefix)
+    if not stems:
+        return wq.NullQuery
+    return _or_fields([wq.Term(f, s) for s in stems for f in SEARCH_FIELDS])
+
+
+def _or_fields(terms: list[wq.Query]) -> wq.Query:
+    return wq.Or(terms) if len(terms) > 1 else terms[0]
+
+
+def _normalize(q):
+    try:
+        q = q.normalize()
+    except Exception:
+        return None
+    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        return None
+    return q
+
+
+def _only_negative(q: wq.Query) -> bool:
+    if isinstance(q, wq.Not):
+        return True
+    if isinstance(q, wq.And):
+        return all(_only_negative(c) for c in q.subqueries)
+    return False
+
+
+def _positive_terms(q: wq.Query) -> set[str]:
+    """Analyzed terms to highlight: every term of the query that is not excluded."""
+    terms: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+            return
+        if isinstance(node, wq.Term) and node.fieldname in SEARCH_FIELDS:
+            terms.add(node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text)
+            return
+        if isinstance(node, wq.Phrase) and node.fieldname in SEARCH_FIELDS:
+            terms.update(node.words)
+            return
+        for child in node.children():
+            walk(child)
+
+    walk(q)
+    return terms
+
+
+def suggest(parsed: ParsedQuery, searcher) -> Optional[str]:
+    """ "Did you mean": each typed word absent from the vocabulary replaced by the closest one."""
+    reader = searcher.reader()
+    corrector = None
+    changed = False
+    out = parsed.text
+    for word in parsed.words:
+        folded = words(word)
+        if len(folded) != 1 or len(folded[0]) < 3 or word in FRENCH_OPERATORS or word in ("AND", "OR", "NOT"):
+            continue
+        stems = analyze(word)
+        if reader.doc_frequency("words", folded[0]) > 0 or any(
+            reader.doc_frequency(f, stem) > 0 for stem in stems for f in SEARCH_FIELDS
+        ):
+            continue  # the word (or another form of it: "pompe" for "pompes") is in the corpus
+        corrector = corrector or searcher.corrector("words")
+        found = corrector.suggest(folded[0], limit=1, maxdist=2, prefix=1)
+        if found and found[0] != folded[0]:
+            out = re.sub(r"(?<![\w])%s(?![\w])" % re.escape(word), found[0], out, count=1)
+            changed = True
+    return out if changed else None
