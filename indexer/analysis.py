@@ -13,9 +13,13 @@ Order matters and is deliberate:
    give the same tokens),
 4. remove elisions (l', qu', jusqu' …) but keep "aujourd'hui" whole,
 5. drop stop words,
-6. stem with the French Snowball stemmer, *then* fold accents and ligatures with
-   unidecode (stemming needs the accents; folding after makes "energetique" and
-   "Énergétiques" meet).
+6. fold accents and ligatures with unidecode (œ -> oe), and stem the folded word
+   with the French Snowball stemmer. Folding *before* stemming is deliberate:
+   stemming the accented word and folding after makes "énergétique" and
+   "energetique" meet, but not "cybersécurité" (-> cybersecur) and
+   "cybersecurite" (-> cybersecurit), because Snowball knows the suffix "ité"
+   and not "ite". Stemming the folded word gives the same term whether or not
+   the person typed the accents.
 """
 from __future__ import annotations
 
@@ -105,8 +109,8 @@ _stemmer = Stemmer.Stemmer("french")
 
 @functools.lru_cache(maxsize=200_000)
 def stem_and_fold(word: str) -> str:
-    """French Snowball stem, then accents and ligatures folded (œ -> oe)."""
-    return unidecode(_stemmer.stemWord(word)).lower()
+    """Accents and ligatures folded (œ -> oe), then the French Snowball stem."""
+    return _stemmer.stemWord(unidecode(word).lower())
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -22,7 +22,7 @@ from unidecode import unidecode
 from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 
-from .analysis import analyze, stem_and_fold, words
+from .analysis import FRENCH, analyze, stem_and_fold, words
 
 SEARCH_FIELDS = ("text", "title", "names")
 MAX_QUERY_CHARS = 300
@@ -43,21 +43,29 @@ class ParsedQuery:
 
 
 class Thesaurus:
-    """Equivalent forms; a query naming one form also searches the others."""
+    """Equivalent forms; a query naming one form also searches the others.
+
+    Forms are compared after analysis, so "pompes à chaleur" is the entry
+    "pompe à chaleur" and "Photovoltaïques" the entry "photovoltaïque".
+    """
 
     def __init__(self, entries: list[list[str]]):
         self.entries = [list(e) for e in entries]
-        self._patterns = []
+        self._forms: list[tuple[tuple[str, ...], list[str]]] = []
         for forms in self.entries:
-            alternation = "|".join(
-                r"[\s\-'’]+".join(re.escape(w) for w in re.split(r"[\s\-'’]+", _fold(f)) if w)
-                for f in sorted(forms, key=len, reverse=True)
-            )
-            self._patterns.append((re.compile(r"(?<![\w\"])(?:%s)(?![\w\"])" % alternation), forms))
+            for form in forms:
+                terms = tuple(analyze(form))
+                if terms:
+                    self._forms.append((terms, forms))
+        self._forms.sort(key=lambda f: len(f[0]), reverse=True)  # longest form first
+
+    def knows(self, word: str) -> bool:
+        terms = tuple(analyze(word))
+        return any(terms == form for form, _ in self._forms)
 
     def expand(self, text: str) -> str:
         """Replaces each form found outside quotes by (form OR "other form" …)."""
-        if not self.entries:
+        if not self._forms:
             return text
         parts = re.split(r"(\"[^\"]*\")", text)
         for i in range(0, len(parts), 2):  # even parts are outside quotes
@@ -65,13 +73,18 @@ class Thesaurus:
         return "".join(parts)
 
     def _expand_part(self, text: str) -> str:
-        folded = _fold(text)
+        tokens = [(t.text, t.startchar, t.endchar) for t in FRENCH(text, chars=True, mode="query")]
         spans = []
-        for pattern, forms in self._patterns:
-            for m in pattern.finditer(folded):
-                if all(m.end() <= a or m.start() >= b for a, b, _ in spans):
-                    spans.append((m.start(), m.end(), forms))
-        for start, end, forms in sorted(spans, reverse=True):
+        i = 0
+        while i < len(tokens):
+            for terms, forms in self._forms:
+                window = tuple(t[0] for t in tokens[i:i + len(terms)])
+                if window == terms:
+                    spans.append((tokens[i][1], tokens[i + len(terms) - 1][2], forms))
+                    i += len(terms) - 1
+                    break
+            i += 1
+        for start, end, forms in reversed(spans):
             alternatives = " OR ".join(f'"{f}"' if re.search(r"[\s\-'’]", f) else f for f in forms)
             text = f"{text[:start]}({alternatives}){text[end:]}"
         return text
@@ -247,7 +260,7 @@ def _positive_terms(q: wq.Query) -> set[str]:
     return terms
 
 
-def suggest(parsed: ParsedQuery, searcher) -> Optional[str]:
+def suggest(parsed: ParsedQuery, searcher, thesaurus: Optional[Thesaurus] = None) -> Optional[str]:
     """ "Did you mean": each typed word absent from the vocabulary replaced by the closest one."""
     reader = searcher.reader()
     corrector = None
@@ -257,6 +270,8 @@ def suggest(parsed: ParsedQuery, searcher) -> Optional[str]:
         folded = words(word)
         if len(folded) != 1 or len(folded[0]) < 3 or word in FRENCH_OPERATORS or word in ("AND", "OR", "NOT"):
             continue
+        if thesaurus and thesaurus.knows(word):
+            continue  # an acronym of the thesaurus is not a typo
         stems = analyze(word)
         if reader.doc_frequency("words", folded[0]) > 0 or any(
             reader.doc_frequency(f, stem) > 0 for stem in stems for f in SEARCH_FIELDS

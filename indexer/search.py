@@ -346,7 +346,7 @@ class SearchService:
             "sort": params.sort,
             "mode": params.mode,
             "filters": params.filters,
-            "suggestion": suggest(parsed, s) if params.q.strip() and total < 3 else None,
+            "suggestion": suggest(parsed, s, snap.thesaurus) if params.q.strip() and (total < 3 or relaxed) else None,
             "relaxed": relaxed,
             "partial": partial,
             "notices": notices,
