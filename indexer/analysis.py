@@ -45,10 +45,10 @@ ELISION = re.compile(r"^(?:%s)['’]" % "|".join(ELISION_PREFIXES))
 
 # Whoosh's French list lacks "les" and a few very common words; "pas" is taken
 # out so that "Pas-de-Calais" keeps its "pas".
-FRENCH_STOP_WORDS = frozenset(
-    (set(stopwords_for_language("fr")) | {"les", "cette", "cet", "ces", "d", "l", "qu", "est", "au", "aux"})
-    - {"pas"}
-)
+_STOP = (set(stopwords_for_language("fr")) | {"les", "cette", "cet", "ces", "d", "l", "qu", "est", "au", "aux"}) - {"pas"}
+# Stop words are removed before folding, so their accent-less spellings ("a" for
+# "à", "ete" for "été") must be listed too, or "pompes a chaleur" keeps its "a".
+FRENCH_STOP_WORDS = frozenset(_STOP | {unidecode(w) for w in _STOP})
 
 
 class CompoundSplitFilter(Filter):

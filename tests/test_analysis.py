@@ -1,0 +1,65 @@
+"""The French analyzer: one definition, used for indexing and for queries."""
+import pytest
+
+from indexer.analysis import FRENCH_STOP_WORDS, analyze, words
+
+
+@pytest.mark.parametrize("a, b", [
+    ("énergétique", "energetique"),
+    ("Énergétiques", "énergétique"),
+    ("cybersécurité", "cybersecurite"),
+    ("Liévin", "lievin"),
+    ("photovoltaïques", "photovoltaique"),
+    ("œuvre", "oeuvre"),
+    ("logements", "logement"),
+    ("Loos-en-Gohelle", "loos en gohelle"),
+    ("Loos-en--Gohelle", "Loos-en-Gohelle"),
+    ("Billy-Berclau", "billy berclau"),
+    ("Hauts-de-France", "hauts de france"),
+    ("l'usine", "usine"),
+    ("L’usine", "usine"),
+    ("qu'elle", "elle"),
+    ("jusqu'à Lens", "Lens"),
+    ("lorsqu'il", "il"),
+    ("d'Avion", "Avion"),
+    ("S.N.C.F.", "SNCF"),
+])
+def test_forms_meet(a, b):
+    assert analyze(a) == analyze(b)
+
+
+def test_elisions_removed_but_aujourdhui_kept():
+    assert analyze("l'habitat") == analyze("habitat")
+    assert analyze("aujourd'hui") == ["aujourd'hui"]
+    assert analyze("aujourd’hui") == ["aujourd'hui"]
+    assert analyze("qu'aujourd'hui") == ["aujourd'hui"]
+    for prefix in ("l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu"):
+        assert analyze(f"{prefix}'entreprise") == analyze("entreprise"), prefix
+
+
+def test_stop_words_include_les_but_keep_pas_de_calais():
+    assert "les" in FRENCH_STOP_WORDS
+    assert analyze("les logements de la cité") == analyze("logement cité")
+    assert analyze("Pas-de-Calais") == ["pas", "calais"]
+
+
+def test_hyphenated_name_positions_are_consecutive():
+    from indexer.analysis import FRENCH
+
+    tokens = [(t.text, t.pos) for t in FRENCH("à Loos-en-Gohelle aujourd'hui", positions=True)]
+    texts = [t for t, _ in tokens]
+    positions = [p for _, p in tokens]
+    assert texts == ["loos", "gohel", "aujourd'hui"]
+    assert positions == sorted(positions) and positions[1] == positions[0] + 1
+
+
+def test_char_offsets_point_at_the_original_words():
+    from indexer.analysis import FRENCH
+
+    text = "Vers Loos-en--Gohelle, l’usine"
+    spans = [text[t.startchar:t.endchar] for t in FRENCH(text, chars=True)]
+    assert spans == ["Vers", "Loos", "Gohelle", "usine"]
+
+
+def test_words_are_folded_but_not_stemmed():
+    assert words("Énergétiques pompes") == ["energetiques", "pompes"]
