@@ -80,6 +80,9 @@ class Thesaurus:
             for terms, forms in self._forms:
                 window = tuple(t[0] for t in tokens[i:i + len(terms)])
                 if window == terms:
+                    start, end = tokens[i][1], tokens[i + len(terms) - 1][2]
+                    if text[start - 1:start] in ("*", "?") or text[end:end + 1] in ("*", "?"):
+                        continue  # part of a wildcard: "grisou*" is the person's own pattern
                     spans.append((tokens[i][1], tokens[i + len(terms) - 1][2], forms))
                     i += len(terms) - 1
                     break
