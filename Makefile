@@ -1,0 +1,34 @@
+# Two entry points, the README's two commands:
+#   make run   - set up, index the default corpus, serve http://127.0.0.1:5000
+#   make test  - set up (Chromium included, for the browser tests), run every test
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test chromium index bench clean
+
+$(BIN)/artoiscast: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+run: $(BIN)/artoiscast
+	$(BIN)/artoiscast serve
+
+index: $(BIN)/artoiscast
+	$(BIN)/artoiscast index
+
+# Debian's Chromium for the Playwright tests; Playwright never downloads a browser here.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(BIN)/artoiscast chromium
+	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/artoiscast
+	$(BIN)/python -m bench.run_benchmark --hours 100 1000 --out docs/performance.md
+
+clean:
+	rm -rf $(VENV) var build *.egg-info
