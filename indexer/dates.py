@@ -96,3 +96,19 @@ def best_date(candidates: list[FoundDate]) -> Optional[FoundDate]:
                 if iso.startswith(best.iso) or best.precision == 1:
                     return FoundDate(iso, f"{c.label} {first.year}")
     return best
+
+
+ISO = re.compile(r"^((?:19|20)\d\d)(?:-(\d\d)(?:-(\d\d))?)?$")
+
+
+def parse_date(value) -> Optional[FoundDate]:
+    """A date written by a person in corpus.yaml: ISO ("2019", "2019-05", "2019-05-14",
+    or a YAML date) or French ("mai 2019", "14/05/2019")."""
+    text = str(value).strip()
+    m = ISO.match(text)
+    if m:
+        year, month, day = m.groups()
+        if (month is None or 1 <= int(month) <= 12) and (day is None or 1 <= int(day) <= 31):
+            return FoundDate(text, text)
+        return None
+    return best_date(find_dates(text))

@@ -14,12 +14,13 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable, Optional
 
-from whoosh import columns, fields, index
+from whoosh import columns, fields, formats, index
 
 from .analysis import FRENCH, WORDS
 from .records import Passage, Recording
@@ -45,7 +46,8 @@ def make_schema() -> fields.Schema:
         title=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=2.0, multitoken_query="phrase"),
         names=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=1.5, multitoken_query="phrase"),
         # Unstemmed, folded vocabulary: prefix expansion and "did you mean".
-        words=fields.TEXT(analyzer=WORDS, stored=False, phrase=False),
+        # Only which documents hold a word is kept: no frequencies, positions or lengths.
+        words=fields.FieldType(formats.Existence(), analyzer=WORDS, scorable=False),
         # Filters.
         theme=fields.KEYWORD(**keyword),
         speaker=fields.KEYWORD(**keyword),
@@ -181,8 +183,8 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
     """
     link = Path(index_dir)
     link.parent.mkdir(parents=True, exist_ok=True)
-    generation = link.parent / f"{link.name}.gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-    generation.mkdir()
+    generation = Path(tempfile.mkdtemp(prefix=f"{link.name}.gen-{time.strftime('%Y%m%d-%H%M%S')}-",
+                                       dir=link.parent))
     try:
         ix = index.create_in(str(generation), make_schema())
         writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1)

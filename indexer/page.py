@@ -246,8 +246,11 @@ class PageParser:
                 themes: list[str] = []
                 seen: set[frozenset] = set()
                 j = i + 1
+                # The TOC ends at a wider gap than the one between its first two entries
+                # (one blank line in a capture, more between HTML blocks).
+                gap = lines[i + 2].blank_before if i + 2 < len(lines) else 1
                 while j < len(lines) and lines[j].text.startswith("-"):
-                    if themes and lines[j].blank_before >= 2:
+                    if len(themes) >= 2 and lines[j].blank_before > gap:
                         break
                     key = frozenset(_tokens(lines[j].text))
                     if key in seen:
@@ -511,7 +514,7 @@ class PageParser:
         interviewers: list[Speaker] = []
         dates = find_dates(rest)
         # Dates and credits at the end: " - mars 2025", " © octobre 2012".
-        rest = re.sub(r"\s*(?:[-–]\s*|©\s*)(?:\w+\s+)?(?:19|20)\d\d\s*$", "", rest).strip()
+        rest = re.sub(r"\s*(?:[-–]\s*|©\s*)(?:\d{1,2}(?:er)?\s+)?(?:\w+\s+)?(?:19|20)\d\d\s*$", "", rest).strip()
         montage = re.search(r"\(montage\s+(?P<who>[^)]+)\)", rest, re.I)
         if montage:
             interviewers.append(self.corpus.speaker(montage.group("who"), role="montage", interviewer=True))

@@ -199,6 +199,15 @@ class Snapshot:
         state = read_state(index_dir) or {}
         self.state = state
         self.thesaurus = Thesaurus(state.get("thesaurus") or [])
+        try:
+            self._load_tables()
+        except Exception as exc:  # a garbled segment shows up only when read
+            raise IndexUnavailable(
+                f"L'index de {index_dir} est illisible ({type(exc).__name__}: {exc}). "
+                f"Reconstruisez-le avec « artoiscast index --rebuild »."
+            ) from exc
+
+    def _load_tables(self):
         with self.ix.searcher() as s:
             self.recordings: dict[str, dict] = {}
             for stored in s.documents(doc_type="recording"):
@@ -397,7 +406,9 @@ class SearchService:
     def _filters(self, params: SearchParams, snap: Snapshot, notices: list[str]) -> dict[str, wq.Query]:
         filters: dict[str, wq.Query] = {}
         for name, values in params.filters.items():
-            filters[name] = wq.Or([wq.Term(name, v) for v in values]) if len(values) > 1 else wq.Term(name, values[0])
+            # Indexed keywords had their commas made spaces (see index._keywords): the same here.
+            terms = [wq.Term(name, v.replace(",", " ")) for v in values]
+            filters[name] = wq.Or(terms) if len(terms) > 1 else terms[0]
         if params.mode == "citations":
             # Quotes are words actually spoken, and not the interviewer's questions.
             filters["_citations"] = wq.And([wq.Term("type", TYPE_VERBATIM), wq.Term("interviewer", "non")])

@@ -5,13 +5,13 @@ This is the one place that reads the corpus folder. Every problem is collected
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 from .corpus import Corpus, load_corpus
-from .dates import best_date, find_dates
+from .dates import parse_date
 from .gazetteer import Gazetteer
 from .page import parse_page
 from .records import Problem, Recording, Speaker
@@ -110,7 +110,7 @@ def apply_overrides(rec: Recording, spec: dict, corpus: Corpus, result: CorpusRe
         if spec.get(key):
             setattr(rec, key, str(spec[key]))
     if spec.get("date"):
-        found = best_date(find_dates(str(spec["date"])))
+        found = parse_date(spec["date"])
         if found:
             rec.date, rec.date_label = found.iso, str(spec["date"])
         else:
@@ -147,6 +147,10 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
+class _NOBODY:
+    interviewer = False
+
+
 def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: CorpusRecords):
     """Verbatim passages from the recording's transcript, speakers named through corpus.yaml."""
     rel = str(spec["transcript"])
@@ -158,10 +162,15 @@ def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: Corpus
     if not transcript.readable and not transcript.cues:
         return
     result.files.append(path)
+    # Every label - from corpus.yaml, from the file's own speaker list, or as written
+    # in the cues ("ODILE :") - goes through the people's aliases to one canonical name.
     labels = {str(k): str(v) for k, v in (spec.get("speaker_labels") or {}).items()}
-    speaker_map = {**transcript.speaker_names, **labels}
+    speaker_map = {cue.speaker: cue.speaker for cue in transcript.cues if cue.speaker}
+    speaker_map.update(transcript.speaker_names)
+    speaker_map.update(labels)
     speaker_map = {label: corpus.canonical_name(name) for label, name in speaker_map.items()}
     interviewers = {s.name for s in rec.speakers if s.interviewer}
+    interviewers |= {name for name in speaker_map.values() if (corpus.person(name) or _NOBODY).interviewer}
     passages = passages_from_cues(transcript.cues, speaker_map, interviewers)
     rec.transcript = rel
     rec.passages.extend(passages)

@@ -1,0 +1,228 @@
+"""Load test: concurrent clients against the real `artoiscast serve` while the index is rebuilt.
+
+    python -m bench.load_test --clients 20 --seconds 60 --out docs/load-test.md
+
+Starts `artoiscast serve` on a free loopback port (a real waitress server, in
+its own process), then runs CLIENTS threads that each send a fixed mix of
+requests (search page, API, recording page, audio with a Range header) for
+SECONDS, while another thread rebuilds the index again and again with
+`artoiscast index` (each build writes a new generation and swaps it in).
+Every non-2xx answer or connection error counts as a failure; latency
+percentiles are reported. Requests go to 127.0.0.1 only, bounded in time.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+REPO = Path(__file__).resolve().parent.parent
+QUERIES = ["énergie", "gaz de mine", '"bassin minier"', "photovolta*", "cybersecurite", "Loos-en-Gohelle",
+           "ERBM", "emploi formation", "commerce Lens", "zzzzz", '"unbalanced', "-lens", "économie SAUF verte"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    by_status: dict[int, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, seconds: float, status: int | None, error: str | None = None):
+        with self.lock:
+            self.latencies.append(seconds)
+            if status is not None:
+                self.by_status[status] = self.by_status.get(status, 0) + 1
+            if error:
+                self.failures.append(error)
+
+
+def request_mix(rng: random.Random, recording_ids: list[str]) -> str:
+    q = rng.choice(QUERIES)
+    kind = rng.random()
+    if kind < 0.45:
+        return "/api/search?" + urlencode({"q": q})
+    if kind < 0.75:
+        return "/?" + urlencode({"q": q, "page": rng.choice([1, 1, 2])})
+    if kind < 0.85:
+        return "/?" + urlencode({"q": q, "mode": rng.choice(["citations", "concordance"])})
+    return f"/enregistrement/{quote(rng.choice(recording_ids))}?" + urlencode({"q": q})
+
+
+def client(port: int, deadline: float, stats: Stats, seed: int, recording_ids: list[str], max_requests: int):
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for _ in range(max_requests):
+        if time.monotonic() >= deadline:
+            break
+        path = request_mix(rng, recording_ids)
+        started = time.perf_counter()
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - started
+            error = None if 200 <= response.status < 300 else f"{response.status} {path}"
+            stats.record(elapsed, response.status, error)
+        except (OSError, http.client.HTTPException) as exc:
+            stats.record(time.perf_counter() - started, None, f"{type(exc).__name__} {path}: {exc}")
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.close()
+
+
+def reindexer(corpus: Path, index: Path, deadline: float, env: dict, builds: list, failures: list):
+    """Rebuilds the whole index in a loop: each build is a new generation swapped in."""
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index),
+                               "index"], env=env, capture_output=True, text=True)
+        builds.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            failures.append(f"index exited {done.returncode}: {done.stderr[-300:]}")
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def wait_until_up(port: int, proc: subprocess.Popen, timeout: float = 60) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"serve exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/search?q=lens")
+            if conn.getresponse().status == 200:
+                return time.monotonic() - started
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("serve did not answer in time")
+
+
+def run(clients: int, seconds: float, corpus_src: Path, max_requests: int = 100_000) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="artoiscast-load-"))
+    corpus = work / "corpus"
+    shutil.copytree(corpus_src, corpus)
+    index = work / "index"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run([sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index), "index"],
+                   env=env, check=True, capture_output=True)
+    recording_ids = [r["id"] for r in json.loads(subprocess.run(
+        [sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index), "search", "--json",
+         "--per-page", "50"], env=env, check=True, capture_output=True, text=True).stdout)["results"]]
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index),
+                               "serve", "--port", str(port), "--threads", "8"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        startup = wait_until_up(port, server)
+        stats = Stats()
+        builds: list[float] = []
+        build_failures: list[str] = []
+        deadline = time.monotonic() + seconds
+        threads = [threading.Thread(target=client, args=(port, deadline, stats, i, recording_ids, max_requests))
+                   for i in range(clients)]
+        threads.append(threading.Thread(target=reindexer, args=(corpus, index, deadline, env, builds,
+                                                                build_failures)))
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=seconds + 120)
+        wall = time.perf_counter() - started
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    ms = [x * 1000 for x in stats.latencies]
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "requests": len(ms),
+        "failures": len(stats.failures),
+        "failure_examples": stats.failures[:10],
+        "statuses": stats.by_status,
+        "throughput_rps": round(len(ms) / wall, 1) if wall else 0,
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "p99_ms": round(percentile(ms, 99), 1),
+        "max_ms": round(max(ms), 1) if ms else None,
+        "mean_ms": round(statistics.fmean(ms), 1) if ms else None,
+        "rebuilds": len(builds),
+        "rebuild_failures": build_failures,
+        "rebuild_mean_s": round(statistics.fmean(builds), 2) if builds else None,
+        "serve_startup_s": round(startup, 2),
+    }
+
+
+def markdown(result: dict, command: str) -> str:
+    return f"""# Test de charge : 20 clients pendant une réindexation
+
+Commande : `{command}`
+
+Machine : {os.cpu_count()} cœurs ; serveur réel (`artoiscast serve`, waitress, 8 fils) sur 127.0.0.1,
+clients et reconstructions de l'index dans d'autres processus sur la même machine.
+
+| mesure | valeur |
+|---|---|
+| clients simultanés | {result['clients']} |
+| durée | {result['seconds']} s |
+| requêtes | {result['requests']} ({result['throughput_rps']} req/s) |
+| **échecs** | **{result['failures']}** |
+| codes HTTP | {', '.join(f'{k}: {v}' for k, v in sorted(result['statuses'].items()))} |
+| latence p50 / p95 / p99 / max | {result['p50_ms']} / {result['p95_ms']} / {result['p99_ms']} / {result['max_ms']} ms |
+| reconstructions complètes de l'index pendant le test | {result['rebuilds']} (moyenne {result['rebuild_mean_s']} s, échecs : {len(result['rebuild_failures'])}) |
+| démarrage de `serve` (index existant) jusqu'à la première réponse | {result['serve_startup_s']} s |
+
+Mélange de requêtes : 45 % `/api/search`, 30 % page de recherche (pages 1 et 2), 10 % modes citations et
+concordance, 15 % pages d'enregistrement avec surlignage ; requêtes dont certaines malformées
+(guillemet non fermé, exclusion seule). Chaque reconstruction écrit une nouvelle génération de l'index et
+bascule le lien `index` ; le serveur la prend sans redémarrer.
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    result = run(args.clients, args.seconds, args.corpus)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    if args.out:
+        command = f"python -m bench.load_test --clients {args.clients} --seconds {args.seconds:g} --out {args.out}"
+        args.out.write_text(markdown(result, command), encoding="utf-8")
+    sys.exit(1 if result["failures"] or result["rebuild_failures"] else 0)
+
+
+if __name__ == "__main__":
+    main()
