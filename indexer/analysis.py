@@ -125,40 +125,21 @@ class StemFoldFilter(Filter):
             yield token
 
 
-class FoldFilter(Filter):
-    def __call__(self, tokens):
-        for token in tokens:
-            token.text = fold(token.text)
-            yield token
-
-
-def _base():
+def french_analyzer():
+    """The analyzer of every searchable text field, at indexing and at query time."""
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | LowercaseFilter()
         | CompoundSplitFilter()
         | ElisionFilter()
+        | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=1)
+        | StemFoldFilter()
     )
 
 
-def french_analyzer():
-    """The analyzer of every searchable text field, at indexing and at query time."""
-    return _base() | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=1) | StemFoldFilter()
-
-
-def word_analyzer():
-    """Unstemmed, folded words: the vocabulary for prefix queries and "did you mean"."""
-    return _base() | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=2) | FoldFilter()
-
-
 FRENCH = french_analyzer()
-WORDS = word_analyzer()
 
 
 def analyze(text: str) -> list[str]:
     """The terms the index holds for ``text``."""
     return [t.text for t in FRENCH(text)]
-
-
-def words(text: str) -> list[str]:
-    return [t.text for t in WORDS(text)]

@@ -20,12 +20,26 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable, Optional
 
-from whoosh import columns, fields, formats, index
+from whoosh import columns, fields, index
+from whoosh.codec import whoosh3
 
-from .analysis import FRENCH, WORDS
+from .analysis import FRENCH
 from .records import Passage, Recording
+from .vocabulary import VocabularyBuilder
 
 STATE_FILE = "corpus_state.json"
+
+
+def _cached_reader(self, fieldname, column):
+    # Whoosh 2.7 caches a column reader only when the column exists, so a field
+    # without lengths (a KEYWORD filter) costs one stat() per posting at commit:
+    # 1.6 million calls for 100 hours of transcripts. Cache the absence too.
+    if fieldname not in self._readers:
+        self._readers[fieldname] = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+    return self._readers[fieldname]
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_reader
 FACET_SEPARATOR = "\x1f"
 TYPE_VERBATIM = "transcription"
 TYPE_SUMMARY = "résumé"
@@ -45,9 +59,6 @@ def make_schema() -> fields.Schema:
         text=fields.TEXT(analyzer=FRENCH, stored=True, phrase=True, multitoken_query="phrase"),
         title=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=2.0, multitoken_query="phrase"),
         names=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=1.5, multitoken_query="phrase"),
-        # Unstemmed, folded vocabulary: prefix expansion and "did you mean".
-        # Only which documents hold a word is kept: no frequencies, positions or lengths.
-        words=fields.FieldType(formats.Existence(), analyzer=WORDS, scorable=False),
         # Filters.
         theme=fields.KEYWORD(**keyword),
         speaker=fields.KEYWORD(**keyword),
@@ -126,7 +137,6 @@ def documents(rec: Recording) -> Iterable[dict]:
             text=passage.text,
             title=title_text,
             names=" ".join(filter(None, [names, passage.speaker or ""])),
-            words=" ".join((passage.text, title_text, names)),
             speaker=_keywords(speakers),
             type=ptype,
             interviewer="oui" if passage.interviewer else "non",
@@ -175,7 +185,7 @@ def read_state(index_dir: Path) -> Optional[dict]:
 
 
 def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state: dict,
-                procs: int = 1, limitmb: int = 256) -> Path:
+                procs: int = 1, limitmb: int = 1024) -> Path:
     """Builds a new index generation beside ``index_dir`` and swaps it in atomically.
 
     Returns the generation directory. If anything fails, the previous index is
@@ -188,14 +198,18 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
     try:
         ix = index.create_in(str(generation), make_schema())
         writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1)
+        vocabulary = VocabularyBuilder()
         try:
             for rec in recordings:
+                vocabulary.add(" ".join(filter(None, [rec.title, rec.link_text] + [s.name for s in rec.speakers])))
                 for doc in documents(rec):
+                    vocabulary.add(doc.get("text") or "")
                     writer.add_document(**doc)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
+        vocabulary.save(generation)
         (generation / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
         swap_in(link, generation)
     except BaseException:

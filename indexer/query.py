@@ -22,7 +22,8 @@ from unidecode import unidecode
 from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 
-from .analysis import FRENCH, analyze, stem_and_fold, words
+from .analysis import FRENCH, analyze, fold, stem_and_fold
+from .vocabulary import Vocabulary
 
 SEARCH_FIELDS = ("text", "title", "names")
 MAX_QUERY_CHARS = 300
@@ -135,7 +136,8 @@ def make_parser(schema, any_word: bool = False) -> MultifieldParser:
     return parser
 
 
-def parse(text: str, schema, reader, thesaurus: Optional[Thesaurus] = None, any_word: bool = False) -> ParsedQuery:
+def parse(text: str, schema, vocabulary: Vocabulary, thesaurus: Optional[Thesaurus] = None,
+          any_word: bool = False) -> ParsedQuery:
     cleaned, notices = clean(text)
     typed_words = [w for w in re.findall(r"[^\W_][\w'’\-]*", re.sub(r"\b(AND|OR|NOT)\b", " ", cleaned))]
     parsed = ParsedQuery(text=cleaned, query=None, notices=notices, words=typed_words)
@@ -147,7 +149,7 @@ def parse(text: str, schema, reader, thesaurus: Optional[Thesaurus] = None, any_
     except Exception:  # the parser should not raise; if it does, fall back to plain words
         q = make_parser(schema, any_word).parse(" ".join(typed_words))
         parsed.notices.append("La syntaxe n'a pas été comprise : recherche sur les mots seuls.")
-    q = _rewrite(q, reader, parsed)
+    q = _rewrite(q, vocabulary, parsed)
     q = _normalize(q)
     if q is None:
         if re.search(r"(?:^|\s)-\w|\bNOT\b", cleaned):
@@ -163,7 +165,7 @@ def parse(text: str, schema, reader, thesaurus: Optional[Thesaurus] = None, any_
     return parsed
 
 
-def _rewrite(q: wq.Query, reader, parsed: ParsedQuery) -> Optional[wq.Query]:
+def _rewrite(q: wq.Query, vocabulary: Vocabulary, parsed: ParsedQuery) -> Optional[wq.Query]:
     """Prefix and wildcard queries -> bounded Or of stemmed terms."""
     if isinstance(q, (wq.Prefix, wq.Wildcard)):
         pattern = q.text
@@ -179,31 +181,25 @@ def _rewrite(q: wq.Query, reader, parsed: ParsedQuery) -> Optional[wq.Query]:
                 stems = analyze(rest)
                 return _or_fields([wq.Term(f, s) for s in stems for f in SEARCH_FIELDS]) if stems else wq.NullQuery
             pattern = literal
-        return _expand_prefix(pattern, reader, parsed)
+        return _expand_prefix(pattern, vocabulary, parsed)
     if isinstance(q, wq.compound.BinaryQuery):  # AndNot, AndMaybe, Require, Otherwise
-        return q.__class__(_rewrite(q.a, reader, parsed), _rewrite(q.b, reader, parsed))
+        return q.__class__(_rewrite(q.a, vocabulary, parsed), _rewrite(q.b, vocabulary, parsed))
     if isinstance(q, wq.compound.CompoundQuery):
-        children = [_rewrite(c, reader, parsed) for c in q.subqueries]
+        children = [_rewrite(c, vocabulary, parsed) for c in q.subqueries]
         return q.__class__([c for c in children if c is not None], boost=q.boost)
     if isinstance(q, wq.Not):
-        return wq.Not(_rewrite(q.query, reader, parsed))
+        return wq.Not(_rewrite(q.query, vocabulary, parsed))
     return q
 
 
-def _expand_prefix(prefix: str, reader, parsed: ParsedQuery) -> wq.Query:
+def _expand_prefix(prefix: str, vocabulary: Vocabulary, parsed: ParsedQuery) -> wq.Query:
     prefix = _fold(prefix)
     if len(prefix) < MIN_PREFIX_CHARS:
         note = f"Préfixe trop court « {prefix}* » : donnez au moins {MIN_PREFIX_CHARS} lettres."
         if note not in parsed.notices:
             parsed.notices.append(note)
         return wq.NullQuery
-    candidates = []
-    for word in reader.expand_prefix("words", prefix):
-        word = word.decode("utf-8") if isinstance(word, bytes) else word
-        candidates.append((reader.doc_frequency("words", word), word))
-        if len(candidates) > 20 * MAX_PREFIX_EXPANSION:
-            break
-    candidates.sort(reverse=True)
+    candidates = vocabulary.prefixed(prefix)
     if len(candidates) > MAX_PREFIX_EXPANSION:
         parsed.notices.append(
             f"« {prefix}* » correspond à trop de mots : seuls les {MAX_PREFIX_EXPANSION} plus fréquents sont cherchés."
@@ -263,26 +259,24 @@ def _positive_terms(q: wq.Query) -> set[str]:
     return terms
 
 
-def suggest(parsed: ParsedQuery, searcher, thesaurus: Optional[Thesaurus] = None) -> Optional[str]:
-    """ "Did you mean": each typed word absent from the vocabulary replaced by the closest one."""
+def suggest(parsed: ParsedQuery, searcher, vocabulary: Vocabulary,
+            thesaurus: Optional[Thesaurus] = None) -> Optional[str]:
+    """ "Did you mean": each typed word absent from the corpus replaced by the closest one."""
     reader = searcher.reader()
-    corrector = None
     changed = False
     out = parsed.text
     for word in parsed.words:
-        folded = words(word)
-        if len(folded) != 1 or len(folded[0]) < 3 or word in FRENCH_OPERATORS or word in ("AND", "OR", "NOT"):
+        folded = fold(word)
+        if len(folded) < 3 or not folded.isalpha() or word in ("AND", "OR", "NOT"):
             continue
         if thesaurus and thesaurus.knows(word):
             continue  # an acronym of the thesaurus is not a typo
-        stems = analyze(word)
-        if reader.doc_frequency("words", folded[0]) > 0 or any(
-            reader.doc_frequency(f, stem) > 0 for stem in stems for f in SEARCH_FIELDS
+        if vocabulary.count(folded) or any(
+            reader.doc_frequency(f, stem) > 0 for stem in analyze(word) for f in SEARCH_FIELDS
         ):
             continue  # the word (or another form of it: "pompe" for "pompes") is in the corpus
-        corrector = corrector or searcher.corrector("words")
-        found = corrector.suggest(folded[0], limit=1, maxdist=2, prefix=1)
-        if found and found[0] != folded[0]:
-            out = re.sub(r"(?<![\w])%s(?![\w])" % re.escape(word), found[0], out, count=1)
+        found = vocabulary.suggest(folded)
+        if found:
+            out = re.sub(r"(?<![\w])%s(?![\w])" % re.escape(word), found, out, count=1)
             changed = True
     return out if changed else None

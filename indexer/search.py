@@ -27,6 +27,7 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 from .highlight import find_matches, kwic, snippet
 from .index import FACET_SEPARATOR, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable, open_index, read_state
 from .query import Thesaurus, parse, suggest
+from .vocabulary import Vocabulary
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 1000
@@ -199,6 +200,7 @@ class Snapshot:
         state = read_state(index_dir) or {}
         self.state = state
         self.thesaurus = Thesaurus(state.get("thesaurus") or [])
+        self.vocabulary = Vocabulary.load(index_dir)
         try:
             self._load_tables()
         except Exception as exc:  # a garbled segment shows up only when read
@@ -321,14 +323,14 @@ class SearchService:
         started = time.perf_counter()
         snap = self.snapshot()
         s = snap.searcher()
-        parsed = parse(params.q, snap.schema, s.reader(), snap.thesaurus)
+        parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus)
         notices = list(params.notices) + parsed.notices
         filters = self._filters(params, snap, notices)
         base = parsed.query
         docnums = self._docs(s, base, filters.values())
         relaxed = False
         if not docnums and base is not None and len(parsed.terms) > 1:
-            any_word = parse(params.q, snap.schema, s.reader(), snap.thesaurus, any_word=True)
+            any_word = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, any_word=True)
             if any_word.query is not None:
                 docnums = self._docs(s, any_word.query, filters.values())
                 if docnums:
@@ -355,7 +357,7 @@ class SearchService:
             "sort": params.sort,
             "mode": params.mode,
             "filters": params.filters,
-            "suggestion": suggest(parsed, s, snap.thesaurus) if params.q.strip() and (total < 3 or relaxed) else None,
+            "suggestion": suggest(parsed, s, snap.vocabulary, snap.thesaurus) if params.q.strip() and (total < 3 or relaxed) else None,
             "relaxed": relaxed,
             "partial": partial,
             "notices": notices,
@@ -371,7 +373,7 @@ class SearchService:
         """Every matching passage (up to MAX_EXPORT), for CSV/JSON exports."""
         snap = self.snapshot()
         s = snap.searcher()
-        parsed = parse(params.q, snap.schema, s.reader(), snap.thesaurus)
+        parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus)
         filters = self._filters(params, snap, [])
         docnums = self._docs(s, parsed.query, filters.values())
         ranked, _ = self._ranked(s, parsed.query, filters.values(), min(len(docnums), MAX_EXPORT), params.sort, snap)
@@ -384,7 +386,7 @@ class SearchService:
         if rec is None:
             return None
         s = snap.searcher()
-        parsed = parse(q, snap.schema, s.reader(), snap.thesaurus) if q else None
+        parsed = parse(q, snap.schema, snap.vocabulary, snap.thesaurus) if q else None
         terms = parsed.terms if parsed else set()
         docnums = sorted(s.document_numbers(recording_id=rec_id, doc_type="passage"))
         passages = [self._passage(s, snap, d, terms, q, with_kwic=False) for d in docnums]

@@ -1,7 +1,7 @@
 """The French analyzer: one definition, used for indexing and for queries."""
 import pytest
 
-from indexer.analysis import FRENCH_STOP_WORDS, analyze, words
+from indexer.analysis import FRENCH_STOP_WORDS, analyze
 
 
 @pytest.mark.parametrize("a, b", [
@@ -61,5 +61,3 @@ def test_char_offsets_point_at_the_original_words():
     assert spans == ["Vers", "Loos", "Gohelle", "usine"]
 
 
-def test_words_are_folded_but_not_stemmed():
-    assert words("Énergétiques pompes") == ["energetiques", "pompes"]

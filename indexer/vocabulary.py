@@ -1,0 +1,82 @@
+"""The corpus' own words, unstemmed and folded: for prefix queries and "did you mean".
+
+Collected while the index is written (a C-speed regex over each text, folded
+once per distinct word) and saved beside the index as vocabulary.json, instead
+of a Whoosh field: a field would double the postings of every passage.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+from whoosh.spelling import ListCorrector
+
+from .analysis import fold
+
+VOCABULARY_FILE = "vocabulary.json"
+WORD = re.compile(r"[^\W_]{2,}")
+
+
+class VocabularyBuilder:
+    def __init__(self):
+        self.counts: Counter = Counter()
+
+    def add(self, text: str):
+        self.counts.update(WORD.findall(text.lower()))
+
+    def save(self, directory: Path):
+        folded: Counter = Counter()
+        for word, count in self.counts.items():
+            folded[fold(word)] += count
+        (Path(directory) / VOCABULARY_FILE).write_text(
+            json.dumps(dict(sorted(folded.items())), ensure_ascii=False), encoding="utf-8")
+
+
+class _FrequencyCorrector(ListCorrector):
+    """Whoosh's list corrector, ranking words at the same distance by frequency."""
+
+    def __init__(self, words: list[str], counts: dict[str, int]):
+        super().__init__(words)
+        self.counts = counts
+
+    def _suggestions(self, text, maxdist, prefix):
+        for score, word in super()._suggestions(text, maxdist, prefix):
+            yield score * 10**9 + self.counts.get(word, 0), word
+
+
+class Vocabulary:
+    def __init__(self, counts: dict[str, int]):
+        self.counts = counts
+        self.words = sorted(counts)
+        self._corrector: Optional[_FrequencyCorrector] = None
+
+    @classmethod
+    def load(cls, directory: Path) -> "Vocabulary":
+        try:
+            return cls(json.loads((Path(directory) / VOCABULARY_FILE).read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return cls({})
+
+    def count(self, word: str) -> int:
+        return self.counts.get(word, 0)
+
+    def prefixed(self, prefix: str) -> list[tuple[int, str]]:
+        """(count, word) of every word starting with ``prefix``, most frequent first."""
+        start = bisect.bisect_left(self.words, prefix)
+        found = []
+        for word in self.words[start:]:
+            if not word.startswith(prefix):
+                break
+            found.append((self.counts[word], word))
+        found.sort(reverse=True)
+        return found
+
+    def suggest(self, word: str) -> Optional[str]:
+        if self._corrector is None:
+            self._corrector = _FrequencyCorrector(self.words, self.counts)
+        found = self._corrector.suggest(word, limit=1, maxdist=2, prefix=1)
+        return found[0] if found and found[0] != word else None
