@@ -15,7 +15,7 @@ import json
 import os
 import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
@@ -24,7 +24,7 @@ from urllib.parse import quote, urlencode
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
-from .highlight import find_matches, kwic, snippet
+from .highlight import find_matches, kwic, mark, snippet
 from .index import FACET_SEPARATOR, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable, open_index, read_state
 from .query import Thesaurus, parse, suggest
 from .vocabulary import Vocabulary
@@ -32,6 +32,7 @@ from .vocabulary import Vocabulary
 MAX_PER_PAGE = 50
 MAX_PAGE = 1000
 MAX_EXPORT = 5000
+CACHE_ENTRIES = 512  # document sets kept per index generation
 MODES = ("results", "citations", "concordance")
 SORTS = ("relevance", "date")
 
@@ -197,6 +198,8 @@ class Snapshot:
         self.ix = open_index(index_dir)
         self.schema = self.ix.schema
         self._local = threading.local()
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_lock = threading.Lock()
         state = read_state(index_dir) or {}
         self.state = state
         self.thesaurus = Thesaurus(state.get("thesaurus") or [])
@@ -220,6 +223,7 @@ class Snapshot:
             recs = _column(reader, "c_rec", total)
             speakers = _column(reader, "c_speaker", total)
             types = _column(reader, "c_type", total)
+            deleted = set(reader.deleted_docs()) if reader.has_deletions() else set()
         interned: dict[bytes, tuple] = {}
         self.doc_recording: list[Optional[str]] = [r.decode("utf-8") if r else None for r in recs]
         self.doc_speakers: list[tuple] = []
@@ -228,12 +232,68 @@ class Snapshot:
                 interned[value] = tuple(v for v in value.decode("utf-8").split(FACET_SEPARATOR) if v)
             self.doc_speakers.append(interned[value])
         self.doc_type: list[str] = [t.decode("utf-8") if t else "" for t in types]
+        by_recording: dict[str, set] = defaultdict(set)
+        for docnum, rec_id in enumerate(self.doc_recording):
+            if rec_id is not None and rec_id in self.recordings and docnum not in deleted:
+                by_recording[rec_id].add(docnum)
+        self._passages_by_recording = {r: frozenset(d) for r, d in by_recording.items()}
+        self.all_passages = frozenset().union(*self._passages_by_recording.values())
+        # Sorting by date: newest recording first (undated last), then title; within a
+        # recording, passage order. One integer per document, so sorting is cheap.
+        order = sorted(self.recordings, key=lambda r: self.recordings[r].get("title", ""))
+        order.sort(key=lambda r: self.recordings[r].get("date") or "", reverse=True)
+        order.sort(key=lambda r: not self.recordings[r].get("date"))
+        recording_rank = {rec_id: rank for rank, rec_id in enumerate(order)}
+        self._date_rank = [
+            (recording_rank.get(rec_id, len(order)) << 32) + docnum
+            for docnum, rec_id in enumerate(self.doc_recording)
+        ]
+
+    def cached(self, key, compute):
+        """A small LRU of document sets for this generation (thread-safe)."""
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._cache_lock:
+            self._cache[key] = value
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return value
+
+    def passages_of(self, rec_id: str) -> frozenset:
+        return self._passages_by_recording.get(rec_id, frozenset())
+
+    def sorted_by_date(self, docs) -> list[int]:
+        """Newest recording first; within a recording, the passages in order."""
+        return sorted(docs, key=self._date_rank.__getitem__)
 
     def searcher(self):
         s = getattr(self._local, "searcher", None)
         if s is None:
             s = self._local.searcher = self.ix.searcher()
         return s
+
+
+class _AllowedWithinTime(TimeLimitCollector):
+    """Top-k collection restricted to a set of documents, stopped at a time limit.
+
+    Whoosh's TimeLimitCollector calls its child's collect() directly, so wrapping
+    a FilterCollector in it silently drops the filter: both jobs are done here.
+    """
+
+    def __init__(self, child, timelimit: float, allowed: frozenset):
+        super().__init__(child, timelimit, use_alarm=False)
+        self.allowed = allowed
+
+    def collect_matches(self):
+        child, allowed = self.child, self.allowed
+        for sub_docnum in child.matches():
+            if self.timedout:
+                raise TimeLimit
+            if child.offset + sub_docnum in allowed:
+                child.collect(sub_docnum)
 
 
 def _column(reader, name: str, total: int) -> list[bytes]:
@@ -325,43 +385,41 @@ class SearchService:
         s = snap.searcher()
         parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus)
         notices = list(params.notices) + parsed.notices
-        filters = self._filters(params, snap, notices)
-        base = parsed.query
-        docnums = self._docs(s, base, filters.values())
+        filters = self._filters(params, snap, s)
+        matched = self._matched(snap, s, parsed.query, filters)
         relaxed = False
-        if not docnums and base is not None and len(parsed.terms) > 1:
+        if not matched and parsed.query is not None and len(parsed.terms) > 1:
             any_word = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, any_word=True)
             if any_word.query is not None:
-                docnums = self._docs(s, any_word.query, filters.values())
-                if docnums:
-                    relaxed = True
-                    base, parsed = any_word.query, any_word
+                matched = self._matched(snap, s, any_word.query, filters)
+                if matched:
+                    relaxed, parsed = True, any_word
                     notices.append("Aucun passage ne contient tous les mots : voici ceux qui en contiennent au moins un.")
-        facets = self._facets(s, snap, base, filters, docnums)
-        partial = False
+        facets = self._facets(snap, s, parsed.query, filters, matched)
         if params.mode == "results":
-            total, results, partial = self._grouped(s, snap, params, base, filters, docnums, parsed.terms)
+            total, results, partial = self._grouped(snap, s, params, parsed, matched)
             passages = None
         else:
-            total, passages, partial = self._passage_page(s, snap, params, base, filters, docnums, parsed.terms)
-            results = None
+            total, passages, partial = self._passage_page(snap, s, params, parsed, matched)
+            results = []
         if partial:
             notices.append("La recherche a pris trop de temps : les résultats sont partiels.")
+        wants_suggestion = params.q.strip() and (total < 3 or relaxed)
         doc = {
             "query": parsed.text,
             "total": total,
-            "total_passages": len(docnums),
+            "total_passages": len(matched),
             "page": params.page,
             "per_page": params.per_page,
             "pages": max(1, -(-total // params.per_page)),
             "sort": params.sort,
             "mode": params.mode,
             "filters": params.filters,
-            "suggestion": suggest(parsed, s, snap.vocabulary, snap.thesaurus) if params.q.strip() and (total < 3 or relaxed) else None,
+            "suggestion": suggest(parsed, s, snap.vocabulary, snap.thesaurus) if wants_suggestion else None,
             "relaxed": relaxed,
             "partial": partial,
             "notices": notices,
-            "results": results if results is not None else [],
+            "results": results,
             "facets": facets,
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
         }
@@ -370,17 +428,16 @@ class SearchService:
         return doc
 
     def export(self, params: SearchParams) -> list[dict]:
-        """Every matching passage (up to MAX_EXPORT), for CSV/JSON exports."""
+        """Every matching passage (up to MAX_EXPORT), best first, for CSV/JSON exports."""
         snap = self.snapshot()
         s = snap.searcher()
         parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus)
-        filters = self._filters(params, snap, [])
-        docnums = self._docs(s, parsed.query, filters.values())
-        ranked, _ = self._ranked(s, parsed.query, filters.values(), min(len(docnums), MAX_EXPORT), params.sort, snap)
-        return [self._passage(s, snap, d, parsed.terms, params.q) for d, _ in ranked]
+        matched = self._matched(snap, s, parsed.query, self._filters(params, snap, s))
+        ranked, _ = self._ranked(snap, s, parsed.query, matched, MAX_EXPORT, params.sort)
+        return [self._passage(snap, s, d, parsed.terms, params.q) for d, _ in ranked]
 
     def recording(self, rec_id: str, q: str = "") -> Optional[dict]:
-        """A recording with all its passages in order (and the query's words marked)."""
+        """A recording with all its passages in order, the query's words marked, and which passages match."""
         snap = self.snapshot()
         rec = snap.recordings.get(rec_id)
         if rec is None:
@@ -389,143 +446,159 @@ class SearchService:
         parsed = parse(q, snap.schema, snap.vocabulary, snap.thesaurus) if q else None
         terms = parsed.terms if parsed else set()
         docnums = sorted(s.document_numbers(recording_id=rec_id, doc_type="passage"))
-        passages = [self._passage(s, snap, d, terms, q, with_kwic=False) for d in docnums]
+        hit_docs = self._base_docs(snap, s, parsed.query) if parsed and parsed.query is not None else set()
+        passages = []
+        for docnum in docnums:
+            passage = self._passage(snap, s, docnum, terms, q, with_kwic=False)
+            passage["hit"] = docnum in hit_docs
+            passages.append(passage)
         passages.sort(key=lambda p: p["n"])
-        hits = []
-        if parsed and parsed.query is not None:
-            hit_docs = set(s.docs_for_query(wq.And([parsed.query, wq.Term("recording_id", rec_id)])))
-            hits = [p["n"] for p, d in zip(passages, sorted(docnums)) if d in hit_docs]
         data = self.recording_json(rec)
         data["passages"] = passages
-        data["hits"] = hits
+        data["hits"] = [p["n"] for p in passages if p["hit"]]
         data["transcript"] = rec.get("transcript")
         return data
 
     def recordings(self) -> list[dict]:
         return [self.recording_json(r) for r in self.snapshot().recordings.values()]
 
-    # ------------------------------------------------------------------ internals
-    def _filters(self, params: SearchParams, snap: Snapshot, notices: list[str]) -> dict[str, wq.Query]:
-        filters: dict[str, wq.Query] = {}
-        for name, values in params.filters.items():
-            # Indexed keywords had their commas made spaces (see index._keywords): the same here.
-            terms = [wq.Term(name, v.replace(",", " ")) for v in values]
-            filters[name] = wq.Or(terms) if len(terms) > 1 else terms[0]
+    # ------------------------------------------------------------------ document sets
+    # A search is answered from sets of document numbers: the query's matches and
+    # each filter's documents, cached per index generation (a new generation is a
+    # new Snapshot, so the cache can never serve stale results). Pages 2, 3 … of a
+    # search, or its facets with one more filter, reuse them.
+
+    def _base_docs(self, snap: Snapshot, s, base: Optional[wq.Query]) -> frozenset:
+        if base is None:
+            return snap.all_passages
+        return snap.cached(("q", repr(base)), lambda: frozenset(s.docs_for_query(base)) & snap.all_passages)
+
+    def _filter_docs(self, snap: Snapshot, s, name: str, values: tuple[str, ...]) -> frozenset:
+        def compute():
+            docs: set[int] = set()
+            for value in values:
+                # Indexed keywords had their commas made spaces (see index._keywords): the same here.
+                docs.update(s.docs_for_query(wq.Term(name, value.replace(",", " "))))
+            return frozenset(docs)
+
+        return snap.cached(("f", name, values), compute)
+
+    def _filters(self, params: SearchParams, snap: Snapshot, s) -> dict[str, frozenset]:
+        filters = {name: self._filter_docs(snap, s, name, tuple(sorted(values)))
+                   for name, values in params.filters.items()}
         if params.mode == "citations":
             # Quotes are words actually spoken, and not the interviewer's questions.
-            filters["_citations"] = wq.And([wq.Term("type", TYPE_VERBATIM), wq.Term("interviewer", "non")])
+            filters["_citations"] = (self._filter_docs(snap, s, "type", (TYPE_VERBATIM,))
+                                     & self._filter_docs(snap, s, "interviewer", ("non",)))
         return filters
 
-    @staticmethod
-    def _query(base: Optional[wq.Query], filters: Iterable[wq.Query]) -> wq.Query:
-        parts = [wq.Term("doc_type", "passage")]
-        if base is not None:
-            parts.insert(0, base)
-        parts.extend(filters)
-        return wq.And(parts)
+    def _matched(self, snap: Snapshot, s, base, filters: dict[str, frozenset], leave_out: str = "") -> frozenset:
+        docs = self._base_docs(snap, s, base)
+        for name, filter_docs in sorted(filters.items(), key=lambda f: len(f[1])):
+            if name != leave_out:
+                docs = docs & filter_docs
+        return docs
 
-    def _docs(self, s, base, filters) -> set[int]:
-        return set(s.docs_for_query(self._query(base, filters)))
-
-    def _facets(self, s, snap: Snapshot, base, filters: dict, docnums: set[int]) -> dict:
+    def _facets(self, snap: Snapshot, s, base, filters: dict[str, frozenset], matched: frozenset) -> dict:
         """Counts of recordings per value; a facet's own filter is left out of its counts,
         so that its other values stay visible and can be added (OR within a facet)."""
         out = {}
+        recordings_of_matched = None
         for facet in FACETS:
-            if facet.name in filters:
-                others = [q for k, q in filters.items() if k != facet.name]
-                docs = self._docs(s, base, others)
-            else:
-                docs = docnums
+            docs = self._matched(snap, s, base, filters, leave_out=facet.name) if facet.name in filters else matched
             counts: dict[str, set] = defaultdict(set)
             if facet.per_passage:
-                values_of = snap.doc_speakers if facet.name == "speaker" else None
-                for d in docs:
-                    rec = snap.doc_recording[d]
-                    if values_of is not None:
-                        for v in values_of[d]:
-                            counts[v].add(rec)
-                    elif snap.doc_type[d]:
-                        counts[snap.doc_type[d]].add(rec)
+                doc_recording = snap.doc_recording
+                if facet.name == "speaker":
+                    doc_speakers = snap.doc_speakers
+                    for d in docs:
+                        for value in doc_speakers[d]:
+                            counts[value].add(doc_recording[d])
+                else:
+                    doc_type = snap.doc_type
+                    for d in docs:
+                        counts[doc_type[d]].add(doc_recording[d])
             else:
-                for rec_id in {snap.doc_recording[d] for d in docs}:
-                    rec = snap.recordings.get(rec_id)
-                    if rec:
-                        for v in facet.recording_values(rec):
-                            counts[v].add(rec_id)
-            values = sorted(((v, len(r)) for v, r in counts.items()), key=lambda x: (-x[1], x[0].lower()))
+                if docs is matched:
+                    if recordings_of_matched is None:
+                        recordings_of_matched = {snap.doc_recording[d] for d in matched}
+                    rec_ids = recordings_of_matched
+                else:
+                    rec_ids = {snap.doc_recording[d] for d in docs}
+                for rec_id in rec_ids:
+                    for value in facet.recording_values(snap.recordings[rec_id]):
+                        counts[value].add(rec_id)
+            values = sorted(((v, len(r)) for v, r in counts.items() if v), key=lambda x: (-x[1], x[0].lower()))
             if facet.name == "year":
                 values.sort(key=lambda x: x[0], reverse=True)
             out[facet.name] = [{"value": v, "count": c, "label": facet.display(v)} for v, c in values]
         return out
 
-    def _ranked(self, s, base, filters, limit: int, sort: str, snap: Snapshot) -> tuple[list[tuple[int, float]], bool]:
-        """(docnum, score) best first, at most ``limit``; True when cut by the time limit."""
-        q = self._query(base, filters)
-        limit = max(1, limit)
+    # ------------------------------------------------------------------ ranking
+    def _ranked(self, snap: Snapshot, s, base, matched: frozenset, limit: int, sort: str
+                ) -> tuple[list[tuple[int, float]], bool]:
+        """(docnum, score) of the matched passages, best first, at most ``limit``;
+        True when the time limit cut the scoring short."""
+        if not matched:
+            return [], False
         if base is None or sort == "date":
-            docs = sorted(s.docs_for_query(q))
-            docs.sort(key=lambda d: snap.recordings.get(snap.doc_recording[d], {}).get("date") or "", reverse=True)
-            return [(d, 0.0) for d in docs[:limit]], False
-        collector = TimeLimitCollector(s.collector(limit=limit), timelimit=self.time_limit, use_alarm=False)
+            by_date = snap.sorted_by_date(matched)
+            return [(d, 0.0) for d in by_date[:limit]], False
+        # Score the query alone, restricted to the matched set: no filter terms in the
+        # query keeps Whoosh's block-skipping top-k collection working.
+        collector = _AllowedWithinTime(s.collector(limit=max(1, limit)), self.time_limit, matched)
         partial = False
         try:
-            s.search_with_collector(q, collector)
+            s.search_with_collector(base, collector)
         except TimeLimit:
             partial = True
         results = collector.results()
         return [(hit.docnum, hit.score or 0.0) for hit in results[:limit]], partial
 
-    def _grouped(self, s, snap, params, base, filters, docnums, terms):
-        rec_ids = {snap.doc_recording[d] for d in docnums}
-        total = len(rec_ids)
+    def _grouped(self, snap: Snapshot, s, params: SearchParams, parsed, matched: frozenset):
+        """Results grouped by recording: the page's recordings and their best passages (up to 3)."""
+        rec_ids = {snap.doc_recording[d] for d in matched}
         wanted = params.page * params.per_page
         partial = False
-        if base is None or params.sort == "date":
-            ordered = sorted(rec_ids, key=lambda r: (snap.recordings.get(r, {}).get("date") or "",
-                                                     snap.recordings.get(r, {}).get("title", "")), reverse=True)
+        groups: dict[str, list] = {}
+        if parsed.query is None or params.sort == "date":
+            ordered = sorted(rec_ids, key=lambda r: (snap.recordings[r].get("date") or "",
+                                                     snap.recordings[r].get("title", "")), reverse=True)
             page_ids = ordered[wanted - params.per_page: wanted]
-            groups = {}
             for rec_id in page_ids:
-                ranked, cut = self._ranked(s, base, [*filters.values(), wq.Term("recording_id", rec_id)], 3,
-                                           "relevance" if base is not None else "date", snap)
+                in_recording = matched & snap.passages_of(rec_id)
+                ranked, cut = self._ranked(snap, s, parsed.query, in_recording, 3, "relevance")
                 partial |= cut
-                if base is None:
-                    ranked.sort(key=lambda x: x[0])
-                groups[rec_id] = ranked
+                groups[rec_id] = sorted(ranked) if parsed.query is None else ranked
         else:
             limit = wanted * 8 + 40
             while True:
-                ranked, cut = self._ranked(s, base, filters.values(), limit, "relevance", snap)
+                ranked, cut = self._ranked(snap, s, parsed.query, matched, limit, "relevance")
                 partial |= cut
-                groups: dict[str, list] = {}
+                groups = {}
                 for docnum, score in ranked:
                     groups.setdefault(snap.doc_recording[docnum], []).append((docnum, score))
-                if len(groups) >= wanted or len(ranked) < limit or cut or limit >= len(docnums):
+                if len(groups) >= wanted or len(ranked) < limit or cut:
                     break
                 limit *= 4
             page_ids = list(groups)[wanted - params.per_page: wanted]
         results = []
         for rec_id in page_ids:
-            rec = snap.recordings.get(rec_id)
-            if rec is None:
-                continue
             best = groups.get(rec_id, [])[:3]
             results.append({
-                "recording": self.recording_json(rec),
+                "recording": self.recording_json(snap.recordings[rec_id]),
                 "score": round(best[0][1], 3) if best else 0.0,
-                "passages": [self._passage(s, snap, d, terms, params.q) for d, _ in best],
+                "passages": [self._passage(snap, s, d, parsed.terms, params.q) for d, _ in best],
             })
-        return total, results, partial
+        return len(rec_ids), results, partial
 
-    def _passage_page(self, s, snap, params, base, filters, docnums, terms):
-        total = len(docnums)
+    def _passage_page(self, snap: Snapshot, s, params: SearchParams, parsed, matched: frozenset):
         wanted = params.page * params.per_page
-        ranked, partial = self._ranked(s, base, filters.values(), wanted, params.sort, snap)
+        ranked, partial = self._ranked(snap, s, parsed.query, matched, wanted, params.sort)
         page = ranked[wanted - params.per_page: wanted]
-        return total, [self._passage(s, snap, d, terms, params.q) for d, _ in page], partial
+        return len(matched), [self._passage(snap, s, d, parsed.terms, params.q) for d, _ in page], partial
 
-    def _passage(self, s, snap, docnum: int, terms: set[str], q: str, with_kwic: bool = True) -> dict:
+    def _passage(self, snap: Snapshot, s, docnum: int, terms: set[str], q: str, with_kwic: bool = True) -> dict:
         stored = s.stored_fields(docnum)
         text = stored.get("text") or ""
         matches = find_matches(text, terms)
@@ -533,29 +606,24 @@ class SearchService:
         rec = snap.recordings.get(rec_id, {})
         start, end = stored.get("start"), stored.get("end")
         speaker = stored.get("speaker_name")
-        role = next((sp.get("role") for sp in rec.get("speakers", []) if sp["name"] == speaker), None)
         passage = {
             "recording_id": rec_id,
             "n": stored.get("passage_no"),
             "text": text,
             "snippet": snippet(text, matches),
-            "html": None,
             "speaker": speaker,
-            "speaker_role": role,
+            "speaker_role": next((sp.get("role") for sp in rec.get("speakers", []) if sp["name"] == speaker), None),
             "interviewer": bool(stored.get("is_interviewer")),
             "start": start,
             "end": end,
-            "verbatim": stored.get("label") == "transcription" or start is not None and speaker is not None,
+            "verbatim": snap.doc_type[docnum] == TYPE_VERBATIM,
             "label": stored.get("label"),
             "cues": stored.get("cues") or [],
             "link": self.recording_link(rec_id, start, end, q),
         }
-        passage["verbatim"] = snap.doc_type[docnum] == TYPE_VERBATIM
         if with_kwic:
             passage["kwic"] = kwic(text, matches)
         else:
-            from .highlight import mark
-
             passage["html"] = mark(text, matches)
         return passage
 
