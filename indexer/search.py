@@ -250,12 +250,16 @@ class Snapshot:
         ]
 
     def cached(self, key, compute):
-        """A small LRU of document sets for this generation (thread-safe)."""
+        """A small LRU of document sets and rankings for this generation (thread-safe).
+
+        ``compute`` returning None stores nothing (a lookup only)."""
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         value = compute()
+        if value is None:
+            return None
         with self._cache_lock:
             self._cache[key] = value
             while len(self._cache) > CACHE_ENTRIES:
@@ -541,6 +545,16 @@ class SearchService:
         True when the time limit cut the scoring short."""
         if not matched:
             return [], False
+        key = ("r", repr(base), len(matched), hash(matched), limit, sort)
+        hit = snap.cached(key, lambda: None)
+        if hit is not None:
+            return hit, False
+        ranked, partial = self._rank(snap, s, base, matched, limit, sort)
+        if not partial:
+            snap.cached(key, lambda: ranked)
+        return ranked, partial
+
+    def _rank(self, snap: Snapshot, s, base, matched: frozenset, limit: int, sort: str):
         if base is None or sort == "date":
             by_date = snap.sorted_by_date(matched)
             return [(d, 0.0) for d in by_date[:limit]], False
