@@ -1,31 +1,141 @@
-"""Corpus folder -> index: the whole pipeline, and whether it needs running."""
+"""Corpus folder -> index: a full build, an update of what changed, and whether either is needed.
+
+The index's state file records fingerprints of what it was built from:
+- ``files``: every corpus file but the audio (is the index stale?);
+- ``global``: corpus.yaml without its pages and recordings (people, thesaurus …:
+  a change there touches every recording, so it calls for a full build);
+- ``pages`` and ``specs``: one per page and per corpus.yaml recording entry, with
+  the files they name (an update rebuilds only the recordings whose changed);
+- ``page_recordings``: which recordings each page gave (to delete them on change).
+"""
 from __future__ import annotations
 
+import hashlib
+import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Optional
 
+import yaml
+
+from .corpus import CORPUS_FILE, Corpus, load_corpus
 from .index import corpus_state, read_state, write_index
 from .sources import CorpusRecords, read_corpus
 
 
-def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: int = 1) -> CorpusRecords:
-    """Reads the corpus and swaps in a fresh index. The old index serves until the swap."""
-    started = time.perf_counter()
-    records = read_corpus(corpus_dir)
-    passages = sum(len(r.passages) for r in records.recordings)
-    state = {
-        "files": corpus_state(Path(corpus_dir)),
+@dataclass
+class Fingerprints:
+    global_: str
+    pages: dict[str, str]
+    specs: dict[str, str]
+
+
+def _digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True, default=str).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _file_bytes(root: Path, rel) -> bytes:
+    try:
+        return (root / str(rel)).read_bytes() if rel else b""
+    except OSError:
+        return b"<missing>"
+
+
+def fingerprints(corpus: Corpus) -> Fingerprints:
+    root = corpus.root
+    try:
+        data = yaml.safe_load((root / CORPUS_FILE).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        data = {}
+    shared = {k: v for k, v in data.items() if k not in ("pages", "recordings")} if isinstance(data, dict) else {}
+    pages = {p.id: _digest(asdict(p), _file_bytes(root, p.file)) for p in corpus.pages}
+    specs = {}
+    for rec_id, spec in corpus.recordings.items():
+        audio = root / str(spec["audio"]) if spec.get("audio") else None
+        specs[rec_id] = _digest(spec, _file_bytes(root, spec.get("transcript")), bool(audio and audio.is_file()))
+    return Fingerprints(_digest(shared), pages, specs)
+
+
+def _state(records: CorpusRecords, fps: Fingerprints, corpus_dir: Path, previous: Optional[dict] = None) -> dict:
+    state = dict(previous or {})
+    page_recordings = dict((previous or {}).get("page_recordings") or {})
+    page_recordings.update(records.page_recordings)
+    for page_id in list(page_recordings):
+        if page_id not in fps.pages:
+            del page_recordings[page_id]
+    state.update({
+        "files": corpus_state(corpus_dir),
+        "global": fps.global_,
+        "pages": fps.pages,
+        "specs": fps.specs,
+        "page_recordings": page_recordings,
         "thesaurus": records.corpus.thesaurus,
-        "themes": records.themes,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "recordings": len(records.recordings),
-        "passages": passages,
-        "formats": {name: asdict(stats) for name, stats in records.formats.items()},
-    }
-    write_index(index_dir, records.recordings, state, procs=procs)
-    records.build_seconds = time.perf_counter() - started
+    })
+    if previous is None:
+        state["themes"] = records.themes
+        state["recordings"] = len(records.recordings)
+        state["passages"] = sum(len(r.passages) for r in records.recordings)
+        state["formats"] = {name: asdict(stats) for name, stats in records.formats.items()}
+    return state
+
+
+def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: int = 1) -> CorpusRecords:
+    """Reads the whole corpus and swaps in a fresh index. The old index serves until the swap."""
+    corpus_dir = Path(corpus_dir)
+    records = read_corpus(corpus_dir)
+    fps = fingerprints(records.corpus)
+    write_index(index_dir, records.recordings, _state(records, fps, corpus_dir), procs=procs)
     return records
+
+
+@dataclass
+class UpdateResult:
+    records: Optional[CorpusRecords]
+    full: bool  # a full build was needed
+    replaced: set[str]  # recordings deleted and written again (or just deleted)
+    seconds: float
+
+
+def update_index(corpus_dir: Path | str, index_dir: Path | str) -> UpdateResult:
+    """Rebuilds only the recordings whose page, corpus.yaml entry or transcript changed.
+
+    Falls back to a full build when there is no index, or when what every
+    recording depends on (people, organisations, thesaurus, places) changed.
+    """
+    started = time.perf_counter()
+    corpus_dir = Path(corpus_dir)
+    state = read_state(Path(index_dir))
+    corpus = load_corpus(corpus_dir)
+    fps = fingerprints(corpus)
+    if not state or state.get("global") != fps.global_ or "specs" not in state:
+        records = build_index(corpus_dir, index_dir)
+        return UpdateResult(records, True, set(), time.perf_counter() - started)
+    old_pages, old_specs = state.get("pages", {}), state.get("specs", {})
+    old_page_recordings: dict[str, list[str]] = state.get("page_recordings", {})
+    changed_specs = {r for r in fps.specs if old_specs.get(r) != fps.specs[r]} | (set(old_specs) - set(fps.specs))
+    page_ids = {p for p in fps.pages if old_pages.get(p) != fps.pages[p]} | (set(old_pages) - set(fps.pages))
+    # An entry completing a page recording needs its page read again.
+    page_ids |= {p for p, ids in old_page_recordings.items() if changed_specs & set(ids)}
+    if not changed_specs and not page_ids:
+        return UpdateResult(None, False, set(), time.perf_counter() - started)
+    readable_pages = page_ids & set(fps.pages)
+    # The recordings of the pages read again - before and after the change - and
+    # the changed entries are the ones written again; read the pages first (cheap)
+    # to know their recordings, then everything those need.
+    on_pages = set(read_corpus(corpus_dir, page_ids=readable_pages, spec_ids=set()).page_recordings_ids())
+    for page_id in page_ids:
+        on_pages.update(old_page_recordings.get(page_id, []))
+    spec_ids = (changed_specs | on_pages) & set(fps.specs)
+    records = read_corpus(corpus_dir, page_ids=readable_pages, spec_ids=spec_ids)
+    replaced = changed_specs | on_pages | {r.id for r in records.recordings}
+    write_index(index_dir, records.recordings, _state(records, fps, corpus_dir, previous=state), replace=replaced)
+    return UpdateResult(records, False, replaced, time.perf_counter() - started)
 
 
 def index_is_stale(corpus_dir: Path | str, index_dir: Path | str) -> bool:

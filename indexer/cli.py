@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .build import build_index, index_is_stale
+from .build import build_index, index_is_stale, update_index
 from .corpus import load_corpus
 from .index import IndexUnavailable, read_state
 from .search import FACETS, SearchParams, SearchService, timecode
@@ -143,9 +143,11 @@ def check(obj, strict: bool):
 @main.command()
 @click.option("--rebuild", is_flag=True, help="Reconstruit l'index de zéro, même s'il est illisible ou verrouillé.")
 @click.option("--if-stale", is_flag=True, help="Ne reconstruit que si le corpus a changé.")
+@click.option("--update", is_flag=True,
+              help="Ne réindexe que les enregistrements dont la page, l'entrée ou la transcription a changé.")
 @click.option("--procs", default=1, show_default=True, help="Processus d'écriture Whoosh.")
 @click.pass_obj
-def index(obj, rebuild: bool, if_stale: bool, procs: int):
+def index(obj, rebuild: bool, if_stale: bool, update: bool, procs: int):
     """Construit l'index (à côté de l'ancien, puis bascule atomique)."""
     corpus_dir, index_dir = obj["corpus"], obj["index"]
     if if_stale and not rebuild and not index_is_stale(corpus_dir, index_dir):
@@ -155,7 +157,21 @@ def index(obj, rebuild: bool, if_stale: bool, procs: int):
         _remove_broken(index_dir)
     started = time.perf_counter()
     try:
-        records = build_index(corpus_dir, index_dir, procs=procs)
+        if update and not rebuild:
+            result = update_index(corpus_dir, index_dir)
+            if result.records is None:
+                click.echo(f"Index à jour : rien n'a changé ({result.seconds:.1f} s).")
+                return
+            if not result.full:
+                click.echo(f"Index mis à jour en {result.seconds:.1f} s : {len(result.replaced)} "
+                           f"enregistrement(s) réindexé(s) ou retiré(s) -> {index_dir}")
+                _print_problems(result.records.problems)
+                return
+            click.echo("Mise à jour partielle impossible (pas d'index, ou personnes, organisations, thésaurus "
+                       "ou lieux modifiés) : l'index a été reconstruit en entier.")
+            records = result.records
+        else:
+            records = build_index(corpus_dir, index_dir, procs=procs)
     except Exception as exc:  # the old index, if any, is untouched
         click.echo(f"Échec de la construction de l'index ({type(exc).__name__}: {exc}). "
                    f"L'index précédent est conservé.", err=True)
@@ -170,10 +186,14 @@ def index(obj, rebuild: bool, if_stale: bool, procs: int):
     for fmt, stats in sorted(records.formats.items()):
         click.echo(f"  {fmt:8} {stats.files} fichiers, {stats.cues_read} segments lus, {stats.cues_indexed} indexés, "
                    f"{stats.skipped} écartés, {stats.passages} passages")
-    errors = [p for p in records.problems if p.severity == "error"]
-    warnings = [p for p in records.problems if p.severity != "error"]
+    _print_problems(records.problems)
+
+
+def _print_problems(problems):
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
     click.echo(f"{len(errors)} erreur(s), {len(warnings)} avertissement(s)"
-               + (" — détail : artoiscast check" if records.problems else ""))
+               + (" — détail : artoiscast check" if problems else ""))
     for line in _problem_lines(errors):
         click.echo(f"  {line}")
 

@@ -25,7 +25,7 @@ from whoosh.codec import whoosh3
 
 from .analysis import FRENCH
 from .records import Passage, Recording
-from .vocabulary import VocabularyBuilder
+from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 
 STATE_FILE = "corpus_state.json"
 
@@ -185,8 +185,14 @@ def read_state(index_dir: Path) -> Optional[dict]:
 
 
 def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state: dict,
-                procs: int = 1, limitmb: int = 1024) -> Path:
-    """Builds a new index generation beside ``index_dir`` and swaps it in atomically.
+                procs: int = 1, limitmb: int = 1024, replace: Optional[set[str]] = None) -> Path:
+    """Writes a new index generation beside ``index_dir`` and swaps it in atomically.
+
+    Full build (``replace`` None): a new, empty index gets every recording.
+    Update (``replace`` a set of recording ids): the new generation starts as hard
+    links to the current one's files (Whoosh never rewrites a segment file), the
+    documents of the ``replace`` recordings are deleted and ``recordings`` added
+    as a new segment - seconds, instead of a full build.
 
     Returns the generation directory. If anything fails, the previous index is
     untouched and the partial generation is removed.
@@ -196,10 +202,20 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
     generation = Path(tempfile.mkdtemp(prefix=f"{link.name}.gen-{time.strftime('%Y%m%d-%H%M%S')}-",
                                        dir=link.parent))
     try:
-        ix = index.create_in(str(generation), make_schema())
+        if replace is None:
+            ix = index.create_in(str(generation), make_schema())
+            vocabulary = VocabularyBuilder()
+        else:
+            current = link.resolve()
+            for item in current.iterdir():
+                if item.is_file() and not item.name.endswith(".lock"):
+                    os.link(item, generation / item.name)
+            ix = index.open_dir(str(generation))
+            vocabulary = VocabularyBuilder.load(current)
         writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1)
-        vocabulary = VocabularyBuilder()
         try:
+            for rec_id in replace or ():
+                writer.delete_by_term("recording_id", rec_id)
             for rec in recordings:
                 vocabulary.add(" ".join(filter(None, [rec.title, rec.link_text] + [s.name for s in rec.speakers])))
                 for doc in documents(rec):
@@ -208,7 +224,10 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        # An update adds one small segment and merges nothing: it must be quick.
+        writer.commit(merge=replace is None)
+        for name in (VOCABULARY_FILE, STATE_FILE):
+            (generation / name).unlink(missing_ok=True)  # hard links: never write through them
         vocabulary.save(generation)
         (generation / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
         swap_in(link, generation)

@@ -223,7 +223,7 @@ class Snapshot:
             recs = _column(reader, "c_rec", total)
             speakers = _column(reader, "c_speaker", total)
             types = _column(reader, "c_type", total)
-            deleted = set(reader.deleted_docs()) if reader.has_deletions() else set()
+            deleted = set(range(total)) - set(reader.all_doc_ids()) if reader.has_deletions() else set()
         interned: dict[bytes, tuple] = {}
         self.doc_recording: list[Optional[str]] = [r.decode("utf-8") if r else None for r in recs]
         self.doc_speakers: list[tuple] = []

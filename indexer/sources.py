@@ -34,20 +34,29 @@ class CorpusRecords:
     problems: list[Problem]
     files: list[Path]  # every file read, for the index's corpus state
     themes: list[str] = field(default_factory=list)
+    page_recordings: dict[str, list[str]] = field(default_factory=dict)  # page id -> its recordings' ids
     formats: dict[str, FormatStats] = field(default_factory=lambda: defaultdict(FormatStats))
+
+    def page_recordings_ids(self) -> list[str]:
+        return [rec_id for ids in self.page_recordings.values() for rec_id in ids]
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def read_corpus(root: Path | str) -> CorpusRecords:
+def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
+                spec_ids: Optional[set[str]] = None) -> CorpusRecords:
+    """Every recording of the corpus - or, for an update, only those of the pages
+    ``page_ids`` and of the corpus.yaml entries ``spec_ids``."""
     root = Path(root)
     corpus = load_corpus(root)
     result = CorpusRecords(corpus, [], list(corpus.problems), [root / "corpus.yaml"])
     by_id: dict[str, Recording] = {}
 
     for page in corpus.pages:
+        if page_ids is not None and page.id not in page_ids:
+            continue
         if not page.file:
             result.problems.append(Problem("corpus.yaml", None, f"page « {page.id} » : aucun fichier local "
                                            "(lancez « artoiscast fetch »)", "warning"))
@@ -68,10 +77,13 @@ def read_corpus(root: Path | str) -> CorpusRecords:
         for rec in parsed.recordings:
             by_id[rec.id] = rec
             result.recordings.append(rec)
+        result.page_recordings[page.id] = [rec.id for rec in parsed.recordings]
 
     places = Gazetteer({p: [] for p in corpus.places})
     organisations = Gazetteer({o.name: o.aliases for o in corpus.organisations})
     for rec_id, spec in corpus.recordings.items():
+        if spec_ids is not None and rec_id not in spec_ids:
+            continue
         rec = by_id.get(rec_id)
         if rec is None:
             if not spec.get("transcript") and not spec.get("title"):

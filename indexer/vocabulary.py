@@ -28,6 +28,16 @@ class VocabularyBuilder:
     def add(self, text: str):
         self.counts.update(WORD.findall(text.lower()))
 
+    @classmethod
+    def load(cls, directory: Path) -> "VocabularyBuilder":
+        """The vocabulary of an existing generation, to add an update's words to.
+
+        Words of replaced recordings are not subtracted: the counts only rank
+        suggestions and prefix expansions, and the next full build resets them."""
+        builder = cls()
+        builder.counts.update(Vocabulary.load(directory).counts)
+        return builder
+
     def save(self, directory: Path):
         folded: Counter = Counter()
         for word, count in self.counts.items():
