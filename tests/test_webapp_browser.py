@@ -1,0 +1,238 @@
+"""End-to-end: the app served by waitress, driven in the system's Chromium with Playwright.
+
+    .venv/bin/python -m pytest tests/test_webapp_browser.py -m browser
+
+Never downloads a browser (no `playwright install`): /usr/bin/chromium or skip.
+Waits are on page state (wait_for_function / wait_for_url), never on the clock.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+
+from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
+    ORCHIDS_PASSAGE,
+    default_index_dir,
+    default_live_server,
+    live_server,
+    test_corpus,
+    test_index,
+)
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+AUDIO_AT = """([start]) => {
+    const audio = document.getElementById('audio');
+    return audio && audio.readyState >= 1 && Math.abs(audio.currentTime - start) < 0.5;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium absent (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(locale="fr-FR")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    problems = []
+    # Any script error or Content-Security-Policy violation fails the test.
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" or "Content Security Policy" in message.text else None)
+    yield page
+    assert problems == []
+
+
+def speaker_counts(page) -> dict[str, str]:
+    return page.eval_on_selector_all(
+        'a.facet__link[data-facet="speaker"]',
+        "links => Object.fromEntries(links.map(a => [a.dataset.value, a.querySelector('.facet__count').textContent.match(/\\d+/)[0]]))")
+
+
+def test_type_a_query_then_narrow_with_a_facet(page, live_server):
+    page.goto(live_server.url + "/")
+    page.fill("#q", "noir")
+    page.press("#q", "Enter")
+    page.wait_for_url(re.compile(r"q=noir"))
+    assert page.locator(".result").count() == 2
+    assert speaker_counts(page) == {"Gaston Verbrugge": "1", "Mireille Dubrulle": "1"}
+    assert page.locator('a.facet__link[data-facet="year"]').count() == 2
+
+    page.click('a.facet__link[data-value="Paysages miniers"]')
+    page.wait_for_url(re.compile(r"theme=Paysages"))
+    assert page.locator(".result__title").all_inner_texts() == ["Le terril qui devint forêt"]
+    assert speaker_counts(page) == {"Gaston Verbrugge": "1"}
+    assert page.locator('a.facet__link[data-facet="year"]').all_inner_texts()[0].startswith("2024")
+    assert page.locator('a.facet__link[data-facet="year"]').count() == 1
+    chip = page.locator(".chip")
+    assert "Paysages miniers" in chip.inner_text()
+
+    chip.click()  # removing the filter brings the other recording back
+    page.wait_for_function("() => document.querySelectorAll('.result').length === 2")
+    assert "theme=" not in page.url
+
+
+def test_timed_result_opens_the_player_at_the_passage(page, live_server):
+    audio_statuses = []
+    page.on("response", lambda r: audio_statuses.append(r.status) if "/audio/" in r.url else None)
+    page.goto(live_server.url + "/?q=sauvages")
+    page.click(".result a.play")
+    page.wait_for_url(re.compile(r"/enregistrement/terril-vert\?t=22(,|%2C)36"))
+    page.wait_for_function(AUDIO_AT, arg=[ORCHIDS_PASSAGE["start"]])
+    assert 206 in audio_statuses  # Chromium seeks with Range requests
+    current = page.locator(".turn.is-current")
+    assert current.get_attribute("id") == f"p{ORCHIDS_PASSAGE['n']}"
+    assert current.locator("mark").inner_text() == "sauvages"
+
+
+def test_player_stops_at_the_end_and_keeps_the_url_at_the_current_time(page, live_server):
+    page.goto(live_server.url + "/enregistrement/terril-vert?t=22,23")
+    page.wait_for_function(AUDIO_AT, arg=[22])
+    played = page.evaluate("() => document.getElementById('audio').play().then(() => true, () => false)")
+    if not played:
+        pytest.skip("lecture automatique refusée par ce Chromium")
+    page.wait_for_function("() => { const a = document.getElementById('audio'); return a.paused && a.currentTime >= 23; }")
+    assert page.evaluate("document.getElementById('audio').currentTime") < 25
+    assert parse_qs(urlsplit(page.url).query)["t"] == ["23"]
+
+
+def test_time_buttons_seek_and_highlight_the_passage_heard(page, live_server):
+    page.goto(live_server.url + "/enregistrement/terril-vert?q=moutons")
+    page.wait_for_function("() => document.getElementById('audio').readyState >= 1")
+    page.click("#p5 a.seek")  # 0:42, no page reload: the player seeks
+    page.wait_for_function(AUDIO_AT.replace("< 0.5", "< 3"), arg=[42])
+    page.wait_for_function("() => document.querySelector('.turn.is-current') && "
+                           "document.querySelector('.turn.is-current').id === 'p5'")
+    assert parse_qs(urlsplit(page.url).query)["t"][0] in {"42", "43", "44"}
+    assert parse_qs(urlsplit(page.url).query)["q"] == ["moutons"]
+    # The timeline's mark for the hit is a seek link too.
+    assert page.locator(".timeline__hit").count() == 1
+
+
+def test_copy_a_citation(browser, live_server):
+    context = browser.new_context(locale="fr-FR")
+    try:
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+        page = context.new_page()
+        page.goto(live_server.url + "/?q=orchidées&mode=citations")
+        button = page.locator("button.copy-citation")
+        assert button.is_visible() and button.inner_text() == "Copier la citation"
+        button.click()
+        page.wait_for_function("() => document.querySelector('button.copy-citation').classList.contains('is-done')")
+        copied = page.evaluate("() => navigator.clipboard.readText()")
+        assert copied == (
+            "« Oui, les orchidées sauvages fleurissent en juin sur le versant sud, là où le schiste chauffe au "
+            "soleil. » — Gaston Verbrugge, botaniste, « Le terril qui devint forêt », artoiscast.fr, 14 mai 2024, "
+            f"à 0:22, {live_server.url}/enregistrement/terril-vert?t=22,36")
+        assert copied == page.locator("textarea.citation__text").input_value()
+        assert "copiée" in page.locator("#copy-status").text_content()
+    finally:
+        context.close()
+
+
+def test_copy_falls_back_to_select_and_exec_command(page, live_server):
+    page.goto(live_server.url + "/?q=orchidées&mode=citations")
+    # A browser without the asynchronous clipboard API.
+    page.evaluate("() => Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    page.evaluate("() => { window.copiedWith = null; const original = document.execCommand.bind(document);"
+                  " document.execCommand = (command) => { window.copiedWith = command;"
+                  " window.selected = window.getSelection().toString() ||"
+                  " document.activeElement.value.substring(document.activeElement.selectionStart,"
+                  " document.activeElement.selectionEnd); return original(command); }; }")
+    page.click("button.copy-citation")
+    assert page.evaluate("window.copiedWith") == "copy"
+    assert page.evaluate("window.selected") == page.locator("textarea.citation__text").input_value()
+
+
+def test_pages_work_without_javascript(browser, live_server):
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        page.fill("#q", "noir")
+        page.press("#q", "Enter")
+        page.wait_for_url(re.compile(r"q=noir"))
+        assert page.locator(".result").count() == 2
+        page.click('a.facet__link[data-value="Industrie textile"]')
+        page.wait_for_url(re.compile(r"theme=Industrie"))
+        assert page.locator(".result__title").all_inner_texts() == ["Les bobines de la rue Pasteur"]
+        # Citations: the text is there to select; the button (which needs JavaScript) is not shown.
+        page.goto(live_server.url + "/?q=orchidées&mode=citations")
+        assert "Gaston Verbrugge" in page.locator("textarea.citation__text").input_value()
+        assert not page.locator("button.copy-citation").is_visible()
+        # Recording: a time link reloads the page at that time; the media fragment starts the player there.
+        page.goto(live_server.url + "/enregistrement/terril-vert")
+        page.click("#p5 a.seek")
+        page.wait_for_url(re.compile(r"t=42"))
+        assert page.locator("audio").get_attribute("src") == "/audio/test.wav#t=42"
+        assert page.locator(".turn.is-current").get_attribute("id") == "p5"
+        page.goto(live_server.url + "/?q=terril&mode=concordance")
+        assert page.locator("table.concordance tbody tr").count() >= 3
+    finally:
+        context.close()
+
+
+def test_keyboard_and_phone_layout(browser, live_server):
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/?q=terril")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none"  # focus is visible
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == "q":
+                break
+        assert page.evaluate("document.activeElement.id") == "q"
+        # Narrow screen: the facets come under the results, nothing wider than the screen.
+        last_result = page.locator(".result").last.bounding_box()
+        facets = page.locator("aside.facets").bounding_box()
+        assert facets["y"] > last_result["y"] + last_result["height"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
+
+
+def test_screenshot_of_the_default_corpus(browser, default_live_server, tmp_path):
+    """scripts/screenshot.py (which writes docs/screenshot-recherche.png) works on the default corpus."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "screenshot.py"
+    spec = importlib.util.spec_from_file_location("screenshot", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = module.screenshot(default_live_server.url, "énergie", tmp_path / "recherche.png", browser=browser)
+    assert out.read_bytes().startswith(b"\x89PNG") and out.stat().st_size > 20_000
+
+
+def test_search_page_on_the_default_corpus(page, default_live_server):
+    page.goto(default_live_server.url + "/?q=" + quote("énergie"))
+    titles = page.locator(".result__title").all_inner_texts()
+    assert titles[:2] == ["Gazonor", "Mine de Soleil"]
+    page.click('a.facet__link[data-facet="speaker"][data-value="Yann Fouant"]')
+    page.wait_for_url(re.compile(r"speaker=Yann"))
+    assert page.locator(".result__title").all_inner_texts() == ["Gazonor"]

@@ -1,0 +1,397 @@
+"""Pages: search (results, citations, concordance), recording, exports and local audio.
+
+Every page works without JavaScript; the scripts in static/ only add the
+player's synchronisation and the "copy" buttons.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from typing import Optional
+from urllib.parse import quote, urlencode
+
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
+from unidecode import unidecode
+
+from indexer.search import FACETS_BY_NAME, MAX_EXPORT, SearchParams, timecode
+
+from . import fail, search_service
+
+bp = Blueprint("views", __name__)
+
+# The order a student reads the facets in (the service's FACETS order is the index's).
+FACET_ORDER = ["theme", "speaker", "organisation", "place", "year", "type", "audio", "kind"]
+FACETS_SHOWN = 8  # values shown before "voir plus" in a facet
+EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "start", "end", "verbatim", "label", "date", "theme",
+                  "text", "link"]
+SORT_LABELS = {"relevance": "pertinence", "date": "date"}
+MODE_LABELS = {"results": "Résultats", "citations": "Citations", "concordance": "Concordance"}
+
+
+# --------------------------------------------------------------------------- links
+
+
+def site_url(link: Optional[str]) -> Optional[str]:
+    """A link from the service ("/enregistrement/…", "/audio/…") as seen from this request
+    (the app may be mounted below a prefix); other links are returned as they are."""
+    if link and link.startswith("/"):
+        return request.script_root + link
+    return link
+
+
+def absolute_url(link: Optional[str]) -> Optional[str]:
+    """The same link, absolute: BASE_URL when configured, else this request's host."""
+    if not link or not link.startswith("/"):
+        return link
+    base = current_app.config.get("BASE_URL") or request.url_root
+    return base.rstrip("/") + link
+
+
+def recording_url(rec_id: str, start: Optional[float] = None, end: Optional[float] = None, q: str = "",
+                  anchor: str = "") -> str:
+    """/enregistrement/<id>?t=22,36&q=… as a site path (see site_url, absolute_url); the comma is
+    left as it is, so that a cited link stays readable."""
+    args = []
+    if start is not None:
+        args.append("t=" + seconds_text(start) + (f",{seconds_text(end)}" if end is not None else ""))
+    if q:
+        args.append(urlencode({"q": q}))
+    path = "/enregistrement/" + quote(rec_id, safe="")
+    return path + ("?" + "&".join(args) if args else "") + (f"#{anchor}" if anchor else "")
+
+
+def search_url(params: SearchParams, **changes) -> str:
+    pairs = params.url_args(**changes)
+    return url_for("views.search") + ("?" + urlencode(pairs) if pairs else "")
+
+
+def export_url(params: SearchParams, fmt: str, **extra) -> str:
+    pairs = params.url_args(page=1, per_page=10) + list(extra.items())
+    return url_for(f"views.export_{fmt}") + ("?" + urlencode(pairs) if pairs else "")
+
+
+# --------------------------------------------------------------------------- search page
+
+
+@bp.get("/")
+def search():
+    params = SearchParams.from_args(request.args)
+    service = search_service()
+    doc = service.search(params)
+    recordings = recordings_of(doc.get("passages") or [])
+    return render_template(
+        "search.html",
+        params=params,
+        doc=doc,
+        facets=facet_panels(params, doc),
+        chips=active_filters(params),
+        clear_filters_url=search_url(params, page=1, **{name: [] for name in params.filters}),
+        pages=pagination(params, doc),
+        recordings=recordings,
+        citations=citations(doc, recordings) if params.mode == "citations" else [],
+        modes=[(mode, label, search_url(params, mode=mode, page=1)) for mode, label in MODE_LABELS.items()],
+        sorts=[(sort, label, search_url(params, sort=sort, page=1)) for sort, label in SORT_LABELS.items()],
+        export_csv=export_url(params, "csv"),
+        export_excel=export_url(params, "csv", sep="semicolon"),
+        export_json=export_url(params, "json"),
+        search_url=lambda **changes: search_url(params, **changes),
+        browsing=not params.q.strip() and not params.filters,
+    )
+
+
+def facet_panels(params: SearchParams, doc: dict) -> list[dict]:
+    panels = []
+    for name in FACET_ORDER:
+        facet = FACETS_BY_NAME[name]
+        values = list(doc["facets"].get(name) or [])
+        active = params.filters.get(name, [])
+        # A chosen value that no longer matches anything stays listed, so it can be unticked.
+        listed = {v["value"] for v in values}
+        values += [{"value": v, "count": 0, "label": facet.display(v)} for v in active if v not in listed]
+        if not values:
+            continue
+        top = max(v["count"] for v in values) or 1
+        items = []
+        for value in values:
+            selected = value["value"] in active
+            changed = [v for v in active if v != value["value"]] if selected else [*active, value["value"]]
+            items.append({
+                "value": value["value"],
+                "label": facet_label(name, value["label"]),
+                "count": value["count"],
+                "selected": selected,
+                "url": search_url(params, page=1, **{name: changed}),
+                # Bar widths in steps of 5 % through CSS classes: no inline style (CSP).
+                "bar": 0 if not value["count"] else max(5, 5 * math.ceil(20 * value["count"] / top)),
+            })
+        hidden_selected = any(item["selected"] for item in items[FACETS_SHOWN:])
+        panels.append({"name": name, "label": facet_heading(name, facet.label), "items": items,
+                       "active": bool(active), "open_more": hidden_selected})
+    return panels
+
+
+def facet_heading(name: str, label: str) -> str:
+    return {"type": "Type de texte", "kind": "Genre"}.get(name, label)
+
+
+def facet_label(name: str, label: str) -> str:
+    if name == "audio":
+        return {"oui": "Avec audio", "non": "Sans audio"}.get(label, label)
+    if name == "type":
+        return {"transcription (verbatim)": "Transcription (verbatim)",
+                "résumé, présentation": "Résumé, présentation"}.get(label, label)
+    return label
+
+
+def active_filters(params: SearchParams) -> list[dict]:
+    chips = []
+    for name in FACET_ORDER:
+        facet = FACETS_BY_NAME[name]
+        for value in params.filters.get(name, []):
+            remaining = [v for v in params.filters[name] if v != value]
+            chips.append({"facet": facet_heading(name, facet.label), "label": facet_label(name, facet.display(value)),
+                          "url": search_url(params, page=1, **{name: remaining})})
+    return chips
+
+
+def pagination(params: SearchParams, doc: dict) -> list[Optional[dict]]:
+    """Page links around the current page, first and last always; None marks a gap."""
+    last = doc["pages"]
+    if last <= 1:
+        return []
+    shown = sorted({1, last, *range(max(1, params.page - 2), min(last, params.page + 2) + 1)})
+    items: list[Optional[dict]] = []
+    for number in shown:
+        if items and items[-1] and number - items[-1]["number"] > 1:
+            items.append(None)
+        items.append({"number": number, "url": search_url(params, page=number), "current": number == params.page})
+    return items
+
+
+def recordings_of(passages: list[dict]) -> dict[str, dict]:
+    """The recordings of passage-level results (citations, concordance), by id."""
+    service = search_service()
+    known = service.snapshot().recordings
+    return {rec_id: service.recording_json(known[rec_id])
+            for rec_id in dict.fromkeys(p["recording_id"] for p in passages) if rec_id in known}
+
+
+# --------------------------------------------------------------------------- citations
+
+
+def citation_text(passage: dict, recording: dict) -> str:
+    """« words » — Name, role, « title », artoiscast.fr, date, à mm:ss, link"""
+    words = " ".join((passage.get("text") or "").split())
+    link = absolute_url(recording_url(passage["recording_id"], passage.get("start"), passage.get("end")))
+    parts = [
+        passage.get("speaker"),
+        passage.get("speaker_role"),
+        f"« {recording['title']} »",
+        "artoiscast.fr",
+        recording.get("date_label") or recording.get("date"),
+        f"à {timecode(passage['start'])}" if passage.get("start") is not None else None,
+        link,
+    ]
+    return f"« {words} » — " + ", ".join(p for p in parts if p)
+
+
+def citations(doc: dict, recordings: dict[str, dict]) -> list[dict]:
+    out = []
+    for passage in doc.get("passages") or []:
+        recording = recordings.get(passage["recording_id"])
+        # Only words actually spoken are offered as quotations, never a summary.
+        if recording is None or not passage.get("verbatim"):
+            continue
+        out.append({"passage": passage, "recording": recording, "text": citation_text(passage, recording)})
+    return out
+
+
+# --------------------------------------------------------------------------- recording page
+
+
+@bp.get("/enregistrement/<path:rec_id>")
+def recording(rec_id: str):
+    q = request.args.get("q", "")[:300]
+    rec = search_service().recording(rec_id, q)
+    if rec is None:
+        fail(404, f"Aucun enregistrement « {rec_id[:80]} » dans l'index. Il a peut-être été renommé "
+                  f"lors de la dernière indexation : cherchez-le depuis la page de recherche.")
+    start, end = parse_time_range(request.args.get("t"))
+    passages = rec["passages"]
+    verbatim = [p for p in passages if p["verbatim"]]
+    editorial = [p for p in passages if not p["verbatim"]]
+    timed = [p for p in verbatim if p["start"] is not None]
+    duration = max((p["end"] or p["start"] for p in timed), default=0.0)
+    hits = set(rec["hits"])
+    current = None
+    if start is not None:
+        current = next((p["n"] for p in timed if p["start"] <= start < (p["end"] or p["start"])), None)
+        if current is None:
+            before = [p for p in timed if p["start"] <= start]
+            current = before[-1]["n"] if before else None
+    audio_src = site_url(rec["audio_url"])
+    if audio_src and start is not None:
+        # A media fragment: the browser starts there even without JavaScript.
+        # (Its end is left to player.js, which stops there once: a fragment end would stop every replay.)
+        audio_src += f"#t={seconds_text(start)}"
+    return render_template(
+        "recording.html",
+        rec=rec,
+        q=q,
+        start=start,
+        end=end,
+        verbatim=verbatim,
+        editorial=editorial,
+        hits=hits,
+        hit_passages=[p for p in passages if p["n"] in hits],
+        timeline=timeline(timed, hits, duration),
+        duration=duration,
+        current=current,
+        audio_src=audio_src,
+        seek_url=lambda p: seek_url(rec["id"], p, q),
+        seconds_text=seconds_text,
+        back_url=url_for("views.search", q=q) if q else None,
+    )
+
+
+def seek_url(rec_id: str, passage: dict, q: str) -> str:
+    """Reload at this passage (no JavaScript); with JavaScript the click just seeks."""
+    return site_url(recording_url(rec_id, passage["start"], passage["end"], q, anchor=f"p{passage['n']}"))
+
+
+def timeline(timed: list[dict], hits: set[int], duration: float) -> list[dict]:
+    """Marks of the passages matching the query, in a 0-1000 SVG viewBox."""
+    if not duration:
+        return []
+    marks = []
+    for p in timed:
+        if p["n"] not in hits:
+            continue
+        x = 1000 * p["start"] / duration
+        width = max(6.0, 1000 * ((p["end"] or p["start"]) - p["start"]) / duration)
+        marks.append({"passage": p, "x": round(min(x, 994.0), 1), "width": round(min(width, 1000 - x), 1)})
+    return marks
+
+
+def parse_time_range(value: Optional[str]) -> tuple[Optional[float], Optional[float]]:
+    """"t=83", "t=83.5,120" or "t=1:23" -> (start, end); anything odd is ignored."""
+    if not value:
+        return None, None
+    first, _, second = value.partition(",")
+    start, end = parse_seconds(first), parse_seconds(second)
+    if start is None:
+        return None, None
+    if end is not None and end <= start:
+        end = None
+    return start, end
+
+
+def parse_seconds(text: str) -> Optional[float]:
+    text = text.strip()
+    if not re.fullmatch(r"(\d{1,2}:){0,2}\d{1,6}(\.\d+)?", text):
+        return None
+    seconds = 0.0
+    for part in text.split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds if math.isfinite(seconds) else None
+
+
+def seconds_text(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def export_rows(params: SearchParams) -> list[dict]:
+    service = search_service()
+    passages = service.export(params)
+    recordings = recordings_of(passages)
+    rows = []
+    for p in passages:
+        rec = recordings.get(p["recording_id"], {})
+        rows.append({
+            "recording_id": p["recording_id"],
+            "title": rec.get("title"),
+            "speaker": p.get("speaker"),
+            "role": p.get("speaker_role"),
+            "start": p.get("start"),
+            "end": p.get("end"),
+            "verbatim": bool(p.get("verbatim")),
+            "label": p.get("label"),
+            "date": rec.get("date"),
+            "theme": rec.get("theme"),
+            "text": p.get("text"),
+            "link": absolute_url(p.get("link")),
+        })
+    return rows
+
+
+def export_filename(params: SearchParams, extension: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", unidecode(params.q).lower()).strip("-")[:40]
+    return f"artoiscast-{slug or 'tout'}.{extension}"
+
+
+def spreadsheet_safe(value) -> str:
+    """A cell a spreadsheet shows as text: Excel runs cells starting with = + - @ as formulas."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, (int, float)):
+        return seconds_text(value)
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/export.csv")
+def export_csv():
+    """Comma-separated; with sep=semicolon, as a French Excel opens it by a double click."""
+    params = SearchParams.from_args(request.args)
+    rows = export_rows(params)
+    out = io.StringIO()
+    out.write("\ufeff")  # the BOM tells Excel the file is UTF-8, so accents survive
+    delimiter = ";" if request.args.get("sep") in ("semicolon", ";") else ","
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(row[column]) for column in EXPORT_COLUMNS])
+    return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{export_filename(params, "csv")}"',
+                             "Content-Type": "text/csv; charset=utf-8"})
+
+
+@bp.get("/export.json")
+def export_json():
+    params = SearchParams.from_args(request.args)
+    rows = export_rows(params)
+    document = {
+        "query": params.q,
+        "filters": params.filters,
+        "mode": params.mode,
+        "sort": params.sort,
+        "count": len(rows),
+        "truncated": len(rows) >= MAX_EXPORT,
+        "columns": EXPORT_COLUMNS,
+        "passages": rows,
+    }
+    response = current_app.json.response(document)
+    response.headers["Content-Disposition"] = f'attachment; filename="{export_filename(params, "json")}"'
+    return response
+
+
+# --------------------------------------------------------------------------- audio
+
+
+@bp.get("/audio/<path:filename>")
+def audio(filename: str):
+    """Local audio, with HTTP Range requests (206) so browsers can seek.
+
+    send_from_directory joins safely: nothing outside CORPUS_DIR/audio is served,
+    however the path is written or encoded (../, %2e%2e, absolute paths → 404).
+    """
+    audio_dir = os.path.abspath(os.path.join(current_app.config["CORPUS_DIR"], "audio"))
+    return send_from_directory(audio_dir, filename, conditional=True, max_age=3600)
