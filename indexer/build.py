@@ -20,7 +20,7 @@ from typing import Optional
 import yaml
 
 from .corpus import CORPUS_FILE, Corpus, load_corpus
-from .index import corpus_state, read_state, write_index
+from .index import INDEX_FORMAT, corpus_state, read_state, write_index
 from .sources import CorpusRecords, read_corpus
 
 
@@ -113,7 +113,7 @@ def update_index(corpus_dir: Path | str, index_dir: Path | str) -> UpdateResult:
     state = read_state(Path(index_dir))
     corpus = load_corpus(corpus_dir)
     fps = fingerprints(corpus)
-    if not state or state.get("global") != fps.global_ or "specs" not in state:
+    if not state or state.get("format") != INDEX_FORMAT or state.get("global") != fps.global_:
         records = build_index(corpus_dir, index_dir)
         return UpdateResult(records, True, set(), time.perf_counter() - started)
     old_pages, old_specs = state.get("pages", {}), state.get("specs", {})
@@ -141,6 +141,6 @@ def update_index(corpus_dir: Path | str, index_dir: Path | str) -> UpdateResult:
 def index_is_stale(corpus_dir: Path | str, index_dir: Path | str) -> bool:
     """True when there is no index or the corpus changed since it was built."""
     state = read_state(Path(index_dir))
-    if not state:
+    if not state or state.get("format") != INDEX_FORMAT:
         return True
     return state.get("files") != corpus_state(Path(corpus_dir))

@@ -28,6 +28,9 @@ from .records import Passage, Recording
 from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 
 STATE_FILE = "corpus_state.json"
+# Bumped whenever the schema or the analyzer changes what is in the index: an
+# index of another format is rebuilt by `serve`, and refused with advice by search.
+INDEX_FORMAT = 3
 
 
 def _cached_reader(self, fieldname, column):
@@ -229,6 +232,7 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
         for name in (VOCABULARY_FILE, STATE_FILE):
             (generation / name).unlink(missing_ok=True)  # hard links: never write through them
         vocabulary.save(generation)
+        state = {**state, "format": INDEX_FORMAT}
         (generation / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
         swap_in(link, generation)
     except BaseException:

@@ -41,6 +41,7 @@ class ParsedQuery:
     words: list[str] = field(default_factory=list)  # the plain words typed, for suggestions
     notices: list[str] = field(default_factory=list)  # French messages for the person
     relaxed: bool = False  # any-word instead of all-words
+    fields: tuple[str, ...] = SEARCH_FIELDS  # "text" alone: the words must be in the passage itself
 
 
 class Thesaurus:
@@ -126,8 +127,8 @@ def clean(text: str) -> tuple[str, list[str]]:
     return " ".join(text.split()), notices
 
 
-def make_parser(schema, any_word: bool = False) -> MultifieldParser:
-    parser = MultifieldParser(list(SEARCH_FIELDS), schema, group=OrGroup if any_word else AndGroup)
+def make_parser(schema, any_word: bool = False, fields: tuple[str, ...] = SEARCH_FIELDS) -> MultifieldParser:
+    parser = MultifieldParser(list(fields), schema, group=OrGroup if any_word else AndGroup)
     for plugin in (plugins.FieldsPlugin, plugins.RangePlugin, plugins.EveryPlugin,
                    plugins.SingleQuotePlugin, plugins.BoostPlugin):
         parser.remove_plugin_class(plugin)
@@ -137,17 +138,20 @@ def make_parser(schema, any_word: bool = False) -> MultifieldParser:
 
 
 def parse(text: str, schema, vocabulary: Vocabulary, thesaurus: Optional[Thesaurus] = None,
-          any_word: bool = False) -> ParsedQuery:
+          any_word: bool = False, fields: tuple[str, ...] = SEARCH_FIELDS) -> ParsedQuery:
+    """``fields``: where the words may be. A passage also matches through its
+    recording's title and people by default; quotes and concordance lines need
+    the words in the passage text itself (fields=("text",))."""
     cleaned, notices = clean(text)
     typed_words = [w for w in re.findall(r"[^\W_][\w'’\-]*", re.sub(r"\b(AND|OR|NOT)\b", " ", cleaned))]
-    parsed = ParsedQuery(text=cleaned, query=None, notices=notices, words=typed_words)
+    parsed = ParsedQuery(text=cleaned, query=None, notices=notices, words=typed_words, fields=fields)
     if not cleaned.strip(" -+*?()\""):
         return parsed
     expanded = thesaurus.expand(cleaned) if thesaurus else cleaned
     try:
-        q = make_parser(schema, any_word).parse(expanded)
+        q = make_parser(schema, any_word, fields).parse(expanded)
     except Exception:  # the parser should not raise; if it does, fall back to plain words
-        q = make_parser(schema, any_word).parse(" ".join(typed_words))
+        q = make_parser(schema, any_word, fields).parse(" ".join(typed_words))
         parsed.notices.append("La syntaxe n'a pas été comprise : recherche sur les mots seuls.")
     q = _rewrite(q, vocabulary, parsed)
     q = _normalize(q)
@@ -179,7 +183,7 @@ def _rewrite(q: wq.Query, vocabulary: Vocabulary, parsed: ParsedQuery) -> Option
                 if len(rest) < MIN_PREFIX_CHARS:
                     return wq.NullQuery
                 stems = analyze(rest)
-                return _or_fields([wq.Term(f, s) for s in stems for f in SEARCH_FIELDS]) if stems else wq.NullQuery
+                return _or_fields([wq.Term(f, s) for s in stems for f in parsed.fields]) if stems else wq.NullQuery
             pattern = literal
         return _expand_prefix(pattern, vocabulary, parsed)
     if isinstance(q, wq.compound.BinaryQuery):  # AndNot, AndMaybe, Require, Otherwise
@@ -211,7 +215,7 @@ def _expand_prefix(prefix: str, vocabulary: Vocabulary, parsed: ParsedQuery) -> 
         stems = analyze(prefix)
     if not stems:
         return wq.NullQuery
-    return _or_fields([wq.Term(f, s) for s in stems for f in SEARCH_FIELDS])
+    return _or_fields([wq.Term(f, s) for s in stems for f in parsed.fields])
 
 
 def _or_fields(terms: list[wq.Query]) -> wq.Query:

@@ -25,8 +25,9 @@ from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from .highlight import find_matches, kwic, mark, snippet
-from .index import FACET_SEPARATOR, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable, open_index, read_state
-from .query import Thesaurus, parse, suggest
+from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable, open_index,
+                    read_state)
+from .query import SEARCH_FIELDS, Thesaurus, parse, suggest
 from .vocabulary import Vocabulary
 
 MAX_PER_PAGE = 50
@@ -201,6 +202,11 @@ class Snapshot:
         self._cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
         state = read_state(index_dir) or {}
+        if state.get("format") != INDEX_FORMAT:
+            raise IndexUnavailable(
+                f"L'index de {index_dir} a été construit par une autre version d'artoiscast-search. "
+                f"Reconstruisez-le avec « artoiscast index --rebuild »."
+            )
         self.state = state
         self.thesaurus = Thesaurus(state.get("thesaurus") or [])
         self.vocabulary = Vocabulary.load(index_dir)
@@ -350,7 +356,8 @@ class SearchService:
             args.append(("t", _seconds(start) + ("," + _seconds(end) if end is not None else "")))
         if q:
             args.append(("q", q))
-        return f"{self.base_url}/enregistrement/{quote(rec_id, safe='')}" + (f"?{urlencode(args)}" if args else "")
+        query = urlencode(args, safe=",")  # "t=22,36" stays readable in a shared link
+        return f"{self.base_url}/enregistrement/{quote(rec_id, safe='')}" + (f"?{query}" if args else "")
 
     def media_url(self, rec: dict) -> Optional[str]:
         if rec.get("audio_file"):
@@ -387,13 +394,14 @@ class SearchService:
         started = time.perf_counter()
         snap = self.snapshot()
         s = snap.searcher()
-        parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus)
+        fields = _fields(params.mode)
+        parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, fields=fields)
         notices = list(params.notices) + parsed.notices
         filters = self._filters(params, snap, s)
         matched = self._matched(snap, s, parsed.query, filters)
         relaxed = False
         if not matched and parsed.query is not None and len(parsed.terms) > 1:
-            any_word = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, any_word=True)
+            any_word = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, any_word=True, fields=fields)
             if any_word.query is not None:
                 matched = self._matched(snap, s, any_word.query, filters)
                 if matched:
@@ -435,7 +443,7 @@ class SearchService:
         """Every matching passage (up to MAX_EXPORT), best first, for CSV/JSON exports."""
         snap = self.snapshot()
         s = snap.searcher()
-        parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus)
+        parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, fields=_fields(params.mode))
         matched = self._matched(snap, s, parsed.query, self._filters(params, snap, s))
         ranked, _ = self._ranked(snap, s, parsed.query, matched, MAX_EXPORT, params.sort)
         return [self._passage(snap, s, d, parsed.terms, params.q) for d, _ in ranked]
@@ -581,7 +589,7 @@ class SearchService:
             page_ids = ordered[wanted - params.per_page: wanted]
             for rec_id in page_ids:
                 in_recording = matched & snap.passages_of(rec_id)
-                ranked, cut = self._ranked(snap, s, parsed.query, in_recording, 3, "relevance")
+                ranked, cut = self._ranked(snap, s, parsed.query, in_recording, 6, "relevance")
                 partial |= cut
                 groups[rec_id] = sorted(ranked) if parsed.query is None else ranked
         else:
@@ -598,11 +606,15 @@ class SearchService:
             page_ids = list(groups)[wanted - params.per_page: wanted]
         results = []
         for rec_id in page_ids:
-            best = groups.get(rec_id, [])[:3]
+            candidates = groups.get(rec_id, [])
+            passages = [self._passage(snap, s, d, parsed.terms, params.q) for d, _ in candidates[:6]]
+            # A passage can match through its recording's title or people only: those
+            # whose own text holds the words come first (stable: best score first).
+            passages.sort(key=lambda p: "<mark>" not in p["snippet"])
             results.append({
                 "recording": self.recording_json(snap.recordings[rec_id]),
-                "score": round(best[0][1], 3) if best else 0.0,
-                "passages": [self._passage(snap, s, d, parsed.terms, params.q) for d, _ in best],
+                "score": round(candidates[0][1], 3) if candidates else 0.0,
+                "passages": passages[:3],
             })
         return len(rec_ids), results, partial
 
@@ -640,6 +652,12 @@ class SearchService:
         else:
             passage["html"] = mark(text, matches)
         return passage
+
+
+def _fields(mode: str) -> tuple[str, ...]:
+    """Results may match through a recording's title and people; a quote or a
+    concordance line must hold the words itself."""
+    return SEARCH_FIELDS if mode == "results" else ("text",)
 
 
 def _seconds(value: float) -> str:

@@ -35,15 +35,21 @@ class VocabularyBuilder:
         Words of replaced recordings are not subtracted: the counts only rank
         suggestions and prefix expansions, and the next full build resets them."""
         builder = cls()
-        builder.counts.update(Vocabulary.load(directory).counts)
+        vocabulary = Vocabulary.load(directory)
+        for word, count in vocabulary.counts.items():
+            builder.counts[vocabulary.shown.get(word, word)] += count
         return builder
 
     def save(self, directory: Path):
-        folded: Counter = Counter()
+        """{folded word: [count, the word as most often written]}: suggestions keep their accents."""
+        folded: dict[str, list] = {}
         for word, count in self.counts.items():
-            folded[fold(word)] += count
-        (Path(directory) / VOCABULARY_FILE).write_text(
-            json.dumps(dict(sorted(folded.items())), ensure_ascii=False), encoding="utf-8")
+            entry = folded.setdefault(fold(word), [0, word, 0])
+            entry[0] += count
+            if count > entry[2]:
+                entry[1], entry[2] = word, count
+        data = {key: [count, shown] for key, (count, shown, _) in sorted(folded.items())}
+        (Path(directory) / VOCABULARY_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 class _FrequencyCorrector(ListCorrector):
@@ -59,16 +65,17 @@ class _FrequencyCorrector(ListCorrector):
 
 
 class Vocabulary:
-    def __init__(self, counts: dict[str, int]):
-        self.counts = counts
-        self.words = sorted(counts)
+    def __init__(self, entries: dict[str, list]):
+        self.counts = {word: int(count) for word, (count, _) in entries.items()}
+        self.shown = {word: shown for word, (_, shown) in entries.items()}
+        self.words = sorted(self.counts)
         self._corrector: Optional[_FrequencyCorrector] = None
 
     @classmethod
     def load(cls, directory: Path) -> "Vocabulary":
         try:
             return cls(json.loads((Path(directory) / VOCABULARY_FILE).read_text(encoding="utf-8")))
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError):
             return cls({})
 
     def count(self, word: str) -> int:
@@ -89,4 +96,4 @@ class Vocabulary:
         if self._corrector is None:
             self._corrector = _FrequencyCorrector(self.words, self.counts)
         found = self._corrector.suggest(word, limit=1, maxdist=2, prefix=1)
-        return found[0] if found and found[0] != word else None
+        return self.shown.get(found[0], found[0]) if found and found[0] != word else None

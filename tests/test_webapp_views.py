@@ -243,7 +243,7 @@ def test_csv_export_is_excel_friendly_and_complete(client):
         "role": "ancienne bobineuse", "start": "24", "end": "40", "verbatim": "oui", "label": "transcription",
         "date": "2019", "theme": "Industrie textile",
         "text": "On les voyait de l'atelier à Wingles ; le terril était encore noir, sans un arbre.",
-        "link": "http://localhost/enregistrement/filature-pasteur?t=24%2C40&q=terril",
+        "link": "http://localhost/enregistrement/filature-pasteur?t=24,40&q=terril",
     }
 
 
