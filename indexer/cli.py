@@ -301,8 +301,10 @@ def _print_results(doc: dict):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--threads", default=4, show_default=True, help="Fils de traitement de waitress.")
+@click.option("--base-url", envvar="ARTOISCAST_BASE_URL", default="",
+              help="Adresse publique du site (liens absolus des citations et de l'API).")
 @click.pass_obj
-def serve(obj, host: str, port: int, threads: int):
+def serve(obj, host: str, port: int, threads: int, base_url: str):
     """Sert l'application web (waitress), après avoir construit l'index s'il manque ou date."""
     from waitress import serve as waitress_serve
 
@@ -319,7 +321,7 @@ def serve(obj, host: str, port: int, threads: int):
             else:
                 click.echo(f"Impossible de construire l'index : {exc}", err=True)
                 sys.exit(2)
-    app = create_app({"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir)})
+    app = create_app({"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir), "BASE_URL": base_url})
     click.echo(f"artoiscast-search sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="artoiscast-search")
 
