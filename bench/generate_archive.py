@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import math
 import random
 import sys
 import time
@@ -148,6 +148,58 @@ THEMES = {
     """,
 }
 
+# The long tail of the vocabulary (rare words, local terms, names, transcription
+# errors): real transcripts of 1,000 hours hold tens of thousands of distinct
+# words, and an index's size and speed depend on it. Made of (1) derived words,
+# prefix + base ("réaménagement", "post-industrialisation"), and (2) invented
+# French-looking words built from syllables ("brouvelette", "tranchiard").
+# Drawn with a Zipf-like law: a few are frequent, most are rare.
+TAIL_BASES = """
+industrialisation:f urbanisation:f électrification:f modernisation:f mécanisation:f
+nationalisation:f privatisation:f automatisation:f numérisation:f revitalisation:f
+densification:f végétalisation:f mutualisation:f valorisation:f structuration:f
+labellisation:f certification:f planification:f concertation:f mobilisation:f
+aménagement:m développement:m financement:m encadrement:m engagement:m hébergement:m
+équipement:m peuplement:m classement:m lotissement:m assainissement:m déplacement:m
+établissement:m accompagnement:m construction:f production:f organisation:f
+fabrication:f exploitation:f extraction:f transformation:f restauration:f protection:f
+occupation:f stockage:m recyclage:m compostage:m forage:m maillage:m jumelage:m
+parrainage:m tutorat:m bénévolat:m syndicalisme:m paternalisme:m tourisme:m
+régionalisme:m militantisme:m charbonnage:m cokerie:f briqueterie:f verrerie:f
+sucrerie:f brasserie:f filature:f tannerie:f laiterie:f incubateur:m laboratoire:m
+observatoire:m lavoir:m abattoir:m séchoir:m atelier:m comptoir:m dépôt:m
+"""
+TAIL_PREFIXES = ["ré", "dé", "pré", "co", "sur", "sous-", "anti", "néo-", "post-", "auto", "inter", "multi", "mini-",
+                 "hyper", "semi-", "micro-", "contre-", "non-", "pseudo-", "ultra-", "trans", "extra-", "pluri", "proto-"]
+TAIL_ONSETS = ["b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "ch", "br", "cr", "dr", "fr", "gr",
+               "pl", "tr", "qu", "gu", "w", "bl", "cl", "fl", "j", "h"]
+TAIL_VOWELS = ["a", "e", "i", "o", "u", "é", "è", "ou", "au", "ai", "eu", "oi", "an", "on", "in", "a", "e", "i", "o"]
+TAIL_ENDINGS = ["e", "ette", "ière", "on", "ard", "eau", "ais", "ure", "age", "ier", "oux", "elle", "in", "ot",
+                "aille", "eux", "ance", "ée", "et", "ois", "ache", "ude"]
+TAIL_PSEUDO_WORDS = 25_000
+
+
+def build_tail() -> list:
+    """The tail, most frequent first (see TAIL_BASES)."""
+    rng = random.Random("vocabulary-tail")
+    bases = parse_nouns(TAIL_BASES)
+    derived = []
+    for prefix in TAIL_PREFIXES:
+        for base in bases:
+            word = prefix + base.sg
+            derived.append(Noun(word, plural(word), base.gender))
+    rng.shuffle(derived)
+    pseudo, seen = [], set()
+    while len(pseudo) < TAIL_PSEUDO_WORDS:
+        word = "".join(rng.choice(TAIL_ONSETS) + rng.choice(TAIL_VOWELS) for _ in range(rng.choice([1, 2, 2, 3])))
+        word += rng.choice(TAIL_ENDINGS)
+        if word not in seen:
+            seen.add(word)
+            gender = "f" if word.endswith(("e", "ance", "ude")) and not word.endswith(("age", "eau")) else "m"
+            pseudo.append(Noun(word, plural(word), gender))
+    return bases + derived + pseudo
+
+
 # Adjectives: "masculine/feminine" when the feminine is not just masculine + "e".
 # A leading "^" marks adjectives placed before the noun.
 ADJECTIVES = """
@@ -199,6 +251,14 @@ IRREGULAR = {
 ETRE_VERBS = {"arriver", "rester", "monter", "aller", "venir", "partir", "descendre"}
 MODALS = ["pouvoir", "vouloir", "devoir", "aller"]
 
+# Set phrases of the area, used as noun phrases (and good phrase queries).
+COLLOCATIONS = [
+    "le bassin minier", "le bassin minier", "l'ancien bassin minier", "la cité minière", "les cités minières",
+    "la transition énergétique", "les Hauts-de-France", "le Pas-de-Calais", "la catastrophe de Courrières",
+    "la salle des pendus", "les gueules noires", "le pays noir", "le Louvre-Lens", "le stade Bollaert",
+    "la chaîne des terrils", "les Houillères du bassin", "la base 11/19", "le carreau de fosse",
+    "la reconversion du territoire", "l'après-mine", "le patrimoine mondial", "la fosse 9-9 bis",
+]
 FILLERS = ["euh", "euh", "euh", "ben", "bon", "voilà", "alors", "en fait", "du coup", "bah", "enfin", "vous savez", "c'est-à-dire"]
 CONNECTORS = ["et", "et", "mais", "parce que", "donc", "alors", "puis", "et puis", "du coup", "sauf que"]
 NUMBER_WORDS = ["deux", "trois", "quatre", "cinq", "six", "dix", "quinze", "vingt", "trente", "quarante", "cinquante", "cent"]
@@ -275,11 +335,18 @@ def starts_with_vowel(word: str) -> bool:
 
 
 def plural(word: str) -> str:
-    if " " in word:  # "salle des pendus" -> "salles des pendus"
+    if " " in word:
         head, rest = word.split(" ", 1)
-        return plural(head) + " " + rest
-    if "-" in word and not word.startswith(("grand-", "sous-", "marteau-")):
-        return word  # centre-ville, etc.: keep
+        if rest.startswith(("de ", "des ", "d'", "à ")):  # "salle des pendus" -> "salles des pendus"
+            return plural(head) + " " + rest
+        return " ".join(plural(w) for w in word.split())  # "piste cyclable" -> "pistes cyclables"
+    if "-" in word:
+        head, rest = word.split("-", 1)
+        if head in ("grand", "marteau"):  # grands-pères, marteaux-piqueurs
+            return plural(head) + "-" + plural(rest)
+        if head in ("sous", "mini", "micro", "néo", "post", "semi", "contre", "non", "pseudo", "ultra", "extra", "proto"):
+            return head + "-" + plural(rest)
+        return word  # centre-ville: unchanged
     if word.endswith(("s", "x", "z")):
         return word
     if word == "travail":
@@ -371,6 +438,8 @@ def conjugate_irregular(infinitive: str) -> dict:
 
 GENERAL = parse_nouns(GENERAL_NOUNS)
 THEME_NOUNS = {theme: parse_nouns(text) for theme, text in THEMES.items()}
+TAIL = build_tail()
+TAIL_LOG_SIZE = math.log(len(TAIL))
 ADJS = parse_adjectives(ADJECTIVES)
 ADJS_BEFORE = [a for a in ADJS if a.before]
 ADJS_AFTER = [a for a in ADJS if not a.before]
@@ -486,7 +555,13 @@ class Speech:
     # -- noun phrases -------------------------------------------------------
     def noun(self) -> Noun:
         rng = self.rng
-        return rng.choice(self.theme_nouns) if rng.random() < 0.55 else rng.choice(GENERAL)
+        r = rng.random()
+        if r < 0.5:
+            return rng.choice(self.theme_nouns)
+        if r < 0.75:
+            return rng.choice(GENERAL)
+        # log-uniform rank: P(rank) ~ 1/rank (Zipf)
+        return TAIL[int(math.exp(rng.random() * TAIL_LOG_SIZE)) - 1]
 
     def place(self) -> str:
         return self.home if self.rng.random() < 0.4 else self.rng.choice(PLACES)
@@ -499,6 +574,8 @@ class Speech:
             return [rng.choice(["monsieur" if person.gender == "m" else "madame", "la famille"]), person.surname]
         if r < 0.05:
             return [rng.choice(["mon oncle", "ma tante", "mon cousin", "le père", "la mère"]), rng.choice(FIRST_NAMES_M + FIRST_NAMES_F)]
+        if r < 0.09:
+            return [rng.choice(COLLOCATIONS)]
         noun = self.noun()
         number = "pl" if rng.random() < 0.35 else "sg"
         word = noun.pl if number == "pl" else noun.sg
@@ -643,7 +720,7 @@ class Speech:
             tokens = [guest.first + ",", "vous avez connu"] + self.np()
         else:
             tokens = ["pourquoi c'est si important pour vous", ","] + self.np()
-        prefix = [rng.choice(["D'accord.", "Oui.", "Justement.", "Très bien.", "Ah oui.", "Et alors"])] if rng.random() < 0.4 else []
+        prefix = rng.choice(["D'accord.", "Oui.", "Justement.", "Très bien.", "Ah oui.", "Et alors"]).split() if rng.random() < 0.4 else []
         return prefix + self.finish(tokens, "?")
 
     def finish(self, tokens: list[str], punct: str) -> list[str]:

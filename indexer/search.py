@@ -514,6 +514,10 @@ class SearchService:
     def _facets(self, snap: Snapshot, s, base, filters: dict[str, frozenset], matched: frozenset) -> dict:
         """Counts of recordings per value; a facet's own filter is left out of its counts,
         so that its other values stay visible and can be added (OR within a facet)."""
+        key = ("facets", repr(base), tuple(sorted((name, len(d), hash(d)) for name, d in filters.items())))
+        return snap.cached(key, lambda: self._count_facets(snap, s, base, filters, matched))
+
+    def _count_facets(self, snap: Snapshot, s, base, filters: dict[str, frozenset], matched: frozenset) -> dict:
         out = {}
         recordings_of_matched = None
         for facet in FACETS:
