@@ -113,7 +113,7 @@ def check(obj, strict: bool):
         click.echo(f"    thème : {rec.theme or '—'} | genre : {rec.kind or '—'} | date : "
                    f"{rec.date or '—'}{' (« ' + rec.date_label + ' »)' if rec.date_label else ''}")
         for s in rec.speakers:
-            details = ", ".join(filter(None, [s.role, s.organisation]))
+            details = ", ".join(dict.fromkeys(filter(None, [s.role, s.organisation])))
             click.echo(f"    {'intervieweur' if s.interviewer else 'intervenant '} : {s.name}"
                        + (f" — {details}" if details else ""))
         if rec.media and not rec.guests:

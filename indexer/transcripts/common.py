@@ -112,6 +112,29 @@ def parse_timing_line(line: str) -> tuple[float, float]:
     return start, end
 
 
+def read_timed_block(transcript: Transcript, first_line: int, block: list[str]
+                     ) -> Optional[tuple[int, float, float, list[str]]]:
+    """(timing line number, start, end, text lines) of a VTT/SRT cue block.
+
+    The timing line is the block's first line, or its second after a cue id or
+    number. A block without a readable timing is reported and skipped (None).
+    """
+    if "-->" in block[0]:
+        timing_index = 0
+    elif len(block) > 1 and "-->" in block[1]:
+        timing_index = 1
+    else:
+        transcript.skip(*missing_timing_problem(first_line, block))
+        return None
+    line = first_line + timing_index
+    try:
+        start, end = parse_timing_line(block[timing_index])
+    except TimecodeError as error:
+        transcript.skip(line, str(error))
+        return None
+    return line, start, end, block[timing_index + 1:]
+
+
 def missing_timing_problem(first_line: int, block: list[str]) -> tuple[int, str]:
     """(line, reason) for a cue block without a "-->" timing line.
 

@@ -9,14 +9,7 @@ from __future__ import annotations
 import re
 
 from indexer.records import Cue
-from indexer.transcripts.common import (
-    TimecodeError,
-    missing_timing_problem,
-    parse_timing_line,
-    split_blocks,
-    split_lines,
-    strip_tags,
-)
+from indexer.transcripts.common import read_timed_block, split_blocks, split_lines, strip_tags
 from indexer.transcripts.model import Transcript
 from indexer.transcripts.speakers import chunks_by_speaker
 
@@ -27,21 +20,11 @@ ASS_CODE = re.compile(r"\{\\[^}]*\}")
 def read_srt(transcript: Transcript, text: str) -> None:
     speaker = None  # a cue without a name goes on with the last speaker named
     for first_line, block in split_blocks(split_lines(text.lstrip("\ufeff"))):
-        # The timing line follows the cue number; tolerate a missing number.
-        if "-->" in block[0]:
-            timing_index = 0
-        elif len(block) > 1 and "-->" in block[1]:
-            timing_index = 1
-        else:
-            transcript.skip(*missing_timing_problem(first_line, block))
+        timed = read_timed_block(transcript, first_line, block)
+        if timed is None:
             continue
-        line = first_line + timing_index
-        try:
-            start, end = parse_timing_line(block[timing_index])
-        except TimecodeError as error:
-            transcript.skip(line, str(error))
-            continue
-        text_lines = [ASS_CODE.sub("", strip_tags(text_line)) for text_line in block[timing_index + 1:]]
+        line, start, end, cue_lines = timed
+        text_lines = [ASS_CODE.sub("", strip_tags(text_line)) for text_line in cue_lines]
         chunks, speaker = chunks_by_speaker(text_lines, speaker)
         if not chunks:
             transcript.skip(line, "texte vide")

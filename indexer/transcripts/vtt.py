@@ -9,15 +9,7 @@ import html
 import re
 
 from indexer.records import Cue
-from indexer.transcripts.common import (
-    TimecodeError,
-    collapse_spaces,
-    missing_timing_problem,
-    parse_timing_line,
-    split_blocks,
-    split_lines,
-    strip_tags,
-)
+from indexer.transcripts.common import collapse_spaces, read_timed_block, split_blocks, split_lines, strip_tags
 from indexer.transcripts.model import Transcript
 
 HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
@@ -47,21 +39,11 @@ def read_vtt(transcript: Transcript, text: str) -> None:
 
 
 def read_cue_block(transcript: Transcript, first_line: int, block: list[str]) -> None:
-    # The timing line is the first line, or the second after a cue identifier.
-    if "-->" in block[0]:
-        timing_index = 0
-    elif len(block) > 1 and "-->" in block[1]:
-        timing_index = 1
-    else:
-        transcript.skip(*missing_timing_problem(first_line, block))
+    timed = read_timed_block(transcript, first_line, block)
+    if timed is None:
         return
-    line = first_line + timing_index
-    try:
-        start, end = parse_timing_line(block[timing_index])
-    except TimecodeError as error:
-        transcript.skip(line, str(error))
-        return
-    chunks = voice_chunks("\n".join(block[timing_index + 1:]))
+    line, start, end, cue_lines = timed
+    chunks = voice_chunks("\n".join(cue_lines))
     if not chunks:
         transcript.skip(line, "texte vide")
         return
