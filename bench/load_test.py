@@ -132,13 +132,17 @@ def run(clients: int, seconds: float, corpus_src: Path, max_requests: int = 100_
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     subprocess.run([sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index), "index"],
                    env=env, check=True, capture_output=True)
-    recording_ids = [r["id"] for r in json.loads(subprocess.run(
+    recording_ids = [r["recording"]["id"] for r in json.loads(subprocess.run(
         [sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index), "search", "--json",
          "--per-page", "50"], env=env, check=True, capture_output=True, text=True).stdout)["results"]]
     port = free_port()
+    # The server's log goes to a file: a pipe nobody reads fills up (64 KB of waitress's
+    # "Task queue depth" warnings under load) and then blocks every thread that logs.
+    server_log = open(work / "serve.log", "w", encoding="utf-8")
     server = subprocess.Popen([sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index),
                                "serve", "--port", str(port), "--threads", "8"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.DEVNULL, stderr=server_log, text=True)
+    server_errors: list[str] = []
     try:
         startup = wait_until_up(port, server)
         stats = Stats()
@@ -161,6 +165,9 @@ def run(clients: int, seconds: float, corpus_src: Path, max_requests: int = 100_
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+        server_log.close()
+        log = (work / "serve.log").read_text(encoding="utf-8", errors="replace")
+        server_errors = [line for line in log.splitlines() if "ERROR" in line or "Traceback" in line][:10]
         shutil.rmtree(work, ignore_errors=True)
     ms = [x * 1000 for x in stats.latencies]
     return {
@@ -169,6 +176,7 @@ def run(clients: int, seconds: float, corpus_src: Path, max_requests: int = 100_
         "requests": len(ms),
         "failures": len(stats.failures),
         "failure_examples": stats.failures[:10],
+        "server_errors": server_errors,
         "statuses": stats.by_status,
         "throughput_rps": round(len(ms) / wall, 1) if wall else 0,
         "p50_ms": round(percentile(ms, 50), 1),

@@ -1,7 +1,8 @@
 """Shared fixtures of the web app tests: a small invented corpus, its WAV file, apps and a live server.
 
-Imported by tests/test_webapp_views.py and tests/test_webapp_browser.py
-(``from webapp_fixtures import *``); tests/conftest.py is left to the indexer tests.
+Imported by tests/test_webapp_views.py, tests/test_webapp_browser.py and the security
+tests (test_security, test_fuzz_queries, test_xss_browser, test_index_faults);
+tests/conftest.py is left to the indexer tests.
 
 The corpus is invented (people, words, places), so the tests say exactly what
 they expect; a few tests also run on the default corpus (/work/main/corpus).
@@ -184,13 +185,24 @@ class LiveServer:
 
         self.server = create_server(app, host="127.0.0.1", port=free_port(), threads=4, ident="artoiscast-test")
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, name="waitress-test", daemon=True)
+        self.closing = False
+        self.thread = threading.Thread(target=self._run, name="waitress-test", daemon=True)
+
+    def _run(self):
+        try:
+            self.server.run()
+        except Exception:  # noqa: BLE001
+            # close() from the test thread pulls the sockets from under the loop's select():
+            # "Bad file descriptor" then is the normal end, not an error.
+            if not self.closing:
+                raise
 
     def __enter__(self):
         self.thread.start()
         return self
 
     def __exit__(self, *exc):
+        self.closing = True
         self.server.close()
         self.thread.join(timeout=5)
 
@@ -205,5 +217,36 @@ def live_server(test_corpus, test_index):
 @pytest.fixture(scope="session")
 def default_live_server(default_index_dir):
     app = create_app({"INDEX_DIR": str(default_index_dir / "index"), "CORPUS_DIR": str(default_index_dir / "corpus")})
+    with LiveServer(app) as server:
+        yield server
+
+
+# --------------------------------------------------------------------------- hostile corpus
+
+HOSTILE_CORPUS = Path(__file__).resolve().parent / "fixtures" / "hostile"
+
+
+def make_hostile_corpus(root: Path) -> Path:
+    """tests/fixtures/hostile (markup, event handlers, "javascript:" links and "</textarea>" in every
+    field a page shows) copied under ``root``, with the invented WAV as audio/test.wav."""
+    shutil.copytree(HOSTILE_CORPUS, root)
+    write_wav(root / "audio" / "test.wav", seconds=AUDIO_SECONDS)
+    (root / "secret.txt").write_text("ne doit pas être servi", encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def hostile_index(tmp_path_factory) -> tuple[Path, Path]:
+    """(corpus, index) of the hostile corpus, built once per session."""
+    corpus = make_hostile_corpus(tmp_path_factory.mktemp("hostile") / "corpus")
+    index_dir = corpus.parent / "index"
+    build_index(corpus, index_dir)
+    return corpus, index_dir
+
+
+@pytest.fixture(scope="session")
+def hostile_live_server(hostile_index):
+    corpus, index_dir = hostile_index
+    app = create_app({"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus)})
     with LiveServer(app) as server:
         yield server

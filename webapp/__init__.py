@@ -5,13 +5,36 @@
 One SearchService per application: it is thread-safe (one searcher per thread)
 and follows index swaps by itself, so the app never opens a searcher per request
 and never needs a restart after ``artoiscast index``.
+
+Configuration keys (besides Flask's own):
+
+- INDEX_DIR, CORPUS_DIR: the index (a link to its current generation) and the corpus;
+- BASE_URL: e.g. "https://recherche.example.org", for absolute links (API, citations, exports);
+- SEARCH_TIME_LIMIT: seconds of scoring per search (default 3); past it the results
+  are partial and the page says so.
+
+Reliability and security, whatever the request (see tests/test_security.py):
+
+- every response - pages, JSON, errors, static files, audio - carries the security
+  headers (SECURITY_HEADERS, added by a WSGI middleware so nothing escapes them);
+- only GET and HEAD are answered; any other method is a 405 (French page or JSON);
+- no user input can produce a 5xx: odd parameters are corrected with a notice, and an
+  unexpected exception is logged and answered by a French 500 without a stack trace;
+- a missing or unreadable index is a 503 that says how to rebuild it, and the app
+  picks up the rebuilt index without a restart;
+- every text is escaped by the templates, and links from the corpus are rendered only
+  when they are http(s) or site-relative (safe_url): no "javascript:" link ever.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+from pathlib import Path
 from typing import Mapping, Optional
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
 
 from indexer.index import IndexUnavailable
 from indexer.search import SearchService, timecode
@@ -23,6 +46,14 @@ CONTENT_SECURITY_POLICY = (
     "media-src 'self' https: http:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+ALLOWED_METHODS = ("GET", "HEAD")
 
 ERROR_TITLES = {
     400: "Requête incorrecte",
@@ -36,9 +67,14 @@ ERROR_MESSAGES = {
     400: "La requête n'a pas pu être comprise.",
     416: "Cette partie du fichier n'existe pas.",
     404: "Cette adresse ne correspond à aucune page ni à aucun enregistrement.",
-    405: "Cette adresse ne s'utilise pas avec la méthode {method}.",
+    405: "Cette adresse ne s'utilise pas avec la méthode {method} : ce site ne fait que des lectures (GET).",
     500: "Une erreur inattendue s'est produite. Réessayez ; si elle persiste, signalez-la.",
 }
+INDEX_HINT = ("Construisez ou reconstruisez l'index avec « artoiscast index --rebuild », "
+              "puis rechargez cette page (inutile de redémarrer le serveur).")
+# The last resort, when even the error template cannot be rendered.
+BARE_500 = ('<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur interne</title></head>'
+            "<body><h1>Erreur interne</h1><p>" + ERROR_MESSAGES[500] + "</p></body></html>")
 
 
 def create_app(config: Optional[Mapping] = None) -> Flask:
@@ -47,8 +83,11 @@ def create_app(config: Optional[Mapping] = None) -> Flask:
         INDEX_DIR="var/index",
         CORPUS_DIR="corpus",
         BASE_URL="",  # e.g. "https://recherche.example.org": used for absolute links (API, citations, exports)
+        SEARCH_TIME_LIMIT=3.0,
         DEBUG=False,
         PROPAGATE_EXCEPTIONS=False,
+        # GET and HEAD only: no automatic OPTIONS answer (see refuse_other_methods).
+        PROVIDE_AUTOMATIC_OPTIONS=False,
     )
     if config:
         app.config.from_mapping(config)
@@ -56,7 +95,8 @@ def create_app(config: Optional[Mapping] = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # keep the order of the search document, as the CLI prints it
 
-    app.extensions["search_service"] = SearchService(app.config["INDEX_DIR"], base_url="")
+    app.extensions["search_service"] = SearchService(
+        app.config["INDEX_DIR"], base_url="", time_limit=float(app.config["SEARCH_TIME_LIMIT"]))
 
     from . import api, views
 
@@ -64,17 +104,75 @@ def create_app(config: Optional[Mapping] = None) -> Flask:
     app.register_blueprint(api.bp)
     app.add_template_global(timecode, "timecode")
     app.add_template_global(views.site_url, "site_url")
+    app.add_template_global(safe_url, "safe_url")
 
     register_error_handlers(app)
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        return response
+    @app.before_request
+    def refuse_other_methods():
+        # Runs before routing errors are raised, so any path answers 405 to POST, PUT …
+        if request.method not in ALLOWED_METHODS:
+            raise MethodNotAllowed(valid_methods=list(ALLOWED_METHODS))
 
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
     return app
+
+
+class SecurityHeaders:
+    """WSGI middleware: the security headers on every response the app sends,
+    whatever produced it (a view, an error handler, send_file, a routing redirect)."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers = list(headers) + [(k, v) for k, v in SECURITY_HEADERS.items() if k.lower() not in present]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+# --------------------------------------------------------------------------- links and input
+
+_SCHEME = re.compile(r"^([^:/?#]*):")
+
+
+def safe_url(link) -> Optional[str]:
+    """The link if a browser may follow it: http(s), or relative to the site; else None.
+
+    Corpus values (page_url, audio_url) come from pages and corpus.yaml: a
+    "javascript:", "data:" or "vbscript:" address - however cased or spaced - is
+    never rendered as a link. Control characters (which browsers drop inside a
+    scheme: "java\\tscript:") and protocol-relative "//host" links are refused too.
+    """
+    if not isinstance(link, str):
+        return None
+    text = link.strip(" ")
+    if not text or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text) or "\\" in text[:2]:
+        return None
+    if text.startswith("//"):
+        return None
+    scheme = _SCHEME.match(text)
+    if scheme is None:
+        return text  # relative: "/audio/…", "page.html", "?q=…", "#p3"
+    if scheme.group(1).lower() not in ("http", "https"):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    return text if parts.netloc else None
+
+
+def clean_text(value: str) -> str:
+    """Control characters (NUL, escapes, bidi overrides …) become spaces: a query or an id
+    is printed back on the page and in links, and they have nothing to do there."""
+    if not value:
+        return ""
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") and c not in "\u200c\u200d"
+                   else c for c in value)
 
 
 def search_service() -> SearchService:
@@ -102,28 +200,46 @@ def error_response(status: int, message: str, title: Optional[str] = None, hint:
                            message=message, hint=hint), status
 
 
+def index_message() -> str:
+    """What the person is told when the index cannot be read: what is wrong, and the way out.
+    The details (paths, the exception) go to the log, not to the page."""
+    index_dir = Path(current_app.config["INDEX_DIR"])
+    if not index_dir.exists():
+        what = "L'index de recherche n'a pas encore été construit."
+    else:
+        what = "L'index de recherche est illisible (fichier endommagé, ou construction interrompue)."
+    return f"{what} {INDEX_HINT}"
+
+
 def register_error_handlers(app: Flask):
     @app.errorhandler(IndexUnavailable)
     def index_unavailable(exc):
         app.logger.warning("Index indisponible : %s", exc)
-        return error_response(
-            503, str(exc), hint="Construisez ou reconstruisez l'index avec « artoiscast index --rebuild », "
-                                "puis rechargez cette page (inutile de redémarrer le serveur).")
+        response = app.make_response(error_response(503, index_message(), hint=None))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
         status = exc.code or 500
-        # Our own aborts carry a French description; Werkzeug's defaults are English.
-        message = exc.description if getattr(exc, "french", False) else ERROR_MESSAGES.get(status, "")
-        response = app.make_response(
-            error_response(status, message.format(method=request.method) or ERROR_TITLES.get(status, "Erreur")))
+        if getattr(exc, "french", False):
+            message = exc.description  # our own aborts: French already, and may quote the request
+        else:  # Werkzeug's defaults are English
+            message = ERROR_MESSAGES.get(status, "").replace("{method}", request.method[:20])
+        response = app.make_response(error_response(status, message or ERROR_TITLES.get(status, "Erreur")))
         # Keep what the exception says in headers: Allow (405), Content-Range (416) …
         for key, value in exc.get_headers():
             if key.lower() != "content-type":
                 response.headers[key] = value
+        if status == 405:
+            response.headers["Allow"] = ", ".join(ALLOWED_METHODS)
         return response
 
     @app.errorhandler(Exception)
     def unexpected_error(exc):
-        app.logger.exception("Erreur non gérée sur %s", request.path)
-        return error_response(500, ERROR_MESSAGES[500])
+        app.logger.exception("Erreur non gérée sur %s %s", request.method, request.path)
+        try:
+            return error_response(500, ERROR_MESSAGES[500])
+        except Exception:  # the error page itself failed: a fixed page, still French
+            app.logger.exception("La page d'erreur elle-même a échoué")
+            return app.response_class(BARE_500, status=500, mimetype="text/html")

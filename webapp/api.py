@@ -10,12 +10,14 @@ webapp.error_response): 400 bad parameter, 404 unknown recording or address,
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, jsonify, request
 
-from indexer.search import MODES, SORTS, SearchParams
+from indexer.search import MODES, SORTS
 
 from . import fail, search_service
-from .views import absolute_url
+from .views import absolute_url, clean_links, recording_query, search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -23,12 +25,17 @@ LINK_KEYS = ("link", "audio_url")
 
 
 def absolute_links(data):
-    """Every site-relative link of a document made absolute, so API clients can follow them."""
+    """Every site-relative link of a document made absolute, so API clients can follow them;
+    links a browser should not follow ("javascript:" … from the corpus) are null."""
+    return _absolute(clean_links(data))
+
+
+def _absolute(data):
     if isinstance(data, dict):
-        return {key: absolute_url(value) if key in LINK_KEYS and isinstance(value, str) else absolute_links(value)
+        return {key: absolute_url(value) if key in LINK_KEYS and isinstance(value, str) else _absolute(value)
                 for key, value in data.items()}
     if isinstance(data, list):
-        return [absolute_links(item) for item in data]
+        return [_absolute(item) for item in data]
     return data
 
 
@@ -42,14 +49,14 @@ def check_search_args(args):
         fail(400, f"Tri inconnu « {sort[:40]} » : choisissez parmi {', '.join(SORTS)}.")
     for name in ("page", "per_page"):
         value = args.get(name)
-        if value not in (None, "") and not value.strip().isdigit():
+        if value not in (None, "") and not re.fullmatch(r"[0-9]+", value.strip()):
             fail(400, f"Le paramètre « {name} » doit être un nombre entier (reçu « {value[:40]} »).")
 
 
 @bp.get("/search")
 def search():
     check_search_args(request.args)
-    params = SearchParams.from_args(request.args)
+    params = search_params()
     return jsonify(absolute_links(search_service().search(params)))
 
 
@@ -60,7 +67,7 @@ def recordings():
 
 @bp.get("/recordings/<path:rec_id>")
 def recording(rec_id: str):
-    data = search_service().recording(rec_id, request.args.get("q", "")[:300])
+    data = search_service().recording(rec_id, recording_query())
     if data is None:
         fail(404, f"Aucun enregistrement « {rec_id[:80]} » dans l'index.")
     return jsonify(absolute_links(data))

@@ -15,10 +15,12 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
 from unidecode import unidecode
+from werkzeug.datastructures import MultiDict
 
+from indexer.query import MAX_QUERY_CHARS
 from indexer.search import FACETS_BY_NAME, MAX_EXPORT, SearchParams, timecode
 
-from . import fail, search_service
+from . import clean_text, fail, safe_url, search_service
 
 bp = Blueprint("views", __name__)
 
@@ -36,10 +38,31 @@ MODE_LABELS = {"results": "Résultats", "citations": "Citations", "concordance":
 
 def site_url(link: Optional[str]) -> Optional[str]:
     """A link from the service ("/enregistrement/…", "/audio/…") as seen from this request
-    (the app may be mounted below a prefix); other links are returned as they are."""
+    (the app may be mounted below a prefix); other links are returned as they are if
+    http(s), and as None if a browser should not follow them (see safe_url)."""
+    link = safe_url(link)
     if link and link.startswith("/"):
         return request.script_root + link
     return link
+
+
+URL_KEYS = ("link", "audio_url", "source_audio_url", "page_url")
+
+
+def clean_links(data):
+    """A service document with every link a browser could run ("javascript:" …) removed.
+
+    A recording whose only audio was such a link is no longer said to have audio here."""
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            out[key] = safe_url(value) if key in URL_KEYS and value is not None else clean_links(value)
+        if out.get("has_audio") and "audio_url" in out and not out["audio_url"]:
+            out["has_audio"] = False
+        return out
+    if isinstance(data, list):
+        return [clean_links(item) for item in data]
+    return data
 
 
 def absolute_url(link: Optional[str]) -> Optional[str]:
@@ -76,11 +99,35 @@ def export_url(params: SearchParams, fmt: str, **extra) -> str:
 # --------------------------------------------------------------------------- search page
 
 
+def search_args(args) -> tuple[MultiDict, list[str]]:
+    """The request's arguments with the query made printable and cut to the parser's length,
+    so that a huge query is neither echoed nor copied into every link of the page."""
+    args = MultiDict(args)
+    notices = []
+    q = clean_text(args.get("q", ""))
+    if len(q) > MAX_QUERY_CHARS:
+        q = " ".join(q.split())
+        if len(q) > MAX_QUERY_CHARS:
+            cut = q[:MAX_QUERY_CHARS + 1]
+            q = cut.rsplit(" ", 1)[0] if " " in cut else q[:MAX_QUERY_CHARS]
+            notices.append(f"La recherche a été coupée à {MAX_QUERY_CHARS} caractères.")
+    if "q" in args:
+        args.setlist("q", [q])
+    return args, notices
+
+
+def search_params(args=None) -> SearchParams:
+    args, notices = search_args(request.args if args is None else args)
+    params = SearchParams.from_args(args)
+    params.notices[:0] = notices
+    return params
+
+
 @bp.get("/")
 def search():
-    params = SearchParams.from_args(request.args)
+    params = search_params()
     service = search_service()
-    doc = service.search(params)
+    doc = clean_links(service.search(params))
     recordings = recordings_of(doc.get("passages") or [])
     return render_template(
         "search.html",
@@ -175,7 +222,7 @@ def recordings_of(passages: list[dict]) -> dict[str, dict]:
     """The recordings of passage-level results (citations, concordance), by id."""
     service = search_service()
     known = service.snapshot().recordings
-    return {rec_id: service.recording_json(known[rec_id])
+    return {rec_id: clean_links(service.recording_json(known[rec_id]))
             for rec_id in dict.fromkeys(p["recording_id"] for p in passages) if rec_id in known}
 
 
@@ -214,8 +261,8 @@ def citations(doc: dict, recordings: dict[str, dict]) -> list[dict]:
 
 @bp.get("/enregistrement/<path:rec_id>")
 def recording(rec_id: str):
-    q = request.args.get("q", "")[:300]
-    rec = search_service().recording(rec_id, q)
+    q = recording_query()
+    rec = clean_links(search_service().recording(rec_id, q))
     if rec is None:
         fail(404, f"Aucun enregistrement « {rec_id[:80]} » dans l'index. Il a peut-être été renommé "
                   f"lors de la dernière indexation : cherchez-le depuis la page de recherche.")
@@ -255,6 +302,11 @@ def recording(rec_id: str):
         seconds_text=seconds_text,
         back_url=url_for("views.search", q=q) if q else None,
     )
+
+
+def recording_query() -> str:
+    """?q= of a recording page: printable, at most MAX_QUERY_CHARS."""
+    return " ".join(clean_text(request.args.get("q", "")[:4 * MAX_QUERY_CHARS]).split())[:MAX_QUERY_CHARS]
 
 
 def seek_url(rec_id: str, passage: dict, q: str) -> str:
@@ -308,7 +360,7 @@ def seconds_text(value: float) -> str:
 
 def export_rows(params: SearchParams) -> list[dict]:
     service = search_service()
-    passages = service.export(params)
+    passages = clean_links(service.export(params))
     recordings = recordings_of(passages)
     rows = []
     for p in passages:
@@ -325,7 +377,7 @@ def export_rows(params: SearchParams) -> list[dict]:
             "date": rec.get("date"),
             "theme": rec.get("theme"),
             "text": p.get("text"),
-            "link": absolute_url(p.get("link")),
+            "link": absolute_url(p.get("link")) if p.get("link") else None,
         })
     return rows
 
@@ -350,7 +402,7 @@ def spreadsheet_safe(value) -> str:
 @bp.get("/export.csv")
 def export_csv():
     """Comma-separated; with sep=semicolon, as a French Excel opens it by a double click."""
-    params = SearchParams.from_args(request.args)
+    params = search_params()
     rows = export_rows(params)
     out = io.StringIO()
     out.write("\ufeff")  # the BOM tells Excel the file is UTF-8, so accents survive
@@ -366,7 +418,7 @@ def export_csv():
 
 @bp.get("/export.json")
 def export_json():
-    params = SearchParams.from_args(request.args)
+    params = search_params()
     rows = export_rows(params)
     document = {
         "query": params.q,
@@ -390,8 +442,15 @@ def export_json():
 def audio(filename: str):
     """Local audio, with HTTP Range requests (206) so browsers can seek.
 
-    send_from_directory joins safely: nothing outside CORPUS_DIR/audio is served,
-    however the path is written or encoded (../, %2e%2e, absolute paths → 404).
+    Nothing outside CORPUS_DIR/audio is served, however the path is written or
+    encoded (../, %2e%2e, absolute paths → 404): send_from_directory joins safely,
+    and a symbolic link inside the folder that points outside it is refused too
+    (the file's real path must be inside the folder's real path).
     """
-    audio_dir = os.path.abspath(os.path.join(current_app.config["CORPUS_DIR"], "audio"))
+    audio_dir = os.path.realpath(os.path.join(current_app.config["CORPUS_DIR"], "audio"))
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in filename):
+        fail(404, "Aucun fichier audio à cette adresse.")
+    target = os.path.realpath(os.path.join(audio_dir, filename))
+    if os.path.commonpath([audio_dir, target]) != audio_dir or not os.path.isfile(target):
+        fail(404, "Aucun fichier audio à cette adresse.")
     return send_from_directory(audio_dir, filename, conditional=True, max_age=3600)

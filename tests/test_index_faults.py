@@ -1,0 +1,241 @@
+"""The web app on a missing, corrupt or locked index, and while the index is rebuilt.
+
+Whatever is wrong with the index, every page answers a French 503 that says what is
+wrong and the way out (« artoiscast index --rebuild »), never a stack trace; once
+the index is rebuilt the same app serves it, without a restart. A build that fails
+leaves the previous index serving; a build that succeeds is picked up at once.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+from indexer import cli
+from webapp import SECURITY_HEADERS, create_app
+from webapp_fixtures import make_test_corpus
+
+INDEX_PAGES = ["/", "/?q=terril", "/?q=orchidées&mode=citations", "/?q=terril&mode=concordance",
+               "/enregistrement/terril-vert", "/export.csv?q=terril", "/export.json?q=terril"]
+INDEX_API = ["/api/search?q=terril", "/api/recordings", "/api/recordings/terril-vert"]
+
+
+@pytest.fixture
+def site(tmp_path):
+    """An invented corpus and where its index goes (not built yet)."""
+    return make_test_corpus(tmp_path / "corpus"), tmp_path / "var" / "index"
+
+
+def artoiscast(corpus: Path, index: Path, *args: str):
+    """The `artoiscast` command, in this process (so monkeypatches apply)."""
+    return CliRunner().invoke(cli.main, ["--corpus", str(corpus), "--index", str(index), *args])
+
+
+def app_for(corpus: Path, index: Path):
+    return create_app({"INDEX_DIR": str(index), "CORPUS_DIR": str(corpus)})
+
+
+def assert_unavailable(client, what: str):
+    """503 everywhere the index is needed: French, what is wrong, the way out, no trace."""
+    for url in INDEX_PAGES:
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert response.headers["Retry-After"]
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers[name] == value
+        text = response.get_data(as_text=True)
+        page = BeautifulSoup(text, "html.parser")
+        assert page.html["lang"] == "fr" and "Index indisponible" in page.h1.get_text(), url
+        message = page.select_one(".error-page__message").get_text()
+        assert what in message and "artoiscast index --rebuild" in message, url
+        assert "sans redémarrer" in message or "inutile de redémarrer" in message
+        assert "Traceback" not in text and "Error" not in text and "/index" not in text, url
+    for url in INDEX_API:
+        response = client.get(url)
+        assert response.status_code == 503 and response.mimetype == "application/json", url
+        assert list(response.get_json()) == ["error"]
+        assert what in response.get_json()["error"] and "artoiscast index --rebuild" in response.get_json()["error"]
+    # What does not need the index still works.
+    assert client.get("/static/style.css").status_code == 200
+    assert client.get("/audio/test.wav", headers={"Range": "bytes=0-3"}).status_code == 206
+
+
+def assert_serving(client):
+    page = BeautifulSoup(client.get("/?q=navette").get_data(as_text=True), "html.parser")
+    assert [h.get_text(strip=True) for h in page.select(".result__title")] == ["Les bobines de la rue Pasteur"]
+    for url in INDEX_PAGES + INDEX_API:
+        assert client.get(url).status_code == 200, url
+
+
+def test_missing_index_then_built_without_restart(site):
+    corpus, index = site
+    client = app_for(corpus, index).test_client()
+    assert_unavailable(client, "n'a pas encore été construit")
+    result = artoiscast(corpus, index, "index", "--rebuild")
+    assert result.exit_code == 0, result.output
+    assert_serving(client)  # the same app: no restart
+
+
+def corrupt(generation: Path, how: str):
+    segment = next(generation.glob("*.seg"))
+    toc = next(generation.glob("_*.toc"))
+    if how == "segment-cut-in-half":
+        with open(segment, "r+b") as f:
+            f.truncate(segment.stat().st_size // 2)
+    elif how == "segment-emptied":
+        with open(segment, "r+b") as f:
+            f.truncate(0)
+    elif how == "segment-garbled":
+        data = bytearray(segment.read_bytes())
+        for i in range(64, len(data), 5):
+            data[i] ^= 0x5A
+        segment.write_bytes(bytes(data))
+    elif how == "toc-garbled":
+        toc.write_bytes(b"\x00pas un index whoosh\xff" * 10)
+    elif how == "toc-missing":
+        toc.unlink()
+    elif how == "state-garbled":
+        (generation / "corpus_state.json").write_text("{ pas du json", encoding="utf-8")
+    elif how == "generation-emptied":
+        for item in generation.iterdir():
+            item.unlink()
+    elif how == "generation-deleted":  # the link now points nowhere
+        shutil.rmtree(generation)
+    elif how == "generation-is-a-file":
+        shutil.rmtree(generation)
+        generation.write_text("ceci n'est pas un index", encoding="utf-8")
+    else:
+        raise ValueError(how)
+
+
+@pytest.mark.parametrize("how", ["segment-cut-in-half", "segment-emptied", "segment-garbled", "toc-garbled",
+                                 "toc-missing", "state-garbled", "generation-emptied", "generation-deleted",
+                                 "generation-is-a-file"])
+def test_corrupt_index_then_rebuilt_without_restart(site, how):
+    corpus, index = site
+    assert artoiscast(corpus, index, "index").exit_code == 0
+    assert index.is_symlink()
+    corrupt(index.resolve(), how)
+    client = app_for(corpus, index).test_client()
+    what = "n'a pas encore été construit" if how == "generation-deleted" else "illisible"
+    assert_unavailable(client, what)
+    result = artoiscast(corpus, index, "index", "--rebuild")
+    assert result.exit_code == 0, result.output
+    assert_serving(client)
+
+
+def test_index_broken_while_serving_then_rebuilt(site):
+    """The link swapped to a broken generation under a running app: 503, then back after a rebuild."""
+    corpus, index = site
+    assert artoiscast(corpus, index, "index").exit_code == 0
+    client = app_for(corpus, index).test_client()
+    assert_serving(client)
+    broken = index.parent / "index.gen-cassee"
+    shutil.copytree(index.resolve(), broken)
+    corrupt(broken, "segment-cut-in-half")
+    tmp_link = index.parent / ".lien"
+    os.symlink(broken.name, tmp_link)
+    os.replace(tmp_link, index)
+    assert_unavailable(client, "illisible")
+    assert artoiscast(corpus, index, "index", "--rebuild").exit_code == 0
+    assert_serving(client)
+
+
+def test_a_legacy_plain_directory_index_is_served_and_replaced(site):
+    """An index directory from before generations (no link): served, then swapped for a link."""
+    corpus, index = site
+    assert artoiscast(corpus, index, "index").exit_code == 0
+    generation = index.resolve()
+    index.unlink()
+    shutil.move(generation, index)
+    client = app_for(corpus, index).test_client()
+    assert_serving(client)
+    assert artoiscast(corpus, index, "index", "--rebuild").exit_code == 0
+    assert index.is_symlink()
+    assert_serving(client)
+
+
+def test_locked_index_is_still_served_and_rebuilt(site):
+    """A writer holding the Whoosh lock (or a lock left by a crash) does not stop readers,
+    nor a rebuild, which writes a new generation beside it."""
+    from whoosh import index as whoosh_index
+
+    corpus, index = site
+    assert artoiscast(corpus, index, "index").exit_code == 0
+    client = app_for(corpus, index).test_client()
+    writer = whoosh_index.open_dir(str(index.resolve())).writer()  # holds MAIN_WRITELOCK
+    try:
+        assert_serving(client)
+        (corpus / "transcripts" / "filature.vtt").write_text(
+            (corpus / "transcripts" / "filature.vtt").read_text(encoding="utf-8").replace("navette", "zéphyrine"),
+            encoding="utf-8")
+        result = artoiscast(corpus, index, "index")
+        assert result.exit_code == 0, result.output
+        document = client.get("/api/search?q=zéphyrine").get_json()
+        assert [r["recording"]["id"] for r in document["results"]] == ["filature-pasteur"]
+    finally:
+        writer.cancel()
+    # A stale lock file in the current generation: still served; --rebuild clears it.
+    (index.resolve() / "MAIN_WRITELOCK").write_text("verrou orphelin", encoding="utf-8")
+    assert client.get("/api/search?q=zéphyrine").status_code == 200
+    assert artoiscast(corpus, index, "index", "--rebuild").exit_code == 0
+    assert client.get("/api/search?q=zéphyrine").get_json()["total"] == 1
+
+
+def test_failed_build_leaves_the_old_index_serving(site, monkeypatch):
+    from indexer import vocabulary
+
+    corpus, index = site
+    assert artoiscast(corpus, index, "index").exit_code == 0
+    client = app_for(corpus, index).test_client()
+    assert_serving(client)
+    generation = index.resolve()
+    before = client.get("/api/search?q=terril").get_json()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(vocabulary.VocabularyBuilder, "save", disk_full)
+    (corpus / "transcripts" / "filature.vtt").write_text(
+        (corpus / "transcripts" / "filature.vtt").read_text(encoding="utf-8").replace("navette", "zéphyrine"),
+        encoding="utf-8")
+    result = artoiscast(corpus, index, "index", "--rebuild")
+    assert result.exit_code == 2 and "L'index précédent est conservé" in result.output
+    assert index.resolve() == generation
+    assert sorted(p.name for p in index.parent.glob("index.gen-*")) == [generation.name]  # the partial one removed
+    after = client.get("/api/search?q=terril").get_json()
+    before.pop("took_ms"), after.pop("took_ms")
+    assert after == before
+    assert client.get("/api/search?q=zéphyrine").get_json()["total"] == 0
+    assert_serving(client)
+    monkeypatch.undo()
+    assert artoiscast(corpus, index, "index").exit_code == 0
+    assert client.get("/api/search?q=zéphyrine").get_json()["total"] == 1
+
+
+def test_reindexing_while_serving_is_picked_up_without_restart(site):
+    corpus, index = site
+    assert artoiscast(corpus, index, "index").exit_code == 0
+    app = app_for(corpus, index)
+    client = app.test_client()
+    service = app.extensions["search_service"]
+    assert_serving(client)
+    first = service.snapshot()
+    transcript = corpus / "transcripts" / "terril.vtt"
+    for round_, word in enumerate(["zéphyrine", "quetzalcoatl"]):
+        transcript.write_text(transcript.read_text(encoding="utf-8").replace("moutons", word).replace(
+            "zéphyrine", word), encoding="utf-8")
+        assert artoiscast(corpus, index, "index").exit_code == 0
+        document = client.get(f"/api/search?q={word}").get_json()
+        assert [r["recording"]["id"] for r in document["results"]] == ["terril-vert"], word
+        page = BeautifulSoup(client.get(f"/enregistrement/terril-vert?q={word}").get_data(as_text=True),
+                             "html.parser")
+        assert [m.get_text() for m in page.select(".turn mark")] == [word]
+    assert service.snapshot() is not first and service.snapshot().generation != first.generation
+    assert client.get("/api/search?q=moutons").get_json()["total"] == 0
+    # Old generations are cleaned up: the current one and the one before it, no more.
+    assert len(list(index.parent.glob("index.gen-*"))) <= 2
