@@ -85,10 +85,22 @@ def _state(records: CorpusRecords, fps: Fingerprints, corpus_dir: Path, previous
     return state
 
 
+class BuildRefused(RuntimeError):
+    """The corpus could not be read well enough to replace the index serving now."""
+
+
 def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: int = 1) -> CorpusRecords:
-    """Reads the whole corpus and swaps in a fresh index. The old index serves until the swap."""
+    """Reads the whole corpus and swaps in a fresh index. The old index serves until the swap.
+
+    A corpus.yaml that cannot be read, or a corpus that yields no recording while
+    an index exists, never replaces that index (a typo must not empty the site).
+    """
     corpus_dir = Path(corpus_dir)
     records = read_corpus(corpus_dir)
+    unreadable = [p for p in records.corpus.problems if p.severity == "error"]
+    if read_state(Path(index_dir)) and (unreadable or not records.recordings):
+        reason = str(unreadable[0]) if unreadable else "le corpus ne donne aucun enregistrement"
+        raise BuildRefused(f"{reason} ; l'index précédent est conservé")
     fps = fingerprints(records.corpus)
     write_index(index_dir, records.recordings, _state(records, fps, corpus_dir), procs=procs)
     return records

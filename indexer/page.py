@@ -28,7 +28,7 @@ from .analysis import analyze
 from .corpus import Corpus, PageSource
 from .dates import FoundDate, best_date, find_dates
 from .gazetteer import Gazetteer
-from .records import Passage, Problem, Recording, Speaker
+from .records import Passage, Problem, Recording, Speaker, web_url
 
 # --------------------------------------------------------------------------- lines
 
@@ -65,10 +65,11 @@ def lines_from_html(html: str, base_url: Optional[str] = None) -> list[Line]:
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
-    hrefs: list[str] = []
+    hrefs: list[Optional[str]] = []
     for anchor in soup.find_all("a", href=True):
         if MEDIA_LINK.match(anchor.get_text(" ", strip=True)):
-            hrefs.append(urljoin(base_url or "", anchor["href"].strip()))
+            # Only http(s) media links are kept ("javascript:" stays text).
+            hrefs.append(web_url(urljoin(base_url or "", anchor["href"].strip())))
             anchor.append(f"\ue000{len(hrefs) - 1}\ue001")
     for br in soup.find_all("br"):
         br.replace_with("\n")

@@ -5,8 +5,17 @@ Nothing here knows about Whoosh or Flask.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
+
+
+def web_url(url: Optional[str]) -> Optional[str]:
+    """The URL if it is an http(s) address, else None: a corpus may hold
+    "javascript:" or "data:" links, which must never become links on a page."""
+    if url and re.match(r"^https?://[^\s/]", url.strip(), re.I):
+        return url.strip()
+    return None
 
 
 @dataclass

@@ -27,12 +27,14 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 from .highlight import find_matches, kwic, mark, snippet
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable, open_index,
                     read_state)
-from .query import SEARCH_FIELDS, Thesaurus, parse, suggest
+from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, Thesaurus, parse, suggest
 from .vocabulary import Vocabulary
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 1000
 MAX_EXPORT = 5000
+MAX_FILTER_VALUES = 10  # per facet
+MAX_FILTER_CHARS = 120
 CACHE_ENTRIES = 512  # document sets kept per index generation
 MODES = ("results", "citations", "concordance")
 SORTS = ("relevance", "date")
@@ -136,11 +138,16 @@ class SearchParams:
             value = args.get(key)
             return value if isinstance(value, list) else ([value] if value is not None else [])
 
-        params = cls(q=str(args.get("q") or ""))
+        q = str(args.get("q") or "")
+        params = cls(q=q)
+        if len(q) > MAX_QUERY_CHARS:
+            # Cut here, not only when parsing: the query is copied into every link of the page.
+            params.q = q[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+            params.notices.append(f"La recherche a été coupée à {MAX_QUERY_CHARS} caractères.")
         for facet in FACETS:
             values = [str(v).strip() for v in get_list(facet.name) if str(v).strip()]
             if values:
-                params.filters[facet.name] = list(dict.fromkeys(v[:200] for v in values))[:20]
+                params.filters[facet.name] = list(dict.fromkeys(v[:MAX_FILTER_CHARS] for v in values))[:MAX_FILTER_VALUES]
         params.page = _int(args.get("page"), 1, 1, MAX_PAGE, params.notices, "page")
         params.per_page = _int(args.get("per_page"), 10, 1, MAX_PER_PAGE, params.notices, "per_page")
         sort = str(args.get("sort") or "relevance")

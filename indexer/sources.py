@@ -14,7 +14,7 @@ from .corpus import Corpus, load_corpus
 from .dates import parse_date
 from .gazetteer import Gazetteer
 from .page import parse_page
-from .records import Problem, Recording, Speaker
+from .records import Problem, Recording, Speaker, web_url
 from .transcripts import passages_from_cues, read_transcript
 
 
@@ -118,9 +118,17 @@ def _speaker_from_spec(item: Any, corpus: Corpus) -> Optional[Speaker]:
 def apply_overrides(rec: Recording, spec: dict, corpus: Corpus, result: CorpusRecords):
     """Curated facts from corpus.yaml win over what the parser found."""
     where = f"recordings.{rec.id}"
-    for key in ("title", "theme", "kind", "audio_url", "page_url"):
+    for key in ("title", "theme", "kind"):
         if spec.get(key):
             setattr(rec, key, str(spec[key]))
+    for key in ("audio_url", "page_url"):
+        if spec.get(key):
+            url = web_url(str(spec[key]))
+            if url:
+                setattr(rec, key, url)
+            else:
+                result.problems.append(Problem("corpus.yaml", None, f"{where} : {key} doit être une adresse "
+                                               f"http(s) (« {str(spec[key])[:60]} » ignorée)", "warning"))
     if spec.get("date"):
         found = parse_date(spec["date"])
         if found:
