@@ -24,13 +24,13 @@ from whoosh import columns, fields, index
 from whoosh.codec import whoosh3
 
 from .analysis import FRENCH
-from .records import Passage, Recording
+from .records import Passage, Recording, Speaker
 from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 
 def _cached_reader(self, fieldname, column):
@@ -47,35 +47,23 @@ FACET_SEPARATOR = "\x1f"
 TYPE_VERBATIM = "transcription"
 TYPE_SUMMARY = "résumé"
 
-# Facets a student can narrow by. Passage documents carry each as a KEYWORD
-# field (for filtering); counts come from in-memory tables (see search.py).
-FACET_FIELDS = ("theme", "speaker", "organisation", "place", "year", "kind", "type", "audio")
 
 
 def make_schema() -> fields.Schema:
-    keyword = dict(stored=False, commas=True, lowercase=False, scorable=False)
     return fields.Schema(
-        doc_id=fields.ID(stored=True, unique=True),
         doc_type=fields.ID(stored=False),  # "passage" | "recording"
         recording_id=fields.ID(stored=True),
         # Searchable text, all through the one French analyzer.
         text=fields.TEXT(analyzer=FRENCH, stored=True, phrase=True, multitoken_query="phrase"),
         title=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=2.0, multitoken_query="phrase"),
         names=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=1.5, multitoken_query="phrase"),
-        # Filters.
-        theme=fields.KEYWORD(**keyword),
-        speaker=fields.KEYWORD(**keyword),
-        organisation=fields.KEYWORD(**keyword),
-        place=fields.KEYWORD(**keyword),
-        year=fields.KEYWORD(**keyword),
-        kind=fields.KEYWORD(**keyword),
-        type=fields.KEYWORD(**keyword),
-        audio=fields.KEYWORD(**keyword),
-        interviewer=fields.KEYWORD(**keyword),
-        # Per-document columns read into memory once per index generation.
+        # Per-document columns, read into memory once per index generation: the facet
+        # filters and counts work from them (and from the recordings' metadata), not
+        # from indexed keyword fields, which would cost postings on every passage.
         c_rec=fields.COLUMN(columns.RefBytesColumn()),
         c_speaker=fields.COLUMN(columns.RefBytesColumn()),
         c_type=fields.COLUMN(columns.RefBytesColumn()),
+        c_interviewer=fields.COLUMN(columns.BitColumn()),
         # Stored passage details.
         passage_no=fields.STORED(),
         label=fields.STORED(),
@@ -87,11 +75,6 @@ def make_schema() -> fields.Schema:
         line=fields.STORED(),
         recording_json=fields.STORED(),
     )
-
-
-def _keywords(values: Iterable[Optional[str]]) -> str:
-    # Commas separate KEYWORD values; a comma inside a value would split it.
-    return ",".join(v.replace(",", " ") for v in values if v)
 
 
 def recording_dict(rec: Recording) -> dict:
@@ -113,19 +96,15 @@ def passage_speaker_facets(rec: Recording, passage: Passage) -> list[str]:
     return [s.name for s in rec.speakers]
 
 
+def _people(speakers) -> str:
+    return " ".join(" ".join(filter(None, (s.name, s.role, s.organisation))) for s in speakers)
+
+
 def documents(rec: Recording) -> Iterable[dict]:
-    names = " ".join(" ".join(filter(None, (s.name, s.role, s.organisation))) for s in rec.speakers)
     title_text = " ".join(filter(None, (rec.title, rec.link_text)))
-    recording_facets = dict(
-        theme=_keywords([rec.theme]),
-        organisation=_keywords(rec.organisations),
-        place=_keywords(rec.places),
-        year=_keywords([rec.year]),
-        kind=_keywords([rec.kind]),
-        audio=_keywords(["oui" if rec.has_audio else "non"]),
-    )
+    everyone = _people(rec.speakers)
+    by_name = {s.name: s for s in rec.speakers}
     yield dict(
-        doc_id=f"rec:{rec.id}",
         doc_type="recording",
         recording_id=rec.id,
         recording_json=json.dumps(recording_dict(rec), ensure_ascii=False),
@@ -133,19 +112,22 @@ def documents(rec: Recording) -> Iterable[dict]:
     for n, passage in enumerate(rec.passages):
         speakers = passage_speaker_facets(rec, passage)
         ptype = TYPE_VERBATIM if passage.verbatim else TYPE_SUMMARY
+        # A verbatim passage is findable by its speaker's name and role; an editorial
+        # one by everyone heard in the recording.
+        if passage.verbatim and passage.speaker:
+            names = _people([by_name.get(passage.speaker) or Speaker(passage.speaker)])
+        else:
+            names = everyone
         yield dict(
-            doc_id=f"{rec.id}#{n}",
             doc_type="passage",
             recording_id=rec.id,
             text=passage.text,
             title=title_text,
-            names=" ".join(filter(None, [names, passage.speaker or ""])),
-            speaker=_keywords(speakers),
-            type=ptype,
-            interviewer="oui" if passage.interviewer else "non",
+            names=names,
             c_rec=rec.id.encode("utf-8"),
             c_speaker=FACET_SEPARATOR.join(speakers).encode("utf-8"),
             c_type=ptype.encode("utf-8"),
+            c_interviewer=bool(passage.interviewer),
             passage_no=n,
             label=passage.label,
             speaker_name=passage.speaker,
@@ -154,7 +136,6 @@ def documents(rec: Recording) -> Iterable[dict]:
             end=passage.end,
             cues=passage.cues or None,
             line=passage.line,
-            **recording_facets,
         )
 
 

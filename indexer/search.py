@@ -236,6 +236,7 @@ class Snapshot:
             recs = _column(reader, "c_rec", total)
             speakers = _column(reader, "c_speaker", total)
             types = _column(reader, "c_type", total)
+            interviewers = _column(reader, "c_interviewer", total)
             deleted = set(range(total)) - set(reader.all_doc_ids()) if reader.has_deletions() else set()
         interned: dict[bytes, tuple] = {}
         self.doc_recording: list[Optional[str]] = [r.decode("utf-8") if r else None for r in recs]
@@ -251,6 +252,14 @@ class Snapshot:
                 by_recording[rec_id].add(docnum)
         self._passages_by_recording = {r: frozenset(d) for r, d in by_recording.items()}
         self.all_passages = frozenset().union(*self._passages_by_recording.values())
+        # What the per-passage filters select, read once: speaker, type of text, interviewer.
+        by_value: dict[tuple[str, str], set] = defaultdict(set)
+        for docnum in self.all_passages:
+            for speaker in self.doc_speakers[docnum]:
+                by_value["speaker", speaker].add(docnum)
+            by_value["type", self.doc_type[docnum]].add(docnum)
+            by_value["interviewer", "oui" if interviewers[docnum] else "non"].add(docnum)
+        self._passage_facets = {key: frozenset(docs) for key, docs in by_value.items()}
         # Sorting by date: newest recording first (undated last), then title; within a
         # recording, passage order. One integer per document, so sorting is cheap.
         order = sorted(self.recordings, key=lambda r: self.recordings[r].get("title", ""))
@@ -278,6 +287,15 @@ class Snapshot:
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
         return value
+
+    def facet_docs(self, name: str, value: str) -> frozenset:
+        """The passages a filter value selects: from the per-passage tables, or, for a
+        recording's facet (theme, place …), every passage of the recordings that have it."""
+        facet = FACETS_BY_NAME.get(name)
+        if facet is None or facet.per_passage:
+            return self._passage_facets.get((name, value), frozenset())
+        recordings = [r for r, rec in self.recordings.items() if value in facet.recording_values(rec)]
+        return frozenset().union(*(self.passages_of(r) for r in recordings))
 
     def passages_of(self, rec_id: str) -> frozenset:
         return self._passages_by_recording.get(rec_id, frozenset())
@@ -493,14 +511,8 @@ class SearchService:
         return snap.cached(("q", repr(base)), lambda: frozenset(s.docs_for_query(base)) & snap.all_passages)
 
     def _filter_docs(self, snap: Snapshot, s, name: str, values: tuple[str, ...]) -> frozenset:
-        def compute():
-            docs: set[int] = set()
-            for value in values:
-                # Indexed keywords had their commas made spaces (see index._keywords): the same here.
-                docs.update(s.docs_for_query(wq.Term(name, value.replace(",", " "))))
-            return frozenset(docs)
-
-        return snap.cached(("f", name, values), compute)
+        return snap.cached(("f", name, values),
+                           lambda: frozenset().union(*(snap.facet_docs(name, v) for v in values)))
 
     def _filters(self, params: SearchParams, snap: Snapshot, s) -> dict[str, frozenset]:
         filters = {name: self._filter_docs(snap, s, name, tuple(sorted(values)))
