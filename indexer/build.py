@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -89,7 +90,13 @@ class BuildRefused(RuntimeError):
     """The corpus could not be read well enough to replace the index serving now."""
 
 
-def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: int = 1) -> CorpusRecords:
+def default_procs(passages: int) -> int:
+    """Whoosh writer processes: one per core for a large corpus; one for a small
+    corpus, where starting processes costs more than it saves."""
+    return min(os.cpu_count() or 1, 4) if passages > 5000 else 1
+
+
+def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: Optional[int] = None) -> CorpusRecords:
     """Reads the whole corpus and swaps in a fresh index. The old index serves until the swap.
 
     A corpus.yaml that cannot be read, or a corpus that yields no recording while
@@ -102,6 +109,8 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: int = 1) -
         reason = str(unreadable[0]) if unreadable else "le corpus ne donne aucun enregistrement"
         raise BuildRefused(f"{reason} ; l'index précédent est conservé")
     fps = fingerprints(records.corpus)
+    if procs is None:
+        procs = default_procs(sum(len(r.passages) for r in records.recordings))
     write_index(index_dir, records.recordings, _state(records, fps, corpus_dir), procs=procs)
     return records
 

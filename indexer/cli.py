@@ -145,7 +145,8 @@ def check(obj, strict: bool):
 @click.option("--if-stale", is_flag=True, help="Ne reconstruit que si le corpus a changé.")
 @click.option("--update", is_flag=True,
               help="Ne réindexe que les enregistrements dont la page, l'entrée ou la transcription a changé.")
-@click.option("--procs", default=1, show_default=True, help="Processus d'écriture Whoosh.")
+@click.option("--procs", type=int, default=None,
+              help="Processus d'écriture Whoosh (par défaut : un par cœur pour un grand corpus).")
 @click.pass_obj
 def index(obj, rebuild: bool, if_stale: bool, update: bool, procs: int):
     """Construit l'index (à côté de l'ancien, puis bascule atomique)."""
