@@ -183,9 +183,9 @@ def _rewrite(q: wq.Query, vocabulary: Vocabulary, parsed: ParsedQuery) -> Option
                 if len(rest) < MIN_PREFIX_CHARS:
                     return wq.NullQuery
                 stems = analyze(rest)
-                return _or_fields([wq.Term(f, s) for s in stems for f in parsed.fields]) if stems else wq.NullQuery
+                return _or_fields([wq.Term(q.fieldname, s) for s in stems]) if stems else wq.NullQuery
             pattern = literal
-        return _expand_prefix(pattern, vocabulary, parsed)
+        return _expand_prefix(pattern, q.fieldname, vocabulary, parsed)
     if isinstance(q, wq.compound.BinaryQuery):  # AndNot, AndMaybe, Require, Otherwise
         return q.__class__(_rewrite(q.a, vocabulary, parsed), _rewrite(q.b, vocabulary, parsed))
     if isinstance(q, wq.compound.CompoundQuery):
@@ -196,7 +196,9 @@ def _rewrite(q: wq.Query, vocabulary: Vocabulary, parsed: ParsedQuery) -> Option
     return q
 
 
-def _expand_prefix(prefix: str, vocabulary: Vocabulary, parsed: ParsedQuery) -> wq.Query:
+def _expand_prefix(prefix: str, fieldname: str, vocabulary: Vocabulary, parsed: ParsedQuery) -> wq.Query:
+    """The prefix's words in the corpus vocabulary, most frequent first, stemmed: an Or
+    of terms in ``fieldname`` (the parser makes one prefix query per searched field)."""
     prefix = _fold(prefix)
     if len(prefix) < MIN_PREFIX_CHARS:
         note = f"Préfixe trop court « {prefix}* » : donnez au moins {MIN_PREFIX_CHARS} lettres."
@@ -215,11 +217,21 @@ def _expand_prefix(prefix: str, vocabulary: Vocabulary, parsed: ParsedQuery) -> 
         stems = analyze(prefix)
     if not stems:
         return wq.NullQuery
-    return _or_fields([wq.Term(f, s) for s in stems for f in parsed.fields])
+    return _or_fields([wq.Term(fieldname, s) for s in stems])
 
 
 def _or_fields(terms: list[wq.Query]) -> wq.Query:
     return wq.Or(terms) if len(terms) > 1 else terms[0]
+
+
+def _preload_wide_ors(q: wq.Query) -> None:
+    """Many alternatives (a prefix's expansions): Whoosh's pre-loaded Or reads each
+    term's postings once into an array, where its default binary tree of unions
+    spends its time re-balancing block qualities (1.9 s for "min*" over 1,000 h)."""
+    if isinstance(q, wq.Or) and len(q.subqueries) > 8:
+        q.matcher_type = wq.Or.ARRAY_MATCHER
+    for child in q.children():
+        _preload_wide_ors(child)
 
 
 def _normalize(q):
@@ -229,6 +241,7 @@ def _normalize(q):
         return None
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         return None
+    _preload_wide_ors(q)
     return q
 
 
