@@ -18,9 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
-import yaml
-
-from .corpus import CORPUS_FILE, Corpus, load_corpus
+from .corpus import Corpus, load_corpus
 from .index import INDEX_FORMAT, corpus_state, read_state, write_index
 from .sources import CorpusRecords, read_corpus
 
@@ -49,11 +47,7 @@ def _file_bytes(root: Path, rel) -> bytes:
 
 def fingerprints(corpus: Corpus) -> Fingerprints:
     root = corpus.root
-    try:
-        data = yaml.safe_load((root / CORPUS_FILE).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        data = {}
-    shared = {k: v for k, v in data.items() if k not in ("pages", "recordings")} if isinstance(data, dict) else {}
+    shared = {k: v for k, v in corpus.data.items() if k not in ("pages", "recordings")}
     pages = {p.id: _digest(asdict(p), _file_bytes(root, p.file)) for p in corpus.pages}
     specs = {}
     for rec_id, spec in corpus.recordings.items():
@@ -149,11 +143,11 @@ def update_index(corpus_dir: Path | str, index_dir: Path | str) -> UpdateResult:
     # The recordings of the pages read again - before and after the change - and
     # the changed entries are the ones written again; read the pages first (cheap)
     # to know their recordings, then everything those need.
-    on_pages = set(read_corpus(corpus_dir, page_ids=readable_pages, spec_ids=set()).page_recordings_ids())
+    on_pages = set(read_corpus(corpus_dir, page_ids=readable_pages, spec_ids=set(), corpus=corpus).page_recordings_ids())
     for page_id in page_ids:
         on_pages.update(old_page_recordings.get(page_id, []))
     spec_ids = (changed_specs | on_pages) & set(fps.specs)
-    records = read_corpus(corpus_dir, page_ids=readable_pages, spec_ids=spec_ids)
+    records = read_corpus(corpus_dir, page_ids=readable_pages, spec_ids=spec_ids, corpus=corpus)
     replaced = changed_specs | on_pages | {r.id for r in records.recordings}
     write_index(index_dir, records.recordings, _state(records, fps, corpus_dir, previous=state), replace=replaced)
     return UpdateResult(records, False, replaced, time.perf_counter() - started)

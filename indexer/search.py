@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Optional
+from typing import Mapping, Optional
 from urllib.parse import quote, urlencode
 
 from whoosh import query as wq
@@ -35,7 +35,8 @@ MAX_PAGE = 1000
 MAX_EXPORT = 5000
 MAX_FILTER_VALUES = 10  # per facet
 MAX_FILTER_CHARS = 120
-CACHE_ENTRIES = 512  # document sets kept per index generation
+CACHE_ENTRIES = 512  # results kept per index generation …
+CACHE_BUDGET = 2_000_000  # … holding at most this many document numbers (~100 MB)
 MODES = ("results", "citations", "concordance")
 SORTS = ("relevance", "date")
 
@@ -44,7 +45,7 @@ SORTS = ("relevance", "date")
 
 
 class Facet:
-    """A way to narrow results. ``name`` is the URL parameter and the index field."""
+    """A way to narrow results (Datasette-style: a small class per facet). ``name`` is the URL parameter."""
 
     name = ""
     label = ""
@@ -204,9 +205,11 @@ class Snapshot:
         self.index_dir = index_dir
         self.generation = _generation(index_dir)
         self.ix = open_index(index_dir)
+        self.whoosh_generation = self.ix.latest_generation()
         self.schema = self.ix.schema
         self._local = threading.local()
-        self._cache: OrderedDict = OrderedDict()
+        self._cache: OrderedDict = OrderedDict()  # key -> (value, cost)
+        self._cache_cost = 0
         self._cache_lock = threading.Lock()
         state = read_state(index_dir) or {}
         if state.get("format") != INDEX_FORMAT:
@@ -272,20 +275,26 @@ class Snapshot:
         ]
 
     def cached(self, key, compute):
-        """A small LRU of document sets and rankings for this generation (thread-safe).
+        """A small LRU of document sets, rankings and facet counts for this generation
+        (thread-safe). Bounded by the number of document numbers it holds, so that a
+        few queries matching most of a large archive cannot fill the memory.
 
         ``compute`` returning None stores nothing (a lookup only)."""
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
-                return self._cache[key]
+                return self._cache[key][0]
         value = compute()
         if value is None:
             return None
+        cost = len(value) if isinstance(value, (frozenset, set, list)) else 100
         with self._cache_lock:
-            self._cache[key] = value
-            while len(self._cache) > CACHE_ENTRIES:
-                self._cache.popitem(last=False)
+            if key not in self._cache:
+                self._cache[key] = (value, cost)
+                self._cache_cost += cost
+            while self._cache and (self._cache_cost > CACHE_BUDGET or len(self._cache) > CACHE_ENTRIES):
+                _, (_, old_cost) = self._cache.popitem(last=False)
+                self._cache_cost -= old_cost
         return value
 
     def facet_docs(self, name: str, value: str) -> frozenset:
@@ -359,19 +368,26 @@ class SearchService:
 
     # ------------------------------------------------------------------ index
     def snapshot(self) -> Snapshot:
-        """The current generation: reopened when the index link points elsewhere."""
+        """The current generation, reopened when a build has swapped in a new one."""
         snap = self._snapshot
-        if snap is not None and snap.generation == _generation(self.index_dir):
-            if not self.index_dir.is_symlink() and time.monotonic() - self._checked > 1.0:
-                self._checked = time.monotonic()
-                if not snap.ix.latest_generation() == snap.searcher().reader().generation():
-                    snap = None
-            if snap is not None:
-                return snap
-        with self._lock:
-            if self._snapshot is None or self._snapshot.generation != _generation(self.index_dir) or snap is None:
-                self._snapshot = Snapshot(self.index_dir)
-            return self._snapshot
+        if snap is None or self._outdated(snap):
+            with self._lock:
+                if self._snapshot is snap:  # no other thread reopened it meanwhile
+                    self._snapshot = Snapshot(self.index_dir)
+                snap = self._snapshot
+        return snap
+
+    def _outdated(self, snap: Snapshot) -> bool:
+        if snap.generation != _generation(self.index_dir):
+            return True  # the index link points to another generation
+        if self.index_dir.is_symlink():
+            return False
+        # A plain index folder (not built by us): Whoosh's own generation number, checked once a second.
+        now = time.monotonic()
+        if now - self._checked < 1.0:
+            return False
+        self._checked = now
+        return snap.ix.latest_generation() != snap.whoosh_generation
 
     # ------------------------------------------------------------------ links
     def recording_link(self, rec_id: str, start: Optional[float] = None, end: Optional[float] = None,

@@ -46,11 +46,11 @@ class CorpusRecords:
 
 
 def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
-                spec_ids: Optional[set[str]] = None) -> CorpusRecords:
+                spec_ids: Optional[set[str]] = None, corpus: Optional[Corpus] = None) -> CorpusRecords:
     """Every recording of the corpus - or, for an update, only those of the pages
-    ``page_ids`` and of the corpus.yaml entries ``spec_ids``."""
+    ``page_ids`` and of the corpus.yaml entries ``spec_ids`` (``corpus``: already loaded)."""
     root = Path(root)
-    corpus = load_corpus(root)
+    corpus = corpus or load_corpus(root)
     result = CorpusRecords(corpus, [], list(corpus.problems), [root / "corpus.yaml"])
     by_id: dict[str, Recording] = {}
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m pytest tests/test_webapp_browser.py -m browser
 
-Never downloads a browser (no `playwright install`): /usr/bin/chromium or skip.
+Never downloads a browser (no `playwright install`): /usr/bin/chromium (skipped without it, failed in CI).
 Waits are on page state (wait_for_function / wait_for_url), never on the clock.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 
 from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
     ORCHIDS_PASSAGE,
+    browser,
     default_index_dir,
     default_live_server,
     live_server,
@@ -24,9 +25,6 @@ from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 AUDIO_AT = """([start]) => {
     const audio = document.getElementById('audio');
@@ -34,15 +32,6 @@ AUDIO_AT = """([start]) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium absent (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -13,18 +13,14 @@ The mouse passes over every element and the links are checked: none is a script 
 """
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from webapp_fixtures import hostile_index, hostile_live_server  # noqa: F401  (pytest fixtures)
+from webapp_fixtures import browser, hostile_index, hostile_live_server  # noqa: F401  (pytest fixtures)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 TITLE = "<script>window.__xss=1;document.title='pwned'</script> Le terril piégé"
 PAYLOAD_QUERY = "\"><img src=x onerror=\"window.__xss=1\"><script>window.__xss=1</script></textarea>"
@@ -45,15 +41,6 @@ DOM_CHECK = """() => ({
 })"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium absent (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Watched:

@@ -10,6 +10,7 @@ they expect; a few tests also run on the default corpus (/work/main/corpus).
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import socket
 import struct
@@ -21,6 +22,24 @@ import pytest
 
 from indexer.build import build_index
 from webapp import create_app
+
+# Debian's Chromium, driven by Playwright; never a browser Playwright downloads.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium absent: .ci/run (make test) must install Debian's chromium")
+        pytest.skip("Chromium absent (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO / "corpus"
