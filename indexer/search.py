@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from array import array
 import threading
 import time
 from collections import OrderedDict, defaultdict
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 from urllib.parse import quote, urlencode
 
+from whoosh import columns
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
@@ -340,11 +343,34 @@ class _AllowedWithinTime(TimeLimitCollector):
                 child.collect(sub_docnum)
 
 
-def _column(reader, name: str, total: int) -> list[bytes]:
+def _column(reader, name: str, total: int) -> list:
+    """Every document's value of a column, in document order.
+
+    Read once per index generation, for the whole index (160,000 passages for
+    1,000 hours): RefBytes columns are read segment by segment in one block
+    each, instead of value by value, which made a new generation visible ~0.6 s
+    later on a large archive.
+    """
     if not reader.has_column(name):
         return [b""] * total
-    values = list(reader.column_reader(name))  # iterating is 3x faster than indexing
+    column = reader.column_reader(name, translate=False)
+    segments = getattr(column, "_readers", None) or [column]
+    values: list = []
+    for segment in segments:
+        values.extend(_ref_bytes_values(segment) if isinstance(segment, columns.RefBytesColumn.Reader)
+                      else list(segment))
     return values if len(values) == total else [b""] * total
+
+
+def _ref_bytes_values(segment) -> list[bytes]:
+    # Whoosh's RefBytes layout: one big-endian reference per document, then the
+    # unique values (whoosh/columns.py, RefBytesColumn.Reader).
+    size = segment._doccount * segment._itemsize
+    refs = array(segment._typecode, segment._dbfile.get(segment._basepos, size))
+    if sys.byteorder == "little" and refs.itemsize > 1:
+        refs.byteswap()
+    uniques = segment._uniques
+    return [uniques[r] for r in refs]
 
 
 def _generation(index_dir: Path) -> str:
