@@ -127,7 +127,7 @@ def test_generation_is_deterministic(tmp_path):
     vtt = "transcripts/synth-000001.vtt"
     assert (tmp_path / "a" / vtt).read_bytes() == (tmp_path / "b" / vtt).read_bytes()
     assert a["words"] == b["words"]
-    c = generate_archive.generate(0.05, tmp_path / "c", seed=6)
+    generate_archive.generate(0.05, tmp_path / "c", seed=6)
     assert (tmp_path / "c" / vtt).read_bytes() != (tmp_path / "a" / vtt).read_bytes()
 
 

@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import threading
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
