@@ -73,7 +73,8 @@ def run(corpus_dir, index_dir, *args):
 
 
 def garble_segments(index_dir: Path):
-    segments = list(index_dir.resolve().glob("*.seg"))
+    # A segment is several files (postings, terms, columns, stored fields): garble them all.
+    segments = [f for f in index_dir.resolve().glob("MAIN_*") if f.is_file() and f.stat().st_size]
     assert segments
     for seg in segments:
         size = seg.stat().st_size

@@ -81,19 +81,24 @@ def test_missing_index_then_built_without_restart(site):
 
 
 def corrupt(generation: Path, how: str):
-    segment = next(generation.glob("*.seg"))
+    # A segment is several files (postings, terms, columns, stored fields): damage them all.
+    segment_files = [f for f in generation.glob("MAIN_*") if f.is_file() and f.stat().st_size]
+    assert segment_files
     toc = next(generation.glob("_*.toc"))
     if how == "segment-cut-in-half":
-        with open(segment, "r+b") as f:
-            f.truncate(segment.stat().st_size // 2)
+        for segment in segment_files:
+            with open(segment, "r+b") as f:
+                f.truncate(segment.stat().st_size // 2)
     elif how == "segment-emptied":
-        with open(segment, "r+b") as f:
-            f.truncate(0)
+        for segment in segment_files:
+            with open(segment, "r+b") as f:
+                f.truncate(0)
     elif how == "segment-garbled":
-        data = bytearray(segment.read_bytes())
-        for i in range(64, len(data), 5):
-            data[i] ^= 0x5A
-        segment.write_bytes(bytes(data))
+        for segment in segment_files:
+            data = bytearray(segment.read_bytes())
+            for i in range(0, len(data), 5):
+                data[i] ^= 0x5A
+            segment.write_bytes(bytes(data))
     elif how == "toc-garbled":
         toc.write_bytes(b"\x00pas un index whoosh\xff" * 10)
     elif how == "toc-missing":
