@@ -5,7 +5,7 @@ tests (test_security, test_fuzz_queries, test_xss_browser, test_index_faults);
 tests/conftest.py is left to the indexer tests.
 
 The corpus is invented (people, words, places), so the tests say exactly what
-they expect; a few tests also run on the default corpus (/work/main/corpus).
+they expect; a few tests also run on the default corpus (corpus/ of the repository).
 """
 from __future__ import annotations
 
