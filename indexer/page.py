@@ -306,7 +306,6 @@ class PageParser:
         navigation: list[Line] = []
         visited: set[str] = set()
         current = Block(title=self.source.title or self.source.id, theme=None, heading=None)
-        context: Optional[FoundDate] = None
         for line in lines:
             if NAVIGATION.match(line.text):
                 navigation.append(line)
@@ -314,14 +313,13 @@ class PageParser:
             theme = self.theme_of_heading(line, themes, visited) if themes else None
             if theme:
                 visited.add(theme)
-                context = None
                 blocks.append(current)
                 current = Block(_clean_heading(line.text), theme, line)
                 continue
             if self.is_subject_heading(line):
                 blocks.append(current)
                 title = _clean_heading(line.text)
-                current = Block(title, current.theme, line, context_date=context)
+                current = Block(title, current.theme, line)
                 continue
             if (
                 current.heading is not None
@@ -367,26 +365,26 @@ class PageParser:
             recordings.extend(self.parse_block(block))
         page_lines = preamble + footer + _unique_lines(navigation)
         if page_lines:
-            recordings.insert(0, self.section_recording(
-                self.source.title or self.source.id, None, page_lines, kind="texte de la page"))
+            recordings.insert(0, self.section_recording(self.source.title or self.source.id, None, page_lines))
         media = [r for r in recordings if r.media]
         if not media:
             self.warn(None, "aucun lien « écouter » ni « voir la vidéo » trouvé dans la page")
         return PageResult(recordings, self.problems, themes)
 
     def section_recording(self, title: str, theme: Optional[str], lines: list[Line],
-                          kind: str = "texte de la page", heading: Optional[Line] = None) -> Recording:
+                          heading: Optional[Line] = None) -> Recording:
+        """Text of the page that belongs to no recording, kept as passages of its section."""
+        text_lines = ([heading] if heading else []) + lines
         rec = Recording(
             id=self.new_id(title, "texte"),
             title=title,
             theme=theme,
             page_url=self.page_url,
             source=self.filename,
-            line=(heading or (lines[0] if lines else None)).number if (heading or lines) else None,
+            line=text_lines[0].number if text_lines else None,
             media=None,
-            kind=kind,
+            kind="texte de la page",
         )
-        text_lines = ([heading] if heading else []) + lines
         rec.passages = _passages(text_lines, "texte de la page")
         heading_date = best_date(find_dates(title))
         if heading_date:
