@@ -23,14 +23,27 @@ class Match:
     end: int
 
 
-def find_matches(text: str, terms: set[str]) -> list[Match]:
-    if not terms or not text:
+def find_matches(text: str, terms: set[str], phrases: list[tuple[str, ...]] = ()) -> list[Match]:
+    """Where the query's words are: each single term wherever it occurs, and each
+    phrase only where its words follow each other (stop words between them
+    allowed, as in the index), marked as one span."""
+    if not (terms or phrases) or not text:
         return []
-    return [
-        Match(t.startchar, t.endchar)
-        for t in FRENCH(text, chars=True, positions=False, mode="query")
-        if t.text in terms
-    ]
+    tokens = [(t.text, t.startchar, t.endchar) for t in FRENCH(text, chars=True, positions=False, mode="query")]
+    spans = [(start, end) for word, start, end in tokens if word in terms]
+    words = [word for word, _, _ in tokens]
+    for phrase in phrases:
+        n = len(phrase)
+        for i in range(len(tokens) - n + 1):
+            if tuple(words[i:i + n]) == phrase:
+                spans.append((tokens[i][1], tokens[i + n - 1][2]))
+    matches: list[Match] = []
+    for start, end in sorted(spans):
+        if matches and start < matches[-1].end:
+            matches[-1].end = max(matches[-1].end, end)  # overlapping: one mark
+        else:
+            matches.append(Match(start, end))
+    return matches
 
 
 def _snap_left(text: str, i: int) -> int:

@@ -37,7 +37,8 @@ FRENCH_OPERATORS = {"ET": "AND", "OU": "OR", "SAUF": "NOT"}
 class ParsedQuery:
     text: str  # the query as understood (cut, cleaned)
     query: Optional[wq.Query]  # None: no query words (browse by facets)
-    terms: set[str] = field(default_factory=set)  # analyzed terms to highlight
+    terms: set[str] = field(default_factory=set)  # analyzed single terms to highlight …
+    phrases: list[tuple[str, ...]] = field(default_factory=list)  # … and phrases, marked only where whole
     words: list[str] = field(default_factory=list)  # the plain words typed, for suggestions
     notices: list[str] = field(default_factory=list)  # French messages for the person
     relaxed: bool = False  # any-word instead of all-words
@@ -165,7 +166,7 @@ def parse(text: str, schema, vocabulary: Vocabulary, thesaurus: Optional[Thesaur
         parsed.notices.append("Une exclusion seule ne désigne aucun passage : ajoutez un mot à chercher.")
         return parsed
     parsed.query = q
-    parsed.terms = _positive_terms(q)
+    parsed.terms, parsed.phrases = _positive_terms(q)
     return parsed
 
 
@@ -253,9 +254,10 @@ def _only_negative(q: wq.Query) -> bool:
     return False
 
 
-def _positive_terms(q: wq.Query) -> set[str]:
-    """Analyzed terms to highlight: every term of the query that is not excluded."""
+def _positive_terms(q: wq.Query) -> tuple[set[str], list[tuple[str, ...]]]:
+    """What to highlight: the single terms and the phrases of the query that are not excluded."""
     terms: set[str] = set()
+    phrases: set[tuple[str, ...]] = set()
 
     def walk(node):
         if isinstance(node, wq.Not):
@@ -267,13 +269,13 @@ def _positive_terms(q: wq.Query) -> set[str]:
             terms.add(node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text)
             return
         if isinstance(node, wq.Phrase) and node.fieldname in SEARCH_FIELDS:
-            terms.update(node.words)
+            phrases.add(tuple(node.words))
             return
         for child in node.children():
             walk(child)
 
     walk(q)
-    return terms
+    return terms, sorted(phrases)
 
 
 def suggest(parsed: ParsedQuery, searcher, vocabulary: Vocabulary,

@@ -30,7 +30,7 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 from .highlight import find_matches, kwic, mark, snippet
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable, open_index,
                     read_state)
-from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, Thesaurus, parse, suggest
+from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, parse, suggest
 from .vocabulary import Vocabulary
 
 MAX_PER_PAGE = 50
@@ -467,7 +467,7 @@ class SearchService:
         filters = self._filters(params, snap, s)
         matched = self._matched(snap, s, parsed.query, filters)
         relaxed = False
-        if not matched and parsed.query is not None and len(parsed.terms) > 1:
+        if not matched and parsed.query is not None and len(parsed.terms) + len(parsed.phrases) > 1:
             any_word = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, any_word=True, fields=fields)
             if any_word.query is not None:
                 matched = self._matched(snap, s, any_word.query, filters)
@@ -513,7 +513,7 @@ class SearchService:
         parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, fields=_fields(params.mode))
         matched = self._matched(snap, s, parsed.query, self._filters(params, snap, s))
         ranked, _ = self._ranked(snap, s, parsed.query, matched, MAX_EXPORT, params.sort)
-        return [self._passage(snap, s, d, parsed.terms, params.q) for d, _ in ranked]
+        return [self._passage(snap, s, d, parsed, params.q) for d, _ in ranked]
 
     def recording(self, rec_id: str, q: str = "") -> Optional[dict]:
         """A recording with all its passages in order, the query's words marked, and which passages match."""
@@ -523,12 +523,11 @@ class SearchService:
             return None
         s = snap.searcher()
         parsed = parse(q, snap.schema, snap.vocabulary, snap.thesaurus) if q else None
-        terms = parsed.terms if parsed else set()
         docnums = sorted(s.document_numbers(recording_id=rec_id, doc_type="passage"))
         hit_docs = self._base_docs(snap, s, parsed.query) if parsed and parsed.query is not None else set()
         passages = []
         for docnum in docnums:
-            passage = self._passage(snap, s, docnum, terms, q, with_kwic=False)
+            passage = self._passage(snap, s, docnum, parsed, q, with_kwic=False)
             passage["hit"] = docnum in hit_docs
             passages.append(passage)
         passages.sort(key=lambda p: p["n"])
@@ -672,7 +671,7 @@ class SearchService:
         results = []
         for rec_id in page_ids:
             candidates = groups.get(rec_id, [])
-            passages = [self._passage(snap, s, d, parsed.terms, params.q) for d, _ in candidates[:6]]
+            passages = [self._passage(snap, s, d, parsed, params.q) for d, _ in candidates[:6]]
             # A passage can match through its recording's title or people only: those
             # whose own text holds the words come first (stable: best score first).
             passages.sort(key=lambda p: "<mark>" not in p["snippet"])
@@ -687,12 +686,13 @@ class SearchService:
         wanted = params.page * params.per_page
         ranked, partial = self._ranked(snap, s, parsed.query, matched, wanted, params.sort)
         page = ranked[wanted - params.per_page: wanted]
-        return len(matched), [self._passage(snap, s, d, parsed.terms, params.q) for d, _ in page], partial
+        return len(matched), [self._passage(snap, s, d, parsed, params.q) for d, _ in page], partial
 
-    def _passage(self, snap: Snapshot, s, docnum: int, terms: set[str], q: str, with_kwic: bool = True) -> dict:
+    def _passage(self, snap: Snapshot, s, docnum: int, parsed: Optional[ParsedQuery], q: str,
+                 with_kwic: bool = True) -> dict:
         stored = s.stored_fields(docnum)
         text = stored.get("text") or ""
-        matches = find_matches(text, terms)
+        matches = find_matches(text, parsed.terms, parsed.phrases) if parsed else []
         rec_id = stored["recording_id"]
         rec = snap.recordings.get(rec_id, {})
         start, end = stored.get("start"), stored.get("end")

@@ -176,3 +176,13 @@ def test_every_line_of_the_page_is_reachable_by_search(service, default_corpus):
         ) and doc["total"] == 0:
             missing.append((line.number, line.text))
     assert missing == []
+
+
+def test_phrases_are_marked_only_where_whole(service):
+    doc = service.search(SearchParams(q='"bassin minier"', mode="concordance", per_page=50))
+    matches = [line["match"] for p in doc["passages"] for line in p["kwic"]]
+    assert matches and all(" ".join(m.lower().split()) == "bassin minier" for m in matches), matches
+    # a hyphenated name is one mark, whatever its hyphens
+    doc = service.search(SearchParams(q="Loos-en-Gohelle", mode="concordance", per_page=50))
+    marks = {line["match"] for p in doc["passages"] for line in p["kwic"]}
+    assert marks == {"Loos-en--Gohelle", "Loos-en-Gohelle"}
