@@ -4,7 +4,7 @@
 
 Starts `artoiscast serve` on a free loopback port (a real waitress server, in
 its own process), then runs CLIENTS threads that each send a fixed mix of
-requests (search page, API, recording page, audio with a Range header) for
+requests (search page, API, citations, concordance, recording pages) for
 SECONDS, while another thread rebuilds the index again and again with
 `artoiscast index` (each build writes a new generation and swaps it in).
 Every non-2xx answer or connection error counts as a failure; latency
