@@ -42,6 +42,16 @@ PASSAGES_PER_RESULT = 3
 FACET_LIMIT = 20
 FACETS = ("theme", "speaker", "organisation", "place", "year", "kind")
 
+# Facet filter -> SQL condition (the speaker filter keeps the passages spoken by that person).
+FILTER_CLAUSES = {
+    "theme": "r.theme = ?",
+    "kind": "r.kind = ?",
+    "year": "r.year = ?",
+    "place": "r.rid IN (SELECT rec FROM places WHERE place = ?)",
+    "organisation": "r.rid IN (SELECT rec FROM speakers WHERE organisation = ?)",
+    "speaker": "p.speaker = ?",
+}
+
 SCHEMA = """
 CREATE TABLE recordings(
     rid INTEGER PRIMARY KEY, id TEXT UNIQUE, title TEXT, theme TEXT, kind TEXT,
@@ -298,25 +308,10 @@ class Fts5Search:
         db = self.db
 
         filters, args = [], [match]
-        if params.get("theme"):
-            filters.append("r.theme = ?")
-            args.append(params["theme"])
-        if params.get("kind"):
-            filters.append("r.kind = ?")
-            args.append(params["kind"])
-        if params.get("year"):
-            filters.append("r.year = ?")
-            args.append(str(params["year"]))
-        if params.get("place"):
-            filters.append("r.rid IN (SELECT rec FROM places WHERE place = ?)")
-            args.append(params["place"])
-        if params.get("organisation"):
-            filters.append("r.rid IN (SELECT rec FROM speakers WHERE organisation = ?)")
-            args.append(params["organisation"])
-        if params.get("speaker"):
-            # passages spoken by that person
-            filters.append("p.speaker = ?")
-            args.append(params["speaker"])
+        for name, clause in FILTER_CLAUSES.items():
+            if params.get(name):
+                filters.append(clause)
+                args.append(str(params[name]))
         where = "".join(" AND " + f for f in filters)
 
         db.execute("DROP TABLE IF EXISTS temp.hits")

@@ -431,7 +431,7 @@ class PageParser:
         video = bool(VIDEO_LINK.match(link.text))
         link_rest = MEDIA_LINK.sub("", link.text, count=1).strip()
         kind = "vidéo" if video else _kind(link_rest)
-        guests, interviewers, link_date = self.people_of_link(link_rest, kind, link.number)
+        guests, interviewers, link_date = self.people_of_link(link_rest, kind)
         for intro in introducers:
             for name, role in _people_list(INTRODUCER.sub("", intro.text)):
                 guests.append(self.corpus.speaker(name, role))
@@ -507,7 +507,7 @@ class PageParser:
         rec.organisations = list(dict.fromkeys(orgs))
 
     # ------------------------------------------------------------------ people
-    def people_of_link(self, rest: str, kind: str, line: int) -> tuple[list[Speaker], list[Speaker], list[FoundDate]]:
+    def people_of_link(self, rest: str, kind: str) -> tuple[list[Speaker], list[Speaker], list[FoundDate]]:
         """Guests, interviewers and dates printed in the text of a link."""
         guests: list[Speaker] = []
         interviewers: list[Speaker] = []

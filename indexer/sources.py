@@ -167,10 +167,6 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-class _NOBODY:
-    interviewer = False
-
-
 def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: CorpusRecords):
     """Verbatim passages from the recording's transcript, speakers named through corpus.yaml."""
     rel = str(spec["transcript"])
@@ -190,7 +186,7 @@ def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: Corpus
     speaker_map.update(labels)
     speaker_map = {label: corpus.canonical_name(name) for label, name in speaker_map.items()}
     interviewers = {s.name for s in rec.speakers if s.interviewer}
-    interviewers |= {name for name in speaker_map.values() if (corpus.person(name) or _NOBODY).interviewer}
+    interviewers |= {name for name in speaker_map.values() if getattr(corpus.person(name), "interviewer", False)}
     passages = passages_from_cues(transcript.cues, speaker_map, interviewers)
     rec.transcript = rel
     rec.passages.extend(passages)
