@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 import time
 import urllib.error
@@ -201,8 +202,6 @@ def _print_problems(problems):
 
 def _remove_broken(index_dir: Path):
     """--rebuild: clear a lock left by a crashed writer; the swap replaces the rest."""
-    import shutil
-
     target = index_dir.resolve() if index_dir.is_symlink() else index_dir
     for lock in target.glob("*.lock") if target.is_dir() else []:
         lock.unlink(missing_ok=True)

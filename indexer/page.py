@@ -23,6 +23,7 @@ from typing import Optional
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
+from unidecode import unidecode
 
 from .analysis import analyze
 from .corpus import Corpus, PageSource
@@ -591,8 +592,6 @@ class PageParser:
 
 
 def _slug(text: str) -> str:
-    from unidecode import unidecode
-
     text = unidecode(text or "").lower()
     text = re.sub(r"\b(?:l|d|qu|s|n|j|c)'", "", text)
     words = [w for w in re.split(r"[^a-z0-9]+", text) if w and w not in {"le", "la", "les", "de", "du", "des", "et", "a", "en", "au", "aux", "un", "une"}]
