@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from .corpus import Corpus, load_corpus
+from .harvest.manifest import downloaded_audio_by_page
 from .index import INDEX_FORMAT, corpus_state, read_state, write_index
 from .sources import CorpusRecords, read_corpus
 
@@ -48,7 +49,10 @@ def _file_bytes(root: Path, rel) -> bytes:
 def fingerprints(corpus: Corpus) -> Fingerprints:
     root = corpus.root
     shared = {k: v for k, v in corpus.data.items() if k not in ("pages", "recordings")}
-    pages = {p.id: _digest(asdict(p), _file_bytes(root, p.file)) for p in corpus.pages}
+    # A page whose recordings' audio was downloaded since (fetch --audio) is read again.
+    audio = downloaded_audio_by_page(root)
+    pages = {p.id: _digest(asdict(p), _file_bytes(root, p.file), *([audio[p.id]] if p.id in audio else []))
+             for p in corpus.pages}
     specs = {}
     for rec_id, spec in corpus.recordings.items():
         audio = root / str(spec["audio"]) if spec.get("audio") else None

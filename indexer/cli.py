@@ -10,15 +10,15 @@ import re
 import shutil
 import sys
 import time
-import urllib.error
-import urllib.request
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
 from .build import build_index, index_is_stale, update_index
-from .corpus import load_corpus
+from .harvest.harvester import Harvester, Options as HarvestOptions
 from .index import IndexUnavailable, read_state
+from .records import web_url
 from .search import FACETS, SearchParams, SearchService, timecode
 from .sources import read_corpus
 
@@ -46,45 +46,38 @@ def _problem_lines(problems) -> list[str]:
 
 
 @main.command()
-@click.option("--timeout", default=20.0, show_default=True, help="Délai maximal par page (secondes).")
+@click.option("--site", metavar="URL", help="Page d'accueil du site : suit son menu et récolte toutes ses pages "
+              "(liste dans site.yaml, à côté de corpus.yaml).")
+@click.option("--audio", is_flag=True, help="Télécharge aussi le fichier de chaque « écouter » dans audio/.")
+@click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(min=0),
+              help="Pause entre deux requêtes (secondes).")
+@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Délai maximal par requête (secondes).")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 5),
+              help="1 : les pages du menu de l'accueil ; 2 : aussi les pages qu'elles citent …")
+@click.option("--max-pages", default=300, show_default=True, type=click.IntRange(min=1))
+@click.option("--max-page-size", default=5, show_default=True, type=click.IntRange(min=1), help="En Mio.")
+@click.option("--max-audio-size", default=500, show_default=True, type=click.IntRange(min=1), help="En Mio.")
 @click.pass_obj
-def fetch(obj, timeout: float):
-    """Télécharge les pages listées dans corpus.yaml (HTML) dans pages/."""
-    corpus = load_corpus(obj["corpus"])
-    failures = 0
-    pages_dir = obj["corpus"] / "pages"
-    pages_dir.mkdir(parents=True, exist_ok=True)
-    for page in corpus.pages:
-        if not page.url:
-            click.echo(f"{page.id} : pas d'adresse (url) dans corpus.yaml, ignorée")
-            continue
-        target = pages_dir / f"{page.id}.html"
-        request = urllib.request.Request(page.url, headers={"User-Agent": "artoiscast-search/0.1 (+fetch)"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                body = response.read()
-                charset = response.headers.get_content_charset() or "utf-8"
-        except urllib.error.HTTPError as exc:
-            failures += 1
-            click.echo(f"{page.id} : le site a répondu {exc.code} pour {page.url}", err=True)
-            continue
-        except (urllib.error.URLError, OSError) as exc:
-            failures += 1
-            reason = getattr(exc, "reason", exc)
-            click.echo(f"{page.id} : impossible de joindre {page.url} ({reason}). "
-                       f"Êtes-vous hors ligne ? La copie locale existante est conservée.", err=True)
-            continue
-        try:
-            text = body.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            text = body.decode("cp1252", errors="replace")
-        tmp = target.with_suffix(".html.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
-        used = page.file == f"pages/{page.id}.html"
-        click.echo(f"{page.id} : {len(body)} octets -> {target}"
-                   + ("" if used else f" (indiquez « file: pages/{page.id}.html » dans corpus.yaml pour l'indexer)"))
-    sys.exit(1 if failures else 0)
+def fetch(obj, site, audio, delay, timeout, depth, max_pages, max_page_size, max_audio_size):
+    """Télécharge les pages de corpus.yaml (HTML) dans pages/ ; avec --site, toutes celles du site.
+
+    Poli et incrémental : robots.txt respecté, une pause entre les requêtes, et
+    une page ou un fichier inchangé (ETag, Last-Modified) n'est pas téléchargé à nouveau.
+    """
+    if site and not web_url(site):
+        raise click.BadParameter("une adresse http(s) est attendue", param_hint="--site")
+    options = HarvestOptions(site=site, audio=audio, delay=delay, timeout=timeout, depth=depth,
+                             max_pages=max_pages, max_page_bytes=max_page_size * 1024 * 1024,
+                             max_audio_bytes=max_audio_size * 1024 * 1024)
+    sys.exit(Harvester(obj["corpus"], options, click.echo, _progress).run())
+
+
+def _progress(items: list, label: str):
+    """A progress bar on a terminal, for runs long enough to want one; plain iteration otherwise."""
+    if len(items) > 3 and sys.stdout.isatty():
+        return click.progressbar(items, label=label, show_pos=True)
+    return nullcontext(items)
 
 
 # --------------------------------------------------------------------------- check

@@ -14,6 +14,7 @@ from typing import Any, Optional
 import yaml
 from unidecode import unidecode
 
+from .harvest.sitelist import read_site_list
 from .records import Problem, Speaker
 
 CORPUS_FILE = "corpus.yaml"
@@ -124,8 +125,10 @@ def load_corpus(root: os.PathLike | str) -> Corpus:
     if not path.exists():
         corpus.problems.append(Problem(rel, None, "fichier de description du corpus introuvable ; "
                                        "seuls les fichiers de pages/ seront lus", "warning"))
+        add_harvested_pages(corpus)
+        listed = {page.file for page in corpus.pages}
         for page_file in sorted((root / "pages").glob("*")) if (root / "pages").is_dir() else []:
-            if page_file.suffix in (".txt", ".html", ".htm"):
+            if page_file.suffix in (".txt", ".html", ".htm") and f"pages/{page_file.name}" not in listed:
                 corpus.pages.append(PageSource(page_file.stem, None, None, f"pages/{page_file.name}"))
         return corpus
     try:
@@ -190,5 +193,23 @@ def load_corpus(root: os.PathLike | str) -> Corpus:
             bad(f"recordings.{rec_id}", "la description doit être un dictionnaire")
             continue
         corpus.recordings[str(rec_id)] = spec
+    add_harvested_pages(corpus)
     corpus.index_people()
     return corpus
+
+
+def add_harvested_pages(corpus: Corpus):
+    """The pages `artoiscast fetch --site` found (site.yaml), after the curated ones.
+
+    A curated page wins: a harvested entry with the same id or the same url is
+    left out. site.yaml is checked like any corpus file (safe ids, files inside pages/).
+    """
+    harvested, problems = read_site_list(corpus.root)
+    corpus.problems.extend(problems)
+    ids = {page.id for page in corpus.pages}
+    urls = {page.url.rstrip("/").lower() for page in corpus.pages if page.url}
+    for page in harvested:
+        if page.id in ids or page.url.rstrip("/").lower() in urls:
+            continue
+        corpus.pages.append(PageSource(page.id, page.url, page.title, page.file))
+        ids.add(page.id)

@@ -13,6 +13,7 @@ from typing import Any, Optional
 from .corpus import Corpus, load_corpus
 from .dates import parse_date
 from .gazetteer import Gazetteer
+from .harvest.manifest import downloaded_audio_files
 from .page import parse_page
 from .records import Problem, Recording, Speaker, web_url
 from .transcripts import passages_from_cues, read_transcript
@@ -103,7 +104,17 @@ def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
         rec.places = list(dict.fromkeys(rec.places + places.find(*texts)))
         orgs = [s.organisation for s in rec.speakers if s.organisation and not s.interviewer]
         rec.organisations = list(dict.fromkeys(rec.organisations + orgs + organisations.find(*texts)))
+    attach_downloaded_audio(result.recordings, root)
     return result
+
+
+def attach_downloaded_audio(recordings: list[Recording], root: Path):
+    """Recordings whose media `artoiscast fetch --audio` downloaded play the local copy
+    (an ``audio`` file given in corpus.yaml wins). harvest.json names files inside audio/ only."""
+    downloaded = downloaded_audio_files(root)
+    for rec in recordings:
+        if not rec.audio_file and rec.audio_url in downloaded:
+            rec.audio_file = downloaded[rec.audio_url]
 
 
 def _speaker_from_spec(item: Any, corpus: Corpus) -> Optional[Speaker]:

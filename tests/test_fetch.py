@@ -66,7 +66,7 @@ def test_fetch_writes_the_pages(site, tmp_path):
          "file": "pages/filature.html"},
         {"id": "sans-adresse", "title": "une page sans url", "file": "pages/sans-adresse.txt"},
     ])
-    result = run(corpus, index, "fetch", "--timeout", "5")
+    result = run(corpus, index, "fetch", "--delay", "0", "--timeout", "5")
     assert result.exit_code == 0, result.output
     fetched = corpus / "pages" / "corons.html"
     assert fetched.read_text(encoding="utf-8") == (FIXTURES / "corons.html").read_text(encoding="utf-8")
@@ -89,7 +89,7 @@ def test_fetch_unreachable_site_keeps_the_local_copy(tmp_path):
     (corpus / "pages").mkdir()
     local = corpus / "pages" / "corons.html"
     local.write_text("<html><body><p>copie locale précieuse</p></body></html>", encoding="utf-8")
-    result = run(corpus, index, "fetch", "--timeout", "5")
+    result = run(corpus, index, "fetch", "--delay", "0", "--timeout", "5")
     assert result.exit_code == 1
     assert f"corons : impossible de joindre {url}" in result.stderr
     assert "La copie locale existante est conservée." in result.stderr
@@ -103,7 +103,7 @@ def test_fetch_http_error_is_reported(site, tmp_path):
         {"id": "absente", "url": f"{site}/brume/absente.html"},
         {"id": "corons", "url": f"{site}/brume/corons.html", "file": "pages/corons.html"},
     ])
-    result = run(corpus, index, "fetch", "--timeout", "5")
+    result = run(corpus, index, "fetch", "--delay", "0", "--timeout", "5")
     assert result.exit_code == 1  # one page failed ...
     assert f"absente : le site a répondu 404 pour {site}/brume/absente.html" in result.stderr
     assert (corpus / "pages" / "corons.html").is_file()  # ... the other one is fetched all the same
@@ -114,7 +114,7 @@ def test_fetched_page_is_indexed_and_found(site, tmp_path):
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     page_url = f"{site}/brume/corons.html"
     write_corpus(corpus, [{"id": "corons", "url": page_url, "title": "la mémoire des corons"}])
-    assert run(corpus, index, "fetch", "--timeout", "5").exit_code == 0
+    assert run(corpus, index, "fetch", "--delay", "0", "--timeout", "5").exit_code == 0
     write_corpus(corpus, [{"id": "corons", "url": page_url, "title": "la mémoire des corons",
                            "file": "pages/corons.html"}])
 

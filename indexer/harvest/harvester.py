@@ -1,0 +1,297 @@
+"""One run of `artoiscast fetch`: the curated pages, the site's menu pages, their audio.
+
+Nothing is written before the site answers: offline, the corpus is left as it
+was. Every file is written atomically; site.yaml and harvest.json only when
+their content changes, so a run that finds nothing new changes nothing.
+"""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+from urllib.parse import urlsplit
+
+from ..corpus import load_corpus
+from .audio import AudioFetch, audio_file_name, fetch_audio
+from .client import HarvestError, HttpStatus, Interrupted, PoliteClient, Refused, Unreachable, Validators
+from .manifest import Manifest, audio_path
+from .pages import HTML_TYPES, canonical_url, decode_html, fetch_page, page_links, page_title
+from .sitelist import SitePage, page_file, read_site_list, slug_from_url, unique_id, write_site_list
+
+MB = 1024 * 1024
+
+
+@dataclass
+class Options:
+    site: Optional[str] = None  # --site: the home page whose menu lists the pages
+    audio: bool = False
+    delay: float = 1.0
+    timeout: float = 20.0
+    depth: int = 1  # 1: the pages of the home page's menu; 2: also the pages they link to …
+    max_pages: int = 300
+    max_page_bytes: int = 5 * MB
+    max_audio_bytes: int = 500 * MB
+
+
+@dataclass
+class Target:
+    """A page to download: its id, its url and whether it is curated (listed in corpus.yaml)."""
+
+    id: str
+    url: str
+    curated: bool
+    depth: int = 1
+    link_text: Optional[str] = None
+
+
+@dataclass
+class Summary:
+    pages: dict[str, int] = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0, "failed": 0})
+    audio: dict[str, int] = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0, "resumed": 0,
+                                                           "failed": 0})
+    curated_failed: int = 0
+    offline: bool = False  # a host could not be reached
+    reached: bool = False  # at least one request was answered
+
+
+Echo = Callable[..., None]  # click.echo's signature: echo(message, err=False)
+Progress = Callable[[list, str], object]  # (items, label) -> a context manager yielding an iterable
+
+
+def plain_progress(items: list, label: str):
+    return nullcontext(items)
+
+
+class Harvester:
+    def __init__(self, root: Path, options: Options, echo: Echo, progress: Progress = plain_progress):
+        self.root, self.options, self.echo, self.progress = Path(root), options, echo, progress
+        self.corpus = load_corpus(self.root)
+        self.listed, _ = read_site_list(self.root)
+        listed_keys = {(p.id, p.url) for p in self.listed}
+        self.curated = [p for p in self.corpus.pages
+                        if (p.id, p.url) not in listed_keys or p.file != page_file(p.id)]
+        self.manifest = Manifest.load(self.root)
+        self.summary = Summary()
+        self.down_hosts: set[str] = set()
+        hosts = {urlsplit(p.url).netloc for p in self.curated if p.url}
+        if options.site:
+            hosts.add(urlsplit(options.site).netloc)
+        self.client = PoliteClient(hosts, delay=options.delay, timeout=options.timeout)
+
+    # ---------------------------------------------------------------- the run
+
+    def run(self) -> int:
+        targets = [Target(p.id, canonical_url(p.url), True) for p in self.curated if p.url]
+        for page in self.curated:
+            if not page.url:
+                self.echo(f"{page.id} : pas d'adresse (url) dans corpus.yaml, ignorée")
+        menu: list[Target] = []
+        if self.options.site:
+            home = canonical_url(self.options.site)
+            links = self.home_links(home)
+            if links is None:
+                return 1
+            menu = self.menu_targets(links, {t.url for t in targets})
+        fetched = self.fetch_pages(targets, menu)
+        if self.options.site and self.summary.reached:
+            self.update_site_list(menu, fetched)
+        if self.options.audio and self.summary.reached and not self.summary.offline:
+            self.fetch_all_audio()
+        self.manifest.save(self.root) if self.summary.reached else None
+        self.print_summary()
+        return 1 if (self.summary.offline or self.summary.curated_failed or not self.summary.reached) else 0
+
+    def home_links(self, home: str) -> Optional[list[tuple[str, str]]]:
+        """The links of the home page's menu (from the last run's copy when unchanged); None if offline."""
+        entry = self.manifest.pages.get(home, {})
+        validators = Validators.of(entry) if entry.get("links") is not None else None
+        try:
+            with self.client.get(home, validators=validators, accept=HTML_TYPES,
+                                 max_bytes=self.options.max_page_bytes) as response:
+                self.summary.reached = True
+                if response.status == 304:
+                    return [tuple(link) for link in entry["links"]]
+                html = decode_html(response.read(self.options.max_page_bytes), response.charset)
+                fresh = response.validators
+        except Unreachable as exc:
+            self.echo(f"Impossible de joindre {home} ({exc}). Êtes-vous hors ligne ? "
+                      "Rien n'a été modifié dans le corpus.", err=True)
+            return None
+        except HarvestError as exc:
+            self.echo(f"Page d'accueil {home} : {exc}. Rien n'a été modifié dans le corpus.", err=True)
+            return None
+        links = [(link.url, link.text) for link in page_links(html, home, self.client) if link.url != home]
+        self.manifest.pages[home] = {"etag": fresh.etag, "last_modified": fresh.last_modified, "links": links}
+        return links
+
+    def menu_targets(self, links: list[tuple[str, str]], curated_urls: set[str], depth: int = 1) -> list[Target]:
+        """The menu's pages not curated; a page already listed keeps its id, a new one gets a free slug."""
+        listed_by_url = {canonical_url(p.url): p.id for p in self.listed}
+        taken = {p.id for p in self.corpus.pages} | {p.id for p in self.listed}
+        targets = []
+        for url, text in links:
+            if url in curated_urls:
+                continue
+            page_id = listed_by_url.get(url) or unique_id(slug_from_url(url), taken)
+            taken.add(page_id)
+            targets.append(Target(page_id, url, False, depth, text or None))
+        return targets
+
+    # ---------------------------------------------------------------- pages
+
+    def fetch_pages(self, targets: list[Target], menu: list[Target]) -> dict[str, Optional[str]]:
+        """Downloads every page (curated ones, then the menu's, breadth first): page url -> its title."""
+        seen = {t.url for t in targets} | {t.url for t in menu}
+        queue = targets + menu
+        titles: dict[str, Optional[str]] = {}
+        with self.progress(queue, "Pages") as bar:
+            for target in bar:  # the queue grows while iterated when --depth > 1
+                html = self.fetch_one_page(target)
+                if html is None:
+                    continue
+                titles[target.url] = page_title(html) if html else None
+                if not target.curated and target.depth < self.options.depth and html:
+                    links = [(link.url, link.text) for link in page_links(html, target.url, self.client)
+                             if link.url not in seen]
+                    more = self.menu_targets(links, set(), target.depth + 1)
+                    room = self.options.max_pages - len(queue)
+                    for extra in more[:max(room, 0)]:
+                        seen.add(extra.url)
+                        queue.append(extra)
+                        menu.append(extra)
+        return titles
+
+    def fetch_one_page(self, target: Target) -> Optional[str]:
+        """The page's HTML ("" when unchanged and no local copy is readable); None on failure."""
+        host = urlsplit(target.url).netloc
+        if host in self.down_hosts:
+            self.summary.pages["failed"] += 1
+            return None
+        path = self.root / page_file(target.id)
+        entry = self.manifest.pages.setdefault(target.url, {})
+        entry["id"] = target.id
+        try:
+            result = fetch_page(self.client, target.url, path, entry, self.options.max_page_bytes)
+        except Unreachable as exc:
+            self.summary.offline = True
+            self.down_hosts.add(host)
+            self.fail(target, f"impossible de joindre {target.url} ({exc}). Êtes-vous hors ligne ? "
+                      "La copie locale existante est conservée.")
+            return None
+        except HarvestError as exc:
+            self.fail(target, str(exc))
+            return None
+        self.summary.reached = True
+        self.summary.pages[result.status] += 1
+        if result.status == "unchanged":
+            self.echo(f"{target.id} : inchangée")
+            if result.text is None:
+                try:
+                    return path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    return ""
+            return result.text
+        hint = ""
+        curated = next((p for p in self.curated if p.id == target.id), None)
+        if curated and curated.file != page_file(target.id):
+            hint = f" (indiquez « file: {page_file(target.id)} » dans corpus.yaml pour l'indexer)"
+        self.echo(f"{target.id} : {result.size} octets -> {path}{hint}")
+        return result.text
+
+    def fail(self, target: Target, reason: str):
+        self.summary.pages["failed"] += 1
+        if target.curated:
+            self.summary.curated_failed += 1
+        if not self.manifest.pages.get(target.url, {}).get("sha256"):
+            self.manifest.pages.pop(target.url, None)  # never downloaded: nothing to remember
+        self.echo(f"{target.id} : {reason}", err=True)
+
+    def update_site_list(self, menu: list[Target], titles: dict[str, Optional[str]]):
+        """site.yaml: the pages listed before (kept, even if gone from the menu) and the new ones fetched."""
+        pages = {p.id: p for p in self.listed}
+        for target in menu:
+            if target.url not in titles:
+                continue  # not fetched (404, refused …) and never listed: not a page of the corpus
+            previous = pages.get(target.id)
+            title = titles[target.url] or (previous.title if previous else None) or target.link_text
+            pages[target.id] = SitePage(target.id, target.url, title)
+        found = {t.url for t in menu}
+        for page in self.listed:
+            if canonical_url(page.url) not in found:
+                self.echo(f"{page.id} : n'est plus dans le menu du site ; la copie locale reste indexée")
+        new = [p for p in pages if p not in {q.id for q in self.listed}]
+        if write_site_list(self.root, self.options.site, list(pages.values())):
+            self.echo(f"site.yaml : {len(pages)} pages récoltées ({len(new)} nouvelles)")
+
+    # ---------------------------------------------------------------- audio
+
+    def fetch_all_audio(self):
+        """Every audio recording's media file, as the page parser finds its "écouter" link."""
+        from ..sources import read_corpus  # the corpus as `index` reads it, pages just fetched included
+
+        records = read_corpus(self.root)
+        page_of = {rec_id: page_id for page_id, ids in records.page_recordings.items() for rec_id in ids}
+        urls: dict[str, set[str]] = {}
+        for rec in records.recordings:
+            if rec.media == "audio" and rec.audio_url:
+                urls.setdefault(rec.audio_url, set()).update([page_of[rec.id]] if rec.id in page_of else [])
+        elsewhere = [u for u in urls if not self.client.on_site(u)]
+        if elsewhere:
+            self.echo(f"Audio : {len(elsewhere)} lien(s) hors du site ignoré(s) (ex. {elsewhere[0][:120]})")
+        mine = [u for u in urls if self.client.on_site(u)]
+        with self.progress(mine, "Audio") as bar:
+            for url in bar:
+                if not self.fetch_one_audio(url, sorted(urls[url])):
+                    break
+
+    def fetch_one_audio(self, url: str, pages: list[str]) -> bool:
+        """Downloads one media file; False when the site stopped answering (the rest is left for later)."""
+        entry = self.manifest.audio.setdefault(url, {})
+        taken = {e.get("file") for u, e in self.manifest.audio.items() if u != url}
+        if not audio_path(self.root, entry.get("file")):
+            entry["file"] = audio_file_name(url, taken)
+        entry["pages"] = pages
+        target = audio_path(self.root, entry["file"])
+        try:
+            result = fetch_audio(self.client, url, target, entry, self.options.max_audio_bytes,
+                                 lambda: self.manifest.save(self.root))
+        except Interrupted as exc:
+            self.summary.audio["failed"] += 1
+            self.echo(f"audio {url} : {exc}", err=True)
+            return True
+        except Unreachable as exc:
+            self.summary.audio["failed"] += 1
+            self.summary.offline = True
+            self.echo(f"audio {url} : impossible de joindre le site ({exc}).", err=True)
+            return False
+        except HarvestError as exc:
+            self.summary.audio["failed"] += 1
+            broken = "lien audio cassé" if isinstance(exc, (HttpStatus, Refused)) else "audio"
+            self.echo(f"{broken} {url} : {exc}", err=True)
+            if not entry.get("sha256") and not entry.get("partial"):
+                del self.manifest.audio[url]
+            return True
+        self.summary.audio[result.status] += 1
+        if result.status != "unchanged":
+            self.echo(f"audio/{entry['file']} : {result.size} octets ({self._audio_word(result)})")
+        return True
+
+    @staticmethod
+    def _audio_word(result: AudioFetch) -> str:
+        return {"new": "nouveau", "changed": "modifié", "resumed": "repris"}[result.status]
+
+    # ---------------------------------------------------------------- report
+
+    def print_summary(self):
+        p, a = self.summary.pages, self.summary.audio
+        self.echo(f"Pages : {p['new']} nouvelle(s), {p['changed']} modifiée(s), {p['unchanged']} inchangée(s), "
+                  f"{p['failed']} en échec ; {self.client.requests} requête(s).")
+        if self.options.audio:
+            self.echo(f"Audio : {a['new']} nouveau(x), {a['changed'] + a['resumed']} modifié(s) ou repris, "
+                      f"{a['unchanged']} inchangé(s), {a['failed']} en échec.")
+        if self.summary.offline:
+            self.echo("Site injoignable en cours de route : les copies locales sont conservées ; "
+                      "relancez la commande plus tard.", err=True)
+        elif p["new"] + p["changed"] + a["new"] + a["changed"] + a["resumed"]:
+            self.echo("Pour mettre l'index à jour : artoiscast index --update")
