@@ -25,6 +25,8 @@ from click.testing import CliRunner
 
 from indexer.cli import main
 from indexer.corpus import load_corpus
+from indexer.harvest.client import USER_AGENT, PoliteClient
+from indexer.harvest.manifest import downloaded_audio_files
 from indexer.search import SearchParams, SearchService
 from indexer.sources import read_corpus
 
@@ -56,6 +58,7 @@ class InventedSite:
     redirects: dict[str, str] = field(default_factory=dict)
     cut_once: dict[str, int] = field(default_factory=dict)  # path -> bytes sent before the connection drops
     log: list[tuple[str, int, str]] = field(default_factory=list)  # (path, status, Range header)
+    agents: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def put(self, path: str, body: bytes, content_type: str):
@@ -76,10 +79,14 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        path = urlsplit(self.path).path
-        status = self.respond(path)
+        self.respond(urlsplit(self.path).path)
+
+    def send_response(self, code, message=None):
+        # Logged before the client can read the answer, so a test never misses a request.
         with self.site.lock:
-            self.site.log.append((path, status, self.headers.get("Range") or ""))
+            self.site.log.append((urlsplit(self.path).path, code, self.headers.get("Range") or ""))
+            self.site.agents.add(self.headers.get("User-Agent") or "")
+        super().send_response(code, message)
 
     def respond(self, path: str) -> int:
         if path in self.site.redirects:
@@ -218,6 +225,7 @@ def test_first_run_fetches_the_menu_pages_and_their_audio(served, tmp_path):
     assert "/plan-de-la-brume.pdf" not in requested and "/recherche.html" not in requested
     assert requested["/disparue.html"] == [404] and requested["/ancienne.html"] == [302]
     assert requested["/ports/criee.html"] == [200]  # once, though linked twice (with an anchor)
+    assert site.agents == {USER_AGENT}
     assert "interdit par robots.txt" in result.stderr
     assert f"disparue : le site a répondu 404 pour {base}/disparue.html" in result.stderr
     assert f"redirection vers un autre site refusée (http://localhost:" in result.stderr
@@ -350,7 +358,57 @@ def test_site_list_is_untrusted(tmp_path):
     assert any("ok" in r and "adresse http(s) attendue" in r for r in reasons)
 
 
+def test_a_page_new_in_the_menu_is_indexed_by_update(served, tmp_path):
+    base, site, _ = served
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    assert fetch(corpus, base).exit_code == 0
+    assert cli(corpus, "index").exit_code == 0
+    home = (SITE / "accueil.html").read_text(encoding="utf-8").replace(
+        '<td><a href="disparue.html">', '<td><a href="ports/quai.html">le quai</a></td>\n  <td><a href="disparue.html">')
+    site.put("/", home.encode("utf-8"), "text/html; charset=utf-8")
+    site.put("/ports/quai.html", (SITE / "criee-v2.html").read_bytes(), "text/html; charset=utf-8")
+    result = fetch(corpus, base)
+    assert result.exit_code == 0, result.output
+    assert "site.yaml : 4 pages récoltées (1 nouvelles)" in result.output
+    assert site_list(corpus)["ports-quai"] == f"{base}/ports/quai.html"
+    on_page = read_corpus(corpus).page_recordings["ports-quai"]
+    updated = cli(corpus, "index", "--update")
+    assert f"{len(on_page)} enregistrement(s) réindexé(s)" in updated.output, updated.output
+    assert [r["recording"]["id"] for r in search(index, "chalutabulle")["results"]] == [
+        "ports-quai-port-port-brumaire-2025-yves-penhoat"]
+
+
+def test_the_client_waits_between_requests(served):
+    base, _, _ = served
+    pauses: list[float] = []
+    client = PoliteClient({urlsplit(base).netloc}, delay=0.5, timeout=5, sleep=pauses.append)
+    for path in ("/", "/ports/criee.html", "/brume/corons.html"):
+        with client.get(base + path) as response:
+            response.read(1 << 20)
+    # robots.txt, then three pages: a pause before each request but the first, never longer than the delay.
+    assert client.requests == 4 and len(pauses) == 3
+    assert all(0 < p <= 0.5 for p in pauses)
+
+
 # --------------------------------------------------------------------------- audio
+
+
+def test_downloaded_audio_stays_inside_the_audio_folder(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "audio").mkdir(parents=True)
+    (corpus / "audio" / "bon.mp3").write_bytes(b"son")
+    (corpus / "audio" / "lien.mp3").symlink_to(tmp_path / "ailleurs.mp3")
+    (tmp_path / "ailleurs.mp3").write_bytes(b"hors du corpus")
+    (corpus / "corpus.yaml").write_text("pages: []\n", encoding="utf-8")
+    entries = {"https://example.org/bon.mp3": {"file": "bon.mp3", "sha256": "x"},
+               "https://example.org/remonte.mp3": {"file": "../corpus.yaml", "sha256": "x"},
+               "https://example.org/absolu.mp3": {"file": "/etc/hostname", "sha256": "x"},
+               "https://example.org/lien.mp3": {"file": "lien.mp3", "sha256": "x"},
+               "https://example.org/partiel.mp3": {"file": "bon.mp3"},
+               "https://example.org/absent.mp3": {"file": "absent.mp3", "sha256": "x"}}
+    (corpus / "harvest.json").write_text(json.dumps({"audio": entries}), encoding="utf-8")
+    assert downloaded_audio_files(corpus) == {"https://example.org/bon.mp3": "bon.mp3"}
+
 
 
 def test_an_interrupted_audio_download_resumes_with_a_range_request(served, tmp_path):
