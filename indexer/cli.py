@@ -10,8 +10,9 @@ import re
 import shutil
 import sys
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Optional
 
 import click
 
@@ -70,14 +71,36 @@ def fetch(obj, site, audio, delay, timeout, depth, max_pages, max_page_size, max
     options = HarvestOptions(site=site, audio=audio, delay=delay, timeout=timeout, depth=depth,
                              max_pages=max_pages, max_page_bytes=max_page_size * 1024 * 1024,
                              max_audio_bytes=max_audio_size * 1024 * 1024)
-    sys.exit(Harvester(obj["corpus"], options, click.echo, _progress).run())
+    console = _Console()
+    sys.exit(Harvester(obj["corpus"], options, console.echo, console.progress).run())
 
 
-def _progress(items: list, label: str):
-    """A progress bar on a terminal, for runs long enough to want one; plain iteration otherwise."""
-    if len(items) > 3 and sys.stdout.isatty():
-        return click.progressbar(items, label=label, show_pos=True)
-    return nullcontext(items)
+class _Console:
+    """Messages and progress bars. On a terminal, a long loop shows a bar, and the
+    messages of the loop wait under it until it ends (so they do not break it)."""
+
+    def __init__(self):
+        self.pending: Optional[list] = None
+
+    def echo(self, message: str, err: bool = False):
+        if self.pending is not None:
+            self.pending.append((message, err))
+        else:
+            click.echo(message, err=err)
+
+    @contextmanager
+    def progress(self, items: list, label: str):
+        if len(items) <= 3 or not sys.stdout.isatty():
+            yield items
+            return
+        self.pending = []
+        try:
+            with click.progressbar(items, label=label, show_pos=True) as bar:
+                yield bar
+        finally:
+            pending, self.pending = self.pending, None
+            for message, err in pending:
+                click.echo(message, err=err)
 
 
 # --------------------------------------------------------------------------- check
@@ -112,6 +135,8 @@ def check(obj, strict: bool):
                        + (f" — {details}" if details else ""))
         if rec.media and not rec.guests:
             click.echo("    intervenant  : (non attribué)")
+        if rec.audio_file:
+            click.echo(f"    audio local : audio/{rec.audio_file}")
         if rec.transcript:
             verbatim = sum(p.verbatim for p in rec.passages)
             click.echo(f"    transcription : {rec.transcript} ({verbatim} passages verbatim)")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import threading
 from dataclasses import dataclass, field
 from email.utils import formatdate

@@ -87,13 +87,13 @@ class Harvester:
             if not page.url:
                 self.echo(f"{page.id} : pas d'adresse (url) dans corpus.yaml, ignorée")
         menu: list[Target] = []
-        if self.options.site:
-            home = canonical_url(self.options.site)
+        home = canonical_url(self.options.site) if self.options.site else None
+        if home:
             links = self.home_links(home)
             if links is None:
                 return 1
             menu = self.menu_targets(links, {t.url for t in targets})
-        fetched = self.fetch_pages(targets, menu)
+        fetched = self.fetch_pages(targets, menu, home)
         if self.options.site and self.summary.reached:
             self.update_site_list(menu, fetched)
         if self.options.audio and self.summary.reached and not self.summary.offline:
@@ -140,9 +140,9 @@ class Harvester:
 
     # ---------------------------------------------------------------- pages
 
-    def fetch_pages(self, targets: list[Target], menu: list[Target]) -> dict[str, Optional[str]]:
+    def fetch_pages(self, targets: list[Target], menu: list[Target], home: Optional[str]) -> dict[str, Optional[str]]:
         """Downloads every page (curated ones, then the menu's, breadth first): page url -> its title."""
-        seen = {t.url for t in targets} | {t.url for t in menu}
+        seen = {t.url for t in targets} | {t.url for t in menu} | {home}
         queue = targets + menu
         titles: dict[str, Optional[str]] = {}
         with self.progress(queue, "Pages") as bar:
@@ -286,7 +286,7 @@ class Harvester:
     def print_summary(self):
         p, a = self.summary.pages, self.summary.audio
         self.echo(f"Pages : {p['new']} nouvelle(s), {p['changed']} modifiée(s), {p['unchanged']} inchangée(s), "
-                  f"{p['failed']} en échec ; {self.client.requests} requête(s).")
+                  f"{p['failed']} en échec ou refusée(s) ; {self.client.requests} requête(s).")
         if self.options.audio:
             self.echo(f"Audio : {a['new']} nouveau(x), {a['changed'] + a['resumed']} modifié(s) ou repris, "
                       f"{a['unchanged']} inchangé(s), {a['failed']} en échec.")
