@@ -321,13 +321,16 @@ def test_a_page_keeps_its_id_and_curated_pages_win(served, tmp_path):
     (corpus / "pages").mkdir()
     (corpus / "pages" / "locale.txt").write_text("Une page locale sans lien.\n", encoding="utf-8")
     (corpus / "site.yaml").write_text(yaml.safe_dump({"site": base + "/", "pages": [
-        {"id": "tissage", "url": f"{base}/textile/filature.html"}]}), encoding="utf-8")
+        {"id": "tissage", "url": f"{base}/textile/filature.html"},
+        # Listed by an earlier run, but a curated page has taken this id since.
+        {"id": "brume-corons", "url": f"{base}/brume/corons.html"}]}), encoding="utf-8")
 
     result = fetch(corpus, base)
     assert result.exit_code == 0, result.output
     assert site_list(corpus) == {"tissage": f"{base}/textile/filature.html",  # already listed: keeps its id
                                  "brume-corons-2": f"{base}/brume/corons.html"}
     assert (corpus / "pages" / "criee.html").is_file() and (corpus / "pages" / "tissage.html").is_file()
+    assert not (corpus / "pages" / "brume-corons.html").exists()
     corpus_pages = {p.id: (p.url, p.file) for p in load_corpus(corpus).pages}
     assert corpus_pages == {
         "criee": (f"{base}/ports/criee.html", "pages/criee.html"),

@@ -13,6 +13,7 @@ from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 from ..corpus import load_corpus
+from ..sources import read_corpus
 from .audio import AudioFetch, audio_file_name, fetch_audio
 from .client import HarvestError, HttpStatus, Interrupted, PoliteClient, Refused, Unreachable, Validators
 from .manifest import Manifest, audio_path
@@ -71,6 +72,9 @@ class Harvester:
         listed_keys = {(p.id, p.url) for p in self.listed}
         self.curated = [p for p in self.corpus.pages
                         if (p.id, p.url) not in listed_keys or p.file != page_file(p.id)]
+        self.curated_ids = {p.id for p in self.curated}
+        self.curated_urls = {canonical_url(p.url) for p in self.curated if p.url}
+        self.assigned_ids: set[str] = set()  # ids given to new pages during this run
         self.manifest = Manifest.load(self.root)
         self.summary = Summary()
         self.down_hosts: set[str] = set()
@@ -82,6 +86,9 @@ class Harvester:
     # ---------------------------------------------------------------- the run
 
     def run(self) -> int:
+        for problem in self.corpus.problems:
+            if problem.severity == "error":
+                self.echo(str(problem), err=True)
         targets = [Target(p.id, canonical_url(p.url), True) for p in self.curated if p.url]
         for page in self.curated:
             if not page.url:
@@ -92,13 +99,18 @@ class Harvester:
             links = self.home_links(home)
             if links is None:
                 return 1
-            menu = self.menu_targets(links, {t.url for t in targets})
+            menu = self.menu_targets(links)
+            if len(menu) > self.options.max_pages:
+                self.echo(f"Le menu cite {len(menu)} pages : seules les {self.options.max_pages} premières "
+                          "sont lues (--max-pages).", err=True)
+                menu = menu[:self.options.max_pages]
         fetched = self.fetch_pages(targets, menu, home)
         if self.options.site and self.summary.reached:
             self.update_site_list(menu, fetched)
         if self.options.audio and self.summary.reached and not self.summary.offline:
             self.fetch_all_audio()
-        self.manifest.save(self.root) if self.summary.reached else None
+        if self.summary.reached:
+            self.manifest.save(self.root)
         self.print_summary()
         return 1 if (self.summary.offline or self.summary.curated_failed or not self.summary.reached) else 0
 
@@ -125,16 +137,20 @@ class Harvester:
         self.manifest.pages[home] = {"etag": fresh.etag, "last_modified": fresh.last_modified, "links": links}
         return links
 
-    def menu_targets(self, links: list[tuple[str, str]], curated_urls: set[str], depth: int = 1) -> list[Target]:
-        """The menu's pages not curated; a page already listed keeps its id, a new one gets a free slug."""
-        listed_by_url = {canonical_url(p.url): p.id for p in self.listed}
-        taken = {p.id for p in self.corpus.pages} | {p.id for p in self.listed}
+    def menu_targets(self, links: list[tuple[str, str]], depth: int = 1) -> list[Target]:
+        """The linked pages not curated; a page already listed keeps its id (unless a curated page
+        took it since), a new one gets a free slug."""
+        listed_by_url = {canonical_url(p.url): p.id for p in self.listed if p.id not in self.curated_ids}
+        taken = {p.id for p in self.corpus.pages} | {p.id for p in self.listed} | self.assigned_ids
         targets = []
         for url, text in links:
-            if url in curated_urls:
+            if url in self.curated_urls:
                 continue
-            page_id = listed_by_url.get(url) or unique_id(slug_from_url(url), taken)
-            taken.add(page_id)
+            page_id = listed_by_url.get(url)
+            if not page_id:
+                page_id = unique_id(slug_from_url(url), taken)
+                taken.add(page_id)
+                self.assigned_ids.add(page_id)
             targets.append(Target(page_id, url, False, depth, text or None))
         return targets
 
@@ -154,7 +170,7 @@ class Harvester:
                 if not target.curated and target.depth < self.options.depth and html:
                     links = [(link.url, link.text) for link in page_links(html, target.url, self.client)
                              if link.url not in seen]
-                    more = self.menu_targets(links, set(), target.depth + 1)
+                    more = self.menu_targets(links, target.depth + 1)
                     room = self.options.max_pages - len(queue)
                     for extra in more[:max(room, 0)]:
                         seen.add(extra.url)
@@ -209,7 +225,8 @@ class Harvester:
 
     def update_site_list(self, menu: list[Target], titles: dict[str, Optional[str]]):
         """site.yaml: the pages listed before (kept, even if gone from the menu) and the new ones fetched."""
-        pages = {p.id: p for p in self.listed}
+        pages = {p.id: p for p in self.listed
+                 if p.id not in self.curated_ids and canonical_url(p.url) not in self.curated_urls}
         for target in menu:
             if target.url not in titles:
                 continue  # not fetched (404, refused …) and never listed: not a page of the corpus
@@ -218,7 +235,7 @@ class Harvester:
             pages[target.id] = SitePage(target.id, target.url, title)
         found = {t.url for t in menu}
         for page in self.listed:
-            if canonical_url(page.url) not in found:
+            if page.id in pages and canonical_url(page.url) not in found:
                 self.echo(f"{page.id} : n'est plus dans le menu du site ; la copie locale reste indexée")
         new = [p for p in pages if p not in {q.id for q in self.listed}]
         if write_site_list(self.root, self.options.site, list(pages.values())):
@@ -228,9 +245,7 @@ class Harvester:
 
     def fetch_all_audio(self):
         """Every audio recording's media file, as the page parser finds its "écouter" link."""
-        from ..sources import read_corpus  # the corpus as `index` reads it, pages just fetched included
-
-        records = read_corpus(self.root)
+        records = read_corpus(self.root)  # as `index` reads it, the pages just fetched included
         page_of = {rec_id: page_id for page_id, ids in records.page_recordings.items() for rec_id in ids}
         urls: dict[str, set[str]] = {}
         for rec in records.recordings:
