@@ -452,12 +452,22 @@ def test_a_partial_download_of_a_file_that_changed_starts_again(served, tmp_path
     assert (corpus / "audio" / "media-filets-guivarch.mp3").read_bytes() == changed
 
 
-def test_audio_over_the_size_limit_is_skipped(served, tmp_path):
-    base, _, _ = served
+def test_size_and_type_limits(served, tmp_path):
+    base, site, _ = served
     corpus = tmp_path / "corpus"
-    result = fetch(corpus, base, "--audio", "--max-audio-size", "1")
+    site.put("/ports/criee.html", b"<html><body>" + b"<p>vague</p>" * 100_000 + b"</body></html>", "text/html")
+    site.put("/textile/filature.html", (PAGES / "filature.html").read_bytes(), "text/plain")
+    result = fetch(corpus, base, "--audio", "--max-audio-size", "1", "--max-page-size", "1")
     assert result.exit_code == 0, result.output
-    assert "trop volumineux" in result.stderr
+    assert "ports-criee : 1171 Kio annoncés (limite 1024 Kio) : trop volumineux, ignoré" in result.stderr
+    assert "textile-filature : type de contenu inattendu « text/plain »" in result.stderr
+    assert site_list(corpus) == {"brume-corons": f"{base}/brume/corons.html"}
+    assert sorted(p.name for p in (corpus / "pages").iterdir()) == ["brume-corons.html"]
+    # The big media file was linked from the refused page: make it reachable from a page that is fetched.
+    site.put("/ports/criee.html", (SITE / "criee.html").read_bytes(), "text/html")
+    result = fetch(corpus, base, "--audio", "--max-audio-size", "1")
+    assert (f"audio non téléchargé {base}/media/criee-kerbrat.mp3 : 1269 Kio (limite 1024 Kio) : trop volumineux"
+            in result.stderr)
     assert not [p for p in (corpus / "audio").iterdir() if "criee-kerbrat" in p.name]
     assert (corpus / "audio" / "media-filets-guivarch.mp3").is_file()
 

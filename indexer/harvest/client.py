@@ -33,6 +33,10 @@ class Refused(HarvestError):
     """Not fetched by choice: robots.txt, another host, a wrong type, too large."""
 
 
+class WrongType(Refused):
+    """Not the content expected (an HTML error page where a media file should be …)."""
+
+
 class HttpStatus(HarvestError):
     def __init__(self, code: int, url: str):
         super().__init__(f"le site a répondu {code} pour {url}")
@@ -200,7 +204,7 @@ class PoliteClient:
             return response
         if accept and not response.content_type.startswith(accept):
             response.close()
-            raise Refused(f"type de contenu inattendu « {response.content_type} » pour {url[:200]}")
+            raise WrongType(f"type de contenu inattendu « {response.content_type} » pour {url[:200]}")
         if max_bytes is not None and (response.length or 0) > max_bytes:
             response.close()
             raise Refused(f"{response.length // 1024} Kio annoncés (limite {max_bytes // 1024} Kio) : "

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from ..corpus import load_corpus
 from ..sources import read_corpus
 from .audio import AudioFetch, audio_file_name, fetch_audio
-from .client import HarvestError, HttpStatus, Interrupted, PoliteClient, Refused, Unreachable, Validators
+from .client import HarvestError, HttpStatus, Interrupted, PoliteClient, Unreachable, Validators, WrongType
 from .manifest import Manifest, audio_path
 from .pages import HTML_TYPES, canonical_url, decode_html, fetch_page, page_links, page_title
 from .sitelist import SitePage, page_file, read_site_list, slug_from_url, unique_id, write_site_list
@@ -282,7 +282,7 @@ class Harvester:
             return False
         except HarvestError as exc:
             self.summary.audio["failed"] += 1
-            broken = "lien audio cassé" if isinstance(exc, (HttpStatus, Refused)) else "audio"
+            broken = "lien audio cassé" if isinstance(exc, (HttpStatus, WrongType)) else "audio non téléchargé"
             self.echo(f"{broken} {url} : {exc}", err=True)
             if not entry.get("sha256") and not entry.get("partial"):
                 del self.manifest.audio[url]
