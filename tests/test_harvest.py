@@ -56,6 +56,7 @@ class InventedSite:
     files: dict[str, Served] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)
     cut_once: dict[str, int] = field(default_factory=dict)  # path -> bytes sent before the connection drops
+    no_length: set[str] = field(default_factory=set)  # paths answered without Content-Length
     log: list[tuple[str, int, str]] = field(default_factory=list)  # (path, status, Range header)
     agents: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -117,7 +118,8 @@ class Handler(BaseHTTPRequestHandler):
             status = 206
         self.send_response(status)
         self.send_header("Content-Type", served.content_type)
-        self.send_header("Content-Length", str(len(body) - start))
+        if path not in self.site.no_length:
+            self.send_header("Content-Length", str(len(body) - start))
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", modified)
         if status == 206:
@@ -380,6 +382,36 @@ def test_a_page_new_in_the_menu_is_indexed_by_update(served, tmp_path):
         "ports-quai-port-port-brumaire-2025-yves-penhoat"]
 
 
+def test_audio_downloaded_later_is_picked_up_by_update(served, tmp_path):
+    base, _, _ = served
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    assert fetch(corpus, base).exit_code == 0
+    assert cli(corpus, "index").exit_code == 0
+    assert cli(corpus, "index", "--if-stale").output.startswith("Index à jour")
+    assert fetch(corpus, base, "--audio").exit_code == 0
+    # harvest.json changed: the index is stale, and only the pages whose audio came are read again.
+    records = read_corpus(corpus)
+    with_audio = [page for page, ids in records.page_recordings.items()
+                  if any(r.audio_file for r in records.recordings if r.id in ids)]
+    assert sorted(with_audio) == ["brume-corons", "ports-criee", "textile-filature"]
+    updated = cli(corpus, "index", "--update")
+    expected = sum(len(records.page_recordings[page]) for page in with_audio)
+    assert f"{expected} enregistrement(s) réindexé(s)" in updated.output, updated.output
+    found = search(index, "ravaude")["results"][0]["recording"]
+    assert found["audio_url"] == "/audio/media-filets-guivarch.mp3"
+
+
+def test_robots_crawl_delay_is_honoured(served):
+    base, site, _ = served
+    site.put("/robots.txt", b"User-agent: *\nCrawl-delay: 2\nDisallow: /prive/\n", "text/plain")
+    pauses: list[float] = []
+    client = PoliteClient({urlsplit(base).netloc}, delay=0, timeout=5, sleep=pauses.append)
+    for path in ("/", "/ports/criee.html"):
+        with client.get(base + path) as response:
+            response.read(1 << 20)
+    assert len(pauses) == 2 and all(0 < p <= 2 for p in pauses)  # with --delay 0, no pause at all otherwise
+
+
 def test_the_client_waits_between_requests(served):
     base, _, _ = served
     pauses: list[float] = []
@@ -470,6 +502,11 @@ def test_size_and_type_limits(served, tmp_path):
             in result.stderr)
     assert not [p for p in (corpus / "audio").iterdir() if "criee-kerbrat" in p.name]
     assert (corpus / "audio" / "media-filets-guivarch.mp3").is_file()
+    # No announced length: the download stops at the limit, and nothing of it is kept.
+    site.no_length.add("/media/criee-kerbrat.mp3")
+    result = fetch(corpus, base, "--audio", "--max-audio-size", "1")
+    assert f"audio non téléchargé {base}/media/criee-kerbrat.mp3 : plus de 1024 Kio" in result.stderr
+    assert not [p for p in (corpus / "audio").iterdir() if "criee-kerbrat" in p.name]
 
 
 # --------------------------------------------------------------------------- offline
