@@ -50,8 +50,8 @@ def fingerprints(corpus: Corpus) -> Fingerprints:
     root = corpus.root
     shared = {k: v for k, v in corpus.data.items() if k not in ("pages", "recordings")}
     # A page whose recordings' audio was downloaded since (fetch --audio) is read again.
-    audio = downloaded_audio_by_page(root)
-    pages = {p.id: _digest(asdict(p), _file_bytes(root, p.file), *([audio[p.id]] if p.id in audio else []))
+    downloads = downloaded_audio_by_page(root)
+    pages = {p.id: _digest(asdict(p), _file_bytes(root, p.file), *([downloads[p.id]] if p.id in downloads else []))
              for p in corpus.pages}
     specs = {}
     for rec_id, spec in corpus.recordings.items():

@@ -367,8 +367,8 @@ def test_a_page_new_in_the_menu_is_indexed_by_update(served, tmp_path):
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     assert fetch(corpus, base).exit_code == 0
     assert cli(corpus, "index").exit_code == 0
-    home = (SITE / "accueil.html").read_text(encoding="utf-8").replace(
-        '<td><a href="disparue.html">', '<td><a href="ports/quai.html">le quai</a></td>\n  <td><a href="disparue.html">')
+    new_entry = '<td><a href="ports/quai.html">le quai</a></td>\n  <td><a href="disparue.html">'
+    home = (SITE / "accueil.html").read_text(encoding="utf-8").replace('<td><a href="disparue.html">', new_entry)
     site.put("/", home.encode("utf-8"), "text/html; charset=utf-8")
     site.put("/ports/quai.html", (SITE / "criee-v2.html").read_bytes(), "text/html; charset=utf-8")
     result = fetch(corpus, base)
