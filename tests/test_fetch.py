@@ -139,3 +139,20 @@ def test_fetched_page_is_indexed_and_found(site, tmp_path):
     assert [r["recording"]["audio_url"] for r in potiron["results"]] == [f"{site}/brume/audio/verhaeghe.mp3"]
     # The script of the page was not indexed.
     assert json.loads(run(corpus, index, "search", "zorglubification", "--json").output)["total"] == 0
+
+
+def test_fetch_never_writes_outside_pages(site, tmp_path):
+    """A curated id is free text: one that would lead out of pages/ is refused, not followed."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write_corpus(corpus, [
+        {"id": "../../evasion", "url": f"{site}/brume/corons.html"},
+        {"id": "sous/dossier", "url": f"{site}/brume/corons.html"},
+        {"id": "corons", "url": f"{site}/brume/corons.html", "file": "pages/corons.html"},
+    ])
+    result = run(corpus, index, "fetch", "--delay", "0", "--timeout", "5")
+    assert result.exit_code == 1
+    assert "../../evasion : cet identifiant ne peut pas servir de nom de fichier" in result.stderr
+    assert "sous/dossier : cet identifiant ne peut pas servir de nom de fichier" in result.stderr
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
+                     if p.is_file() and not p.is_relative_to(tmp_path / "site"))
+    assert written == ["corpus/corpus.yaml", "corpus/harvest.json", "corpus/pages/corons.html"]

@@ -18,7 +18,7 @@ from .audio import AudioFetch, audio_file_name, fetch_audio
 from .client import HarvestError, HttpStatus, Interrupted, PoliteClient, Unreachable, Validators, WrongType
 from .manifest import Manifest, audio_path
 from .pages import HTML_TYPES, canonical_url, decode_html, fetch_page, page_links, page_title
-from .sitelist import SitePage, page_file, read_site_list, slug_from_url, unique_id, write_site_list
+from .sitelist import SitePage, page_file, page_path, read_site_list, slug_from_url, unique_id, write_site_list
 
 MB = 1024 * 1024
 
@@ -184,7 +184,10 @@ class Harvester:
         if host in self.down_hosts:
             self.summary.pages["failed"] += 1
             return None
-        path = self.root / page_file(target.id)
+        path = page_path(self.root, target.id)
+        if path is None:
+            self.fail(target, "cet identifiant ne peut pas servir de nom de fichier (pages/<id>.html) : ignorée")
+            return None
         entry = self.manifest.pages.setdefault(target.url, {})
         entry["id"] = target.id
         try:

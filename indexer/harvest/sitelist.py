@@ -42,6 +42,16 @@ def page_file(page_id: str) -> str:
     return f"pages/{page_id}.html"
 
 
+def page_path(root: Path, page_id: str) -> Optional[Path]:
+    """Where `fetch` writes page ``page_id``: pages/<id>.html, or None for an id that would
+    lead elsewhere (a curated id is free text: "../x" or "a/b" must not become a path)."""
+    if not page_id or page_id.startswith(".") or re.search(r"[/\\\x00]", page_id):
+        return None
+    pages_dir = (Path(root) / "pages").resolve()
+    path = (Path(root) / page_file(page_id)).resolve()
+    return path if path.parent == pages_dir else None
+
+
 def slug_from_url(url: str) -> str:
     """A safe id from a URL's path: "/brume/corons.html" -> "brume-corons"; never a path."""
     path = unquote(urlsplit(url).path)
