@@ -28,6 +28,7 @@ from indexer.harvest.client import USER_AGENT, PoliteClient
 from indexer.harvest.manifest import downloaded_audio_files
 from indexer.search import SearchParams, SearchService
 from indexer.sources import read_corpus
+from webapp import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE = FIXTURES / "site"
@@ -262,6 +263,13 @@ def test_first_run_fetches_the_menu_pages_and_their_audio(served, tmp_path):
     links = {r["recording"]["id"]: r["recording"]["audio_url"] for r in found["results"]}
     assert links[verhaeghe.id] == "/audio/brume-audio-verhaeghe.mp3"  # the local player, offline
     assert links[ducasse.id] == f"{base}/sons/ducasse.mp3"
+    # The web application serves the downloaded file, seekable (Range) for the ?t= links.
+    app = create_app({"INDEX_DIR": str(tmp_path / "index"), "CORPUS_DIR": str(corpus)})
+    with app.test_client() as client:
+        whole = client.get("/audio/brume-audio-verhaeghe.mp3")
+        assert whole.status_code == 200 and whole.data == AUDIO["/brume/audio/verhaeghe.mp3"]
+        tail = client.get("/audio/brume-audio-verhaeghe.mp3", headers={"Range": "bytes=24000-"})
+        assert tail.status_code == 206 and tail.data == AUDIO["/brume/audio/verhaeghe.mp3"][24000:]
 
 
 # --------------------------------------------------------------------------- incremental
@@ -380,6 +388,21 @@ def test_a_page_new_in_the_menu_is_indexed_by_update(served, tmp_path):
     assert f"{len(on_page)} enregistrement(s) réindexé(s)" in updated.output, updated.output
     assert [r["recording"]["id"] for r in search(index, "chalutabulle")["results"]] == [
         "ports-quai-port-port-brumaire-2025-yves-penhoat"]
+
+
+def test_depth_2_follows_the_links_of_the_theme_pages(served, tmp_path):
+    base, site, _ = served
+    criee = (SITE / "criee.html").read_text(encoding="utf-8").replace(
+        "<p>Ce site imaginaire", '<p><a href="archives.html">les archives de la criée</a></p>\n<p>Ce site imaginaire')
+    site.put("/ports/criee.html", criee.encode("utf-8"), "text/html; charset=utf-8")
+    archives = "<html><head><title>les archives</title></head><body><p>Registres de la criée.</p></body></html>"
+    site.put("/ports/archives.html", archives.encode("utf-8"), "text/html; charset=utf-8")
+    shallow, deep = tmp_path / "menu", tmp_path / "profond"
+    assert fetch(shallow, base).exit_code == 0
+    assert "ports-archives" not in site_list(shallow)
+    assert fetch(deep, base, "--depth", "2").exit_code == 0
+    assert site_list(deep)["ports-archives"] == f"{base}/ports/archives.html"
+    assert "accueil" not in site_list(deep)  # the theme pages' "retour au menu" is the home page: not a theme
 
 
 def test_audio_downloaded_later_is_picked_up_by_update(served, tmp_path):
