@@ -450,6 +450,16 @@ def test_the_client_waits_between_requests(served):
 # --------------------------------------------------------------------------- audio
 
 
+def test_a_file_put_in_audio_by_hand_is_never_overwritten(served, tmp_path):
+    base, _, _ = served
+    corpus = tmp_path / "corpus"
+    (corpus / "audio").mkdir(parents=True)
+    (corpus / "audio" / "brume-audio-verhaeghe.mp3").write_bytes(b"mon enregistrement")
+    assert fetch(corpus, base, "--audio").exit_code == 0
+    assert (corpus / "audio" / "brume-audio-verhaeghe.mp3").read_bytes() == b"mon enregistrement"
+    assert (corpus / "audio" / "brume-audio-verhaeghe-2.mp3").read_bytes() == AUDIO["/brume/audio/verhaeghe.mp3"]
+
+
 def test_downloaded_audio_stays_inside_the_audio_folder(tmp_path):
     corpus = tmp_path / "corpus"
     (corpus / "audio").mkdir(parents=True)

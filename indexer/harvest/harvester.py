@@ -266,8 +266,11 @@ class Harvester:
     def fetch_one_audio(self, url: str, pages: list[str]) -> bool:
         """Downloads one media file; False when the site stopped answering (the rest is left for later)."""
         entry = self.manifest.audio.setdefault(url, {})
-        taken = {e.get("file") for u, e in self.manifest.audio.items() if u != url}
         if not audio_path(self.root, entry.get("file")):
+            # A free name: not another download's, nor a file put in audio/ by hand.
+            audio_dir = self.root / "audio"
+            taken = {e.get("file") for e in self.manifest.audio.values()}
+            taken |= {p.name for p in audio_dir.iterdir() if p.suffix != ".part"} if audio_dir.is_dir() else set()
             entry["file"] = audio_file_name(url, taken)
         entry["pages"] = pages
         target = audio_path(self.root, entry["file"])
