@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup, NavigableString
 from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 
 from ..records import web_url
-from .patterns import MEDIA_LINK
+from .patterns import MEDIA_LINK, URL
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Line:
     blank_before: int = 0  # blank lines just above: the page's only layout signal in a capture
     joined_to_previous: bool = False  # no blank line between this line and the previous one
     href: Optional[str] = None  # for HTML media links
-    heading: bool = False  # HTML: an <h1>-<h6>, or a paragraph wholly in bold
+    heading: bool = False  # HTML: an <h2>-<h6>, or a paragraph wholly in bold
     menu_link: bool = False  # HTML: the whole line is a link to another page of the same site
     in_list: bool = False  # set by the outline: an item of a list, never a heading
 
@@ -51,7 +51,7 @@ def lines_from_text(text: str) -> list[Line]:
 _BLOCK_TAGS = frozenset(["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "tr",
                          "section", "article", "header", "footer", "blockquote", "pre", "hr", "title", "nav",
                          "main", "aside", "dl", "dt", "dd", "figure", "figcaption", "td", "th"])
-_HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+_HEADING_TAGS = frozenset(["h2", "h3", "h4", "h5", "h6"])  # <h1> is the page's own title, not a section
 _BOLD_TAGS = frozenset(["b", "strong"])
 _SKIPPED_TAGS = frozenset(["script", "style", "noscript", "template"])
 _SKIPPED_STRINGS = (Comment, Doctype, Declaration, CData, ProcessingInstruction)
@@ -110,11 +110,12 @@ def _html_text(soup, base_url: Optional[str]) -> tuple[str, list[Optional[str]]]
             after.insert(0, _BOLD_CLOSE)
         if name == "a" and node.get("href"):
             href = str(node["href"]).strip()
-            if MEDIA_LINK.match(node.get_text(" ", strip=True)):
+            label = node.get_text(" ", strip=True)
+            if MEDIA_LINK.match(label):
                 # Only http(s) media links are kept ("javascript:" stays text).
                 hrefs.append(web_url(urljoin(base_url or "", href)))
                 after.insert(0, f"\ue000{len(hrefs) - 1}\ue001")
-            elif _is_site_page(href, base_url):
+            elif _is_site_page(href, base_url) and not URL.match(label):  # a bare URL is the page's text
                 before.append(_MENU_OPEN)
                 after.insert(0, _MENU_CLOSE)
         out.extend(before)

@@ -211,6 +211,9 @@ def build_outline(lines: list[Line], page_title: str) -> Outline:
     blocks = splitter.finish()
     _date_blocks_from_group_headings(blocks)
     page_lines = preamble + footer + _unique_lines(splitter.navigation)
+    if blocks and blocks[0].heading is None and blocks[0].theme is None and blocks[0].section == 0:
+        # No table of contents: what comes before the first heading is the page's own text too.
+        page_lines = sorted(blocks.pop(0).lines + page_lines, key=lambda line: line.number)
     themes = toc.themes if toc else splitter.found_themes
     return Outline(themes, toc.groups if toc else {}, toc is not None, blocks, page_lines)
 
@@ -223,6 +226,7 @@ class _Splitter:
         self.every_heading_is_a_theme = every_heading_is_a_theme
         self.toc_themes = toc.themes if toc else []
         self.toc_tokens = [tokens(t) for t in self.toc_themes]
+        self.group_lines = {g.lower() for g in (toc.groups.values() if toc else [])}
         self.visited: set[str] = set()
         self.found_themes: list[str] = []
         self.navigation: list[Line] = []
@@ -236,6 +240,12 @@ class _Splitter:
         self.current = Block(title, theme, heading, self.section)
 
     def add(self, line: Line):
+        if line.text.lower() in self.group_lines:
+            # "LE MONDE AGRICOLE" again in the body: a signpost between sections, not a subject's text.
+            self.navigation.append(line)
+            self.section += 1
+            self.start(self.page_title, None, None)
+            return
         if _is_navigation(line, outside_sections=not self.section_has_heading):
             self.navigation.append(line)
             if SECTION_END.match(line.text):

@@ -43,6 +43,7 @@ OFFICE_HOLDER = re.compile(
 _ROLE_END = re.compile(
     r"\.\s|\.$|;|\s+(?:il|elle)\s|,\s+(?:un|une)\s|,\s+[\"«“]"
     r"|,\s+(?:est|était|a|ont|nous|vous|qui|revient|présente|raconte|explique|évoque|parle|souligne|rappelle)\b"
+    r"|,\s+(?:lors|pendant|durant|au cours|à l['’]occasion)\b"
     r"|\s+(?:est|était)\s+(?:fier|fière|heureux|heureuse|ravie?)\b")
 ROLE_LOOKBACK = 12  # lines before a link searched for a role: bounded, so a page costs linear work
 

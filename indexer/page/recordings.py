@@ -22,6 +22,7 @@ from .patterns import CREDIT, INTRODUCER, KINDS, MEDIA_LINK, VIDEO_LINK, clean_h
 from .people import ROLE_LOOKBACK, People
 
 VIDEO_PREFIX = re.compile(r"^[-–•·*\s]*voir la ", re.I)
+BULLET = re.compile(r"^[-–•·*]\s*")
 YEAR_LOOKAHEAD = 40  # lines below "jeudi 29 juin" searched for its year
 BEFORE_LINK_LINES = 12  # lines of a block's shared introduction read for a link's date: bounded work
 
@@ -135,7 +136,8 @@ class RecordingMaker:
             title = _link_title(link_rest)
         rec = Recording(id="", title=title, theme=block.theme, page_url=self.page_url, source=self.filename,
                         line=link.number, media="video" if video else "audio", kind=kind,
-                        speakers=_unique_speakers(guests + interviewers), audio_url=link.href, link_text=link.text)
+                        speakers=_unique_speakers(guests + interviewers), audio_url=link.href,
+                        link_text=BULLET.sub("", link.text))
         first_guest = rec.guests[0].name if rec.guests else ("video" if video else kind)
         rec.id = self.new_id(title if names_a_subject else block.title, first_guest)
         date = self.date_of(seg, link_dates)
