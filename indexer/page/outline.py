@@ -211,7 +211,9 @@ def build_outline(lines: list[Line], page_title: str) -> Outline:
     blocks = splitter.finish()
     _date_blocks_from_group_headings(blocks)
     page_lines = preamble + footer + _unique_lines(splitter.navigation)
-    if blocks and blocks[0].heading is None and blocks[0].theme is None and blocks[0].section == 0:
+    first = blocks[0] if blocks else None
+    if (first and first.heading is None and first.theme is None and first.section == 0
+            and not any(MEDIA_LINK.match(line.text) for line in first.lines)):
         # No table of contents: what comes before the first heading is the page's own text too.
         page_lines = sorted(blocks.pop(0).lines + page_lines, key=lambda line: line.number)
     themes = toc.themes if toc else splitter.found_themes
