@@ -22,7 +22,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from indexer.cli import main
 from indexer.corpus import Corpus, PageSource
 from indexer.page import lines_from_html, lines_from_text, parse_page
 
@@ -165,7 +167,7 @@ def test_visites_recordings(visites):
     ]
 
 
-def test_recording_ids(terroir, visites):
+def test_terroir_recording_ids(terroir):
     assert [r.id for r in media(terroir)] == [
         "terroir-endives-pleine-terre-plaine-lys-hubert-decroix",
         "terroir-endives-pleine-terre-plaine-lys-lucie-pennequin",
@@ -175,6 +177,9 @@ def test_recording_ids(terroir, visites):
         "terroir-marche-samedi-bethune-aime-carpentier",
         "terroir-brasserie-gohelle-fete-dix-ans-reportage",
     ]
+
+
+def test_visites_recording_ids(visites):
     assert [r.id for r in media(visites)] == [
         "visites-salle-fours-odette-lamblin",
         "visites-atelier-gravure-firmin-dubar",
@@ -185,8 +190,8 @@ def test_recording_ids(terroir, visites):
     ]
 
 
-def test_credits_name_no_speaker(terroir, visites):
-    for result in (terroir, visites):
+def test_credits_name_no_speaker():
+    for result in (parse(name, fmt) for name in ("terroir", "visites") for fmt in FORMATS):
         names = {s.name for r in result.recordings for s in r.speakers}
         assert not names & {"Gisèle Vandewalle", "Gaston Lefebvre"}
 
@@ -196,16 +201,20 @@ def test_link_text_is_kept_without_the_bullet(terroir):
         "écouter Hubert Decroix - producteur d'endives à Lestrem", "écouter Lucie Pennequin - ingénieure agronome"]
 
 
-def test_unattributed_links_are_reported(terroir, visites):
-    def reported(result):
-        return [p.reason.split(" : aucune")[0] for p in result.problems if "aucune personne" in p.reason]
+def reported(result):
+    return [p.reason.split(" : aucune")[0].strip("« »-") for p in result.problems if "aucune personne" in p.reason]
 
-    assert [r.strip("« »-") for r in reported(terroir)] == [
+
+def test_unattributed_links_are_reported(terroir):
+    assert reported(terroir) == [
         "écouter la coopérative Flandre-Endives - le tri et l'emballage des chicons",
         "écouter Les Halles de Béthune - une matinée avec les commerçants",
         "écouter la brasserie de la Gohelle - la fête des dix ans",
     ]
-    assert [r.strip("« »-") for r in reported(visites)] == ["écouter l'harmonie municipale - la Marche des mineurs"]
+
+
+def test_unattributed_links_are_reported_without_toc(visites):
+    assert reported(visites) == ["écouter l'harmonie municipale - la Marche des mineurs"]
 
 
 def test_html_hrefs_are_kept(visites):
@@ -237,3 +246,29 @@ def test_nothing_of_the_page_is_lost(name):
     titles = {r.title for r in result.recordings}
     lost = [ln.text for ln in lines if ln.text not in text and ln.text not in titles]
     assert lost == []
+
+
+# --------------------------------------------------------------------------- artoiscast check
+
+
+def test_check_prints_what_was_found_and_what_was_not_attributed(tmp_path):
+    (tmp_path / "pages").mkdir()
+    for name in ("terroir.txt", "visites.html"):
+        (tmp_path / "pages" / name).write_bytes((FIXTURES / name).read_bytes())
+    (tmp_path / "corpus.yaml").write_text(
+        "pages:\n"
+        "  - {id: terroir, url: 'https://example.org/terroir.html', title: les saveurs, file: pages/terroir.txt}\n"
+        "  - {id: visites, url: 'https://example.org/visites.html', title: les visites, file: pages/visites.html}\n",
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["--corpus", str(tmp_path), "--index", str(tmp_path / "index"), "check"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "13 enregistrements (13 audio, 0 vidéo)" in out
+    assert f"  - {FERME} (1 enregistrements)" in out and f"  - {CITE} (2 enregistrements)" in out
+    rosalie = out.split("[audio] terroir-4-decembre-2024-journee-ecoles-rosalie-dufossez")[1].split("[")[0]
+    assert "titre : 4 décembre 2024 : la journée des écoles" in rosalie
+    assert "date : 2024-12-04 (« 4 décembre 2024 »)" in rosalie
+    assert "intervenant  : Rosalie Dufossez — fermière et animatrice de la ferme" in rosalie
+    assert out.count("intervenant  : (non attribué)") == 4
+    assert "pages/terroir.txt:42: warning: « - écouter la coopérative Flandre-Endives" in out
+    assert "pages/visites.html: warning: table des sujets" in out
