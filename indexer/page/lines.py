@@ -124,6 +124,12 @@ def _html_text(soup, base_url: Optional[str]) -> tuple[str, list[Optional[str]]]
     return "".join(out), hrefs
 
 
+def _short_title(text: str) -> bool:
+    """A paragraph wholly in bold is a heading when it reads as a title, not as a sentence."""
+    text = _MARKS.sub("", text).strip()
+    return len(text.split()) <= 15 and not text.endswith((".", "!", ":", ";"))
+
+
 def lines_from_html(html: str, base_url: Optional[str] = None) -> list[Line]:
     """Lines of an HTML page, as a person reads them; media links keep their href."""
     text, hrefs = _html_text(BeautifulSoup(html, "html.parser"), base_url)
@@ -133,7 +139,8 @@ def lines_from_html(html: str, base_url: Optional[str] = None) -> list[Line]:
         media = _MEDIA_MARK.search(raw)
         if media:
             line.href = hrefs[int(media.group(1))]
-        line.heading = _HEADING in raw or (raw.startswith(_BOLD_OPEN) and raw.endswith(_BOLD_CLOSE))
+        line.heading = _HEADING in raw or (raw.startswith(_BOLD_OPEN) and raw.endswith(_BOLD_CLOSE)
+                                           and _short_title(raw))
         line.menu_link = raw.startswith(_MENU_OPEN) and raw.endswith(_MENU_CLOSE) and raw.count(_MENU_OPEN) == 1
         line.text = " ".join(_MARKS.sub("", _MEDIA_MARK.sub("", raw)).split())
         if line.text:

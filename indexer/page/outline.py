@@ -175,7 +175,9 @@ def mark_lists(lines: list[Line]) -> None:
     i = 0
     while i < len(lines):
         j = i
-        while j < len(lines) and _short_bullet(lines[j]):
+        # A list's items are evenly spaced: a wider gap ends it (the first section's heading).
+        gap = lines[i + 1].blank_before if i + 1 < len(lines) else 0
+        while j < len(lines) and _short_bullet(lines[j]) and (j == i or lines[j].blank_before <= gap):
             j += 1
         if j - i >= MIN_LIST_RUN:
             for line in lines[i:j]:

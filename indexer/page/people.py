@@ -101,7 +101,8 @@ class People:
             return None
         name = match.group(0)
         rest = text[match.end():]
-        has_role = bool(re.match(r"^\s*(?:,|-|–)\s*\w", rest))
+        # "Sandra, la gérante …" is a person; "Gohelle - la fête" a subject.
+        has_role = bool(re.match(r"^\s*,\s*\w", rest))
         if not self.looks_like_person(name, followed_by_role=has_role or bool(title)):
             return None
         role = cut_role(rest.lstrip(" ,")) if rest.strip(" ,.") else None
