@@ -272,3 +272,11 @@ def test_check_prints_what_was_found_and_what_was_not_attributed(tmp_path):
     assert out.count("intervenant  : (non attribué)") == 4
     assert "pages/terroir.txt:42: warning: « - écouter la coopérative Flandre-Endives" in out
     assert "pages/visites.html: warning: table des sujets" in out
+
+
+def test_html_reports_name_the_line_of_the_html_file():
+    result = parse("terroir", "html")
+    source = (FIXTURES / "terroir.html").read_text(encoding="utf-8").splitlines()
+    assert [p.line for p in result.problems if p.line] == [r.line for r in media(result) if not r.speakers]
+    for rec in media(result):
+        assert rec.link_text.split(" - ")[0] in source[rec.line - 1], rec.line

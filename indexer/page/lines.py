@@ -31,6 +31,7 @@ class Line:
     heading: bool = False  # HTML: an <h2>-<h6>, or a paragraph wholly in bold
     menu_link: bool = False  # HTML: the whole line is a link to another page of the same site
     in_list: bool = False  # set by the outline: an item of a list, never a heading
+    hard_break: bool = False  # HTML: the line follows a <br> (a line break, not a wrapped sentence)
 
 
 def lines_from_text(text: str) -> list[Line]:
@@ -62,6 +63,7 @@ _MEDIA_MARK = re.compile("\ue000(\\d+)\ue001")
 _HEADING = "\ue002"
 _BOLD_OPEN, _BOLD_CLOSE = "\ue003", "\ue004"
 _MENU_OPEN, _MENU_CLOSE = "\ue005", "\ue006"
+_SOURCE_LINE = re.compile("\ue007(\\d+)\ue008")  # the line of the HTML file a block starts on
 _MARKS = re.compile("[\ue000-\ue006]")
 _SPACES = re.compile(r"\s+")
 
@@ -97,11 +99,13 @@ def _html_text(soup, base_url: Optional[str]) -> tuple[str, list[Optional[str]]]
         if name in _SKIPPED_TAGS:
             continue
         if name == "br":
-            out.append("\n")
+            out.append(f"\n\ue007{node.sourceline}\ue008" if node.sourceline else "\n")
             continue
         before, after = [], []
         if name in _BLOCK_TAGS:
             before.append("\n\n")
+            if node.sourceline:
+                before.append(f"\ue007{node.sourceline}\ue008")
             after.append("\n\n")
         if name in _HEADING_TAGS:
             before.append(_HEADING)
@@ -133,9 +137,16 @@ def _short_title(text: str) -> bool:
 def lines_from_html(html: str, base_url: Optional[str] = None) -> list[Line]:
     """Lines of an HTML page, as a person reads them; media links keep their href."""
     text, hrefs = _html_text(BeautifulSoup(html, "html.parser"), base_url)
-    lines = []
+    lines: list[Line] = []
+    source_line = None
+    carried_blanks = 0
     for line in lines_from_text(text):
         raw = line.text
+        # Reports name the line of the HTML file: where the block (or <br>) this text follows starts.
+        marks = [int(n) for n in _SOURCE_LINE.findall(raw)]
+        line.number = marks[0] if marks else (source_line or line.number)
+        source_line = marks[-1] if marks else source_line
+        raw = _SOURCE_LINE.sub("", raw)
         media = _MEDIA_MARK.search(raw)
         if media:
             line.href = hrefs[int(media.group(1))]
@@ -143,6 +154,12 @@ def lines_from_html(html: str, base_url: Optional[str] = None) -> list[Line]:
                                            and _short_title(raw))
         line.menu_link = raw.startswith(_MENU_OPEN) and raw.endswith(_MENU_CLOSE) and raw.count(_MENU_OPEN) == 1
         line.text = " ".join(_MARKS.sub("", _MEDIA_MARK.sub("", raw)).split())
-        if line.text:
-            lines.append(line)
+        if not line.text:
+            carried_blanks += line.blank_before + 1  # only marks: a blank line for the reader
+            continue
+        line.blank_before += carried_blanks
+        line.joined_to_previous = bool(lines) and line.blank_before == 0
+        line.hard_break = line.blank_before == 0
+        carried_blanks = 0
+        lines.append(line)
     return lines

@@ -21,7 +21,8 @@ def passages(lines: list[Line], label: str) -> list[Passage]:
             text = ""
             for ln in chunk:
                 if text:
-                    text += " " if ln.joined_to_previous else "\n"
+                    # A capture's wrapped sentence is joined again; an HTML <br> stays a line break.
+                    text += " " if ln.joined_to_previous and not ln.hard_break else "\n"
                 text += ln.text
             out.append(Passage(text=text, verbatim=False, label=current, line=chunk[0].number))
             chunk.clear()
