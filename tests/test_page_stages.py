@@ -72,6 +72,16 @@ def test_menu_and_section_ends_are_navigation_and_end_a_section():
                                                       "retour au menu général"]
 
 
+def test_without_toc_nor_separators_html_top_level_headings_are_the_themes():
+    html = ("<html><body><h2>La forge</h2><h3>le soufflet</h3><p>texte</p><p>- l'enclume</p><p>texte</p>"
+            "<h2>La ducasse</h2><p><b>le manège</b></p><p>texte</p></body></html>")
+    outline = build_outline(lines_from_html(html), "p")
+    assert outline.themes == ["La forge", "La ducasse"]
+    assert [(b.title, b.theme) for b in outline.blocks] == [
+        ("La forge", "La forge"), ("le soufflet", "La forge"), ("l'enclume", "La forge"),
+        ("La ducasse", "La ducasse"), ("le manège", "La ducasse")]
+
+
 def test_a_list_inside_a_section_is_text_not_headings():
     outline = build_outline(lines_from_text("- La forge\n\ntexte\n- le fer\n- le feu\n- le soufflet\n"), "p")
     assert [b.title for b in outline.blocks] == ["La forge"]

@@ -143,6 +143,8 @@ def test_terroir_recordings(terroir):
         ("interview", MARCHE, MARCHE, [("Aimé Carpentier", "fromager", False)], None, None),
         # "7-9 juin 2024": the run of the open days tells the month, not a day; the credit's 2021 is not a date.
         ("reportage", "La brasserie de la Gohelle – la fête des dix ans", BRASSERIE, [], "2024-06", "7-9 juin 2024"),
+        # A role printed nowhere: none.
+        ("interview", BRASSERIE, BRASSERIE, [("Léon Hochart", None, False)], "2024-06", "7-9 juin 2024"),
     ]
 
 
@@ -176,6 +178,7 @@ def test_terroir_recording_ids(terroir):
         "terroir-halles-bethune-matinee-avec-commercants-reportage",
         "terroir-marche-samedi-bethune-aime-carpentier",
         "terroir-brasserie-gohelle-fete-dix-ans-reportage",
+        "terroir-brasserie-artisanale-gohelle-leon-hochart",
     ]
 
 
@@ -263,7 +266,7 @@ def test_check_prints_what_was_found_and_what_was_not_attributed(tmp_path):
     result = CliRunner().invoke(main, ["--corpus", str(tmp_path), "--index", str(tmp_path / "index"), "check"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "13 enregistrements (13 audio, 0 vidéo)" in out
+    assert "14 enregistrements (14 audio, 0 vidéo)" in out
     assert f"  - {FERME} (1 enregistrements)" in out and f"  - {CITE} (2 enregistrements)" in out
     rosalie = out.split("[audio] terroir-4-decembre-2024-journee-ecoles-rosalie-dufossez")[1].split("[")[0]
     assert "titre : 4 décembre 2024 : la journée des écoles" in rosalie

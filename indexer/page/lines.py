@@ -29,6 +29,7 @@ class Line:
     joined_to_previous: bool = False  # no blank line between this line and the previous one
     href: Optional[str] = None  # for HTML media links
     heading: bool = False  # HTML: an <h2>-<h6>, or a paragraph wholly in bold
+    level: Optional[int] = None  # HTML: 2-6 for <h2>-<h6>, 7 for a bold paragraph
     menu_link: bool = False  # HTML: the whole line is a link to another page of the same site
     in_list: bool = False  # set by the outline: an item of a list, never a heading
     hard_break: bool = False  # HTML: the line follows a <br> (a line break, not a wrapped sentence)
@@ -60,7 +61,7 @@ _MEDIA_FILE = re.compile(r"\.(?:mp3|m4a|ogg|oga|opus|wav|flac|aac|mp4|m4v|webm|m
 
 # Private-use characters mark what the markup said, through the text stage.
 _MEDIA_MARK = re.compile("\ue000(\\d+)\ue001")
-_HEADING = "\ue002"
+_HEADING = "\ue002"  # followed by the heading's level digit
 _BOLD_OPEN, _BOLD_CLOSE = "\ue003", "\ue004"
 _MENU_OPEN, _MENU_CLOSE = "\ue005", "\ue006"
 _SOURCE_LINE = re.compile("\ue007(\\d+)\ue008")  # the line of the HTML file a block starts on
@@ -108,7 +109,7 @@ def _html_text(soup, base_url: Optional[str]) -> tuple[str, list[Optional[str]]]
                 before.append(f"\ue007{node.sourceline}\ue008")
             after.append("\n\n")
         if name in _HEADING_TAGS:
-            before.append(_HEADING)
+            before.append(_HEADING + name[1])
         if name in _BOLD_TAGS:
             before.append(_BOLD_OPEN)
             after.insert(0, _BOLD_CLOSE)
@@ -150,8 +151,12 @@ def lines_from_html(html: str, base_url: Optional[str] = None) -> list[Line]:
         media = _MEDIA_MARK.search(raw)
         if media:
             line.href = hrefs[int(media.group(1))]
-        line.heading = _HEADING in raw or (raw.startswith(_BOLD_OPEN) and raw.endswith(_BOLD_CLOSE)
-                                           and _short_title(raw))
+        tag = raw.find(_HEADING)
+        if tag >= 0 and raw[tag + 1:tag + 2].isdigit():
+            line.heading, line.level = True, int(raw[tag + 1])
+            raw = raw[:tag + 1] + raw[tag + 2:]
+        elif raw.startswith(_BOLD_OPEN) and raw.endswith(_BOLD_CLOSE) and _short_title(raw):
+            line.heading, line.level = True, 7
         line.menu_link = raw.startswith(_MENU_OPEN) and raw.endswith(_MENU_CLOSE) and raw.count(_MENU_OPEN) == 1
         line.text = " ".join(_MARKS.sub("", _MEDIA_MARK.sub("", raw)).split())
         if not line.text:

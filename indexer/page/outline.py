@@ -205,9 +205,12 @@ def build_outline(lines: list[Line], page_title: str) -> Outline:
     footer, body = body[footer_at:], body[:footer_at]
     mark_lists(body)
     # Without a table of contents, the first heading after each "retour en début de page"
-    # is a theme; a page with no such separator has only themes as headings.
+    # is a theme. A page with no such separator: in HTML its top-level headings (<h2> rather
+    # than <h3>) are the themes; in a text capture, which has no levels, every heading is.
     has_sections = any(SECTION_END.match(ln.text) for ln in body)
-    splitter = _Splitter(page_title, toc, every_heading_is_a_theme=not has_sections)
+    levels = [ln.level for ln in body if ln.level and is_subject_heading(ln)]
+    theme_level = None if has_sections else (min(levels) if levels else 0)
+    splitter = _Splitter(page_title, toc, theme_level)
     for line in body:
         splitter.add(line)
     blocks = splitter.finish()
@@ -225,9 +228,9 @@ def build_outline(lines: list[Line], page_title: str) -> Outline:
 class _Splitter:
     """Cuts the body into blocks, one line at a time."""
 
-    def __init__(self, page_title: str, toc: Optional[Toc], every_heading_is_a_theme: bool):
+    def __init__(self, page_title: str, toc: Optional[Toc], theme_level: Optional[int]):
         self.page_title = page_title
-        self.every_heading_is_a_theme = every_heading_is_a_theme
+        self.theme_level = theme_level  # None: by sections; 0: every heading; n: headings of level n
         self.toc_themes = toc.themes if toc else []
         self.toc_tokens = [tokens(t) for t in self.toc_themes]
         self.group_lines = {g.lower() for g in (toc.groups.values() if toc else [])}
@@ -268,7 +271,7 @@ class _Splitter:
                 return
         if is_subject_heading(line):
             title = clean_heading(line.text)
-            if not self.toc_themes and (self.every_heading_is_a_theme or not self.section_has_heading):
+            if not self.toc_themes and self._is_theme_heading(line):
                 # No table of contents: a section's first heading is its theme.
                 if title not in self.found_themes:
                     self.found_themes.append(title)
@@ -284,6 +287,11 @@ class _Splitter:
             # "(03/04/2025)" on the line under a heading belongs to the heading.
             self.current.title = f"{self.current.title} {line.text}"
         self.current.lines.append(line)
+
+    def _is_theme_heading(self, line: Line) -> bool:
+        if self.theme_level is None:
+            return not self.section_has_heading
+        return self.theme_level == 0 or line.level == self.theme_level
 
     def finish(self) -> list[Block]:
         self.blocks.append(self.current)
