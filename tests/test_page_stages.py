@@ -113,7 +113,7 @@ def test_a_known_person_of_the_corpus_is_a_person():
 
 @pytest.mark.parametrize("text, role", [
     ("directeur du centre, est fier de ses outils", "directeur du centre"),
-    ("directrice de la Maison du verre, lors de la visite de presse du 02/12/2024.", "directrice de la Maison du verre"),
+    ("directrice de la Maison du verre, lors de la visite du 02/12/2024.", "directrice de la Maison du verre"),
     ("la gérante de la mercerie. Elle raconte", "gérante de la mercerie"),
     ("- ingénieure agronome", "ingénieure agronome"),
 ])
