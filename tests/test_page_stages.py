@@ -82,6 +82,14 @@ def test_without_toc_nor_separators_html_top_level_headings_are_the_themes():
         ("La ducasse", "La ducasse"), ("le manège", "La ducasse")]
 
 
+def test_a_menu_without_bullets_after_a_section_end_is_navigation():
+    outline = build_outline(lines_from_text(
+        "- La forge\n\ntexte\n\nretour au menu général\n\naccueil\nla forge\nles fêtes\n\n- La ducasse\n\ntexte\n"),
+        "p")
+    assert [b.title for b in outline.blocks] == ["La forge", "La ducasse"]
+    assert [ln.text for ln in outline.page_lines] == ["retour au menu général", "accueil", "la forge", "les fêtes"]
+
+
 def test_a_list_inside_a_section_is_text_not_headings():
     outline = build_outline(lines_from_text("- La forge\n\ntexte\n- le fer\n- le feu\n- le soufflet\n"), "p")
     assert [b.title for b in outline.blocks] == ["La forge"]

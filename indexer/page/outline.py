@@ -214,6 +214,8 @@ def build_outline(lines: list[Line], page_title: str) -> Outline:
     for line in body:
         splitter.add(line)
     blocks = splitter.finish()
+    blocks, menus = _split_off_menus(blocks)
+    splitter.navigation.extend(menus)
     _date_blocks_from_group_headings(blocks)
     page_lines = preamble + footer + _unique_lines(splitter.navigation)
     first = blocks[0] if blocks else None
@@ -296,6 +298,22 @@ class _Splitter:
     def finish(self) -> list[Block]:
         self.blocks.append(self.current)
         return [b for b in self.blocks if b.heading is not None or b.lines]
+
+
+def _menu_like(line: Line) -> bool:
+    text = line.text.lstrip("-–•· ")
+    return 0 < len(text.split()) <= 8 and not text.endswith((".", "?", "!", ":")) and not MEDIA_LINK.match(text)
+
+
+def _split_off_menus(blocks: list[Block]) -> tuple[list[Block], list[Line]]:
+    """Short lines under no heading after a "retour au menu …": the site's menu, printed again."""
+    kept, menus = [], []
+    for block in blocks:
+        if block.heading is None and block.section > 0 and all(_menu_like(ln) for ln in block.lines):
+            menus.extend(block.lines)
+        else:
+            kept.append(block)
+    return kept, menus
 
 
 def _date_blocks_from_group_headings(blocks: list[Block]) -> None:
