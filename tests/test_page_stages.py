@@ -90,6 +90,16 @@ def test_a_menu_without_bullets_after_a_section_end_is_navigation():
     assert [ln.text for ln in outline.page_lines] == ["retour au menu général", "accueil", "la forge", "les fêtes"]
 
 
+def test_html_menus_are_navigation_but_a_single_link_in_a_section_is_its_text():
+    html = ("<html><body><h2>La forge</h2><p>texte</p><p><a href='/laureats.html'>voir les lauréats</a></p>"
+            "<p>suite</p><ul><li><a href='/a.html'>accueil</a></li><li><a href='/b.html'>la forge</a></li></ul>"
+            "<h2>La ducasse</h2><p>texte</p></body></html>")
+    outline = build_outline(lines_from_html(html, "https://example.org/p.html"), "p")
+    assert [(b.title, [ln.text for ln in b.lines]) for b in outline.blocks] == [
+        ("La forge", ["texte", "voir les lauréats", "suite"]), ("La ducasse", ["texte"])]
+    assert [ln.text for ln in outline.page_lines] == ["accueil", "la forge"]
+
+
 def test_a_list_inside_a_section_is_text_not_headings():
     outline = build_outline(lines_from_text("- La forge\n\ntexte\n- le fer\n- le feu\n- le soufflet\n"), "p")
     assert [b.title for b in outline.blocks] == ["La forge"]

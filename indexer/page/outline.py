@@ -185,11 +185,19 @@ def mark_lists(lines: list[Line]) -> None:
         i = max(j, i + 1)
 
 
+def mark_menus(lines: list[Line]) -> None:
+    """HTML: links to other pages of the site, one after the other, are a menu (in a list of its own)."""
+    for before, line, after in zip([None] + lines[:-1], lines, lines[1:] + [None]):
+        if line.menu_link and ((before and before.menu_link) or (after and after.menu_link)):
+            line.in_list = True
+
+
 def _is_navigation(line: Line, outside_sections: bool) -> bool:
-    if NAVIGATION.match(line.text) or line.menu_link:
+    if NAVIGATION.match(line.text):
         return True
-    # The menu of the site's pages: a list before the first section or after a "retour au menu".
-    return line.in_list and outside_sections
+    # The menu of the site's pages: a list (or a link to another page) before the first section or
+    # after a "retour au menu"; a single link inside a section ("voir la page des lauréats") is its text.
+    return (line.in_list or line.menu_link) and (outside_sections or line.menu_link and line.in_list)
 
 
 # --------------------------------------------------------------------------- outline
@@ -204,6 +212,7 @@ def build_outline(lines: list[Line], page_title: str) -> Outline:
     footer_at = next((i for i, ln in enumerate(body) if FOOTER.match(ln.text)), len(body))
     footer, body = body[footer_at:], body[:footer_at]
     mark_lists(body)
+    mark_menus(body)
     # Without a table of contents, the first heading after each "retour en début de page"
     # is a theme. A page with no such separator: in HTML its top-level headings (<h2> rather
     # than <h3>) are the themes; in a text capture, which has no levels, every heading is.
