@@ -12,7 +12,7 @@ Fixtures (tests/fixtures/pages/, invented people; the towns are real towns of th
   its pages) and "retour au menu général …" after each section; section headings
   (<h2>, or "- " lines) are the themes, subject headings (<h3>) the titles; bare
   "écouter Prénom Nom" on an indented line; roles in the prose before the link
-  ("…, directrice de …, lors de …", "X, graveur …, est fier de …"); a visit dated
+  ("…, directrice de …, lors de …", "X, directeur de …, est fier de …"); a visit dated
   02/12/2024 in one section and an exhibition "du 24 septembre 2024 - 2 juin 2025"
   open "jusqu'au 2 juin 2025" in the next; "26 mars-21 juillet 2025" with a visit day;
   "samedi 13 avril 2024" under a credit "photos ; X - 2023".
@@ -154,7 +154,7 @@ def test_visites_recordings(visites):
         ("interview", "la salle des fours", VERRE,
          [("Odette Lamblin", "directrice de la Maison du verre", False)], "2024-12-02", "02/12/2024"),
         # No date printed in its section: no date (not the next section's).
-        ("interview", "l'atelier de gravure", VERRE, [("Firmin Dubar", "graveur depuis trente ans", False)],
+        ("interview", "l'atelier de gravure", VERRE, [("Firmin Dubar", "directeur de l'atelier de gravure", False)],
          None, None),
         # An exhibition's run and its closing day are not the day of the interview.
         ("interview", MINEURS, MINEURS, [("Séverine Wattrelot", "commissaire de l'exposition", False), ODILE],
