@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.corpus import Corpus, Person
+from indexer.corpus import Corpus, Organisation, Person
 from indexer.dates import find_dates, parse_date, span_date
 from indexer.page import lines_from_html, lines_from_text
 from indexer.page.outline import build_outline, find_toc
@@ -127,6 +127,16 @@ def test_a_person_is_told_from_a_subject(text, expected):
 def test_a_known_person_of_the_corpus_is_a_person():
     assert People(corpus_with("Marraine Lille")).person("Marraine Lille - présidente") == (
         "Marraine Lille", "présidente")
+
+
+def test_an_organisation_or_a_place_of_the_corpus_is_not_a_person():
+    corpus = corpus_with()
+    corpus.organisations = [Organisation("Cordes Vasseur", ["Corderie Vasseur"])]
+    corpus.places = ["Vieille Chapelle"]
+    people = People(corpus)
+    assert people.person("Cordes Vasseur - les câbles") is None
+    assert people.person("Vieille Chapelle - la fête") is None
+    assert people.person("Jeanne Vasseur - cordière") == ("Jeanne Vasseur", "cordière")
 
 
 @pytest.mark.parametrize("text, role", [
