@@ -114,6 +114,7 @@ def test_a_list_inside_a_section_is_text_not_headings():
     ("Jeanne DUFOUR, conteuse", ("Jeanne DUFOUR", "conteuse")),
     ("Sandrine, la gérante de la mercerie", ("Sandrine", "gérante de la mercerie")),
     ("Capitaine Jules Martel", ("Jules Martel", "Capitaine")),
+    ("Gwenola Le Kerneau - sonneuse", ("Gwenola Le Kerneau", "sonneuse")),
     ("la fromagerie Vandamme - l'affinage", None),
     ("Les Brasseurs de la Gohelle - visite", None),
     ("Maison Lemaire - les tissus", None),

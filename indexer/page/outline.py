@@ -197,7 +197,8 @@ def _is_navigation(line: Line, outside_sections: bool) -> bool:
         return True
     # The menu of the site's pages: a list (or a link to another page) before the first section or
     # after a "retour au menu"; a single link inside a section ("voir la page des lauréats") is its text.
-    return (line.in_list or line.menu_link) and (outside_sections or line.menu_link and line.in_list)
+    menu = line.menu_link and line.in_list  # a run of links to the site's pages, wherever it is
+    return menu or ((line.in_list or line.menu_link) and outside_sections)
 
 
 # --------------------------------------------------------------------------- outline

@@ -28,9 +28,11 @@ NOT_A_PERSON = {
     "equipe", "etablissements", "federation", "ferme", "festival", "fondation", "fromagerie", "groupe",
     "harmonie", "hopital", "institut", "lycee", "mairie", "maison", "marche", "mediatheque", "bibliotheque",
     "musee", "office", "pole", "region", "salon", "sarl", "sas", "service", "services", "societe", "syndicat",
-    "theatre", "universite", "usine", "ville", "amis", "les", "des", "la", "le", "l", "du", "au", "aux", "un",
-    "une", "chorale", "fanfare", "jardins", "jardin", "parc", "site", "visite", "exposition", "projet",
+    "theatre", "universite", "usine", "ville", "amis", "chorale", "fanfare", "jardins", "jardin", "parc", "site",
+    "visite", "exposition", "projet",
 }
+# A phrase opening with an article is a thing ("Les Halles de Béthune"), unlike "Gwenola Le Kerneau".
+ARTICLES = {"le", "la", "les", "l", "des", "du", "au", "aux", "un", "une"}
 # People met or heard, named in the text around a link that names nobody.
 MET_PEOPLE = re.compile(
     r"(?:nous (?:y )?(?:retrouvons|retouvons|rencontrons|entendons)|rencontre (?:avec|avc)"
@@ -81,7 +83,8 @@ class People:
         if self.corpus.person(name):
             return True
         words = name.split()
-        if any(_fold(w) in NOT_A_PERSON for w in re.split(r"[\s'’\-]+", name)):
+        parts = [_fold(w) for w in re.split(r"[\s'’\-]+", name) if w]
+        if parts[0] in ARTICLES or any(p in NOT_A_PERSON for p in parts):
             return False
         if self.organisations.find(name) or self.places.find(name) == [name]:
             return False
