@@ -72,6 +72,7 @@ def make_schema() -> fields.Schema:
         start=fields.STORED(),
         end=fields.STORED(),
         cues=fields.STORED(),
+        events=fields.STORED(),  # sound events of a transcript passage: shown, not searched
         line=fields.STORED(),
         recording_json=fields.STORED(),
     )
@@ -135,6 +136,7 @@ def documents(rec: Recording) -> Iterable[dict]:
             start=passage.start,
             end=passage.end,
             cues=passage.cues or None,
+            events=passage.events or None,
             line=passage.line,
         )
 

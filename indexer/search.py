@@ -27,7 +27,7 @@ from whoosh import columns
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
-from .highlight import find_matches, kwic, mark, snippet
+from .highlight import find_matches, kwic, mark_with_events, snippet
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable, open_index,
                     read_state)
 from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, parse, suggest
@@ -715,7 +715,7 @@ class SearchService:
         if with_kwic:
             passage["kwic"] = kwic(text, matches)
         else:
-            passage["html"] = mark(text, matches)
+            passage["html"] = mark_with_events(text, matches, stored.get("events"))
         return passage
 
 

@@ -113,10 +113,10 @@ def test_srt():
     assert cue_tuples(transcript) == [
         (1.0, 4.0, "ODILE MARCHAL", "Madame Carpentier, racontez-nous la ducasse."),  # "<i>NOM :</i>"
         (4.0, 8.5, "Mélodie Carpentier", "On y allait en famille, avec les « œufs » durs…"),  # "NOM\xa0:"
-        (8.5, 12.0, "Mélodie Carpentier", "et le manège tournait jusqu’à minuit."),  # no name: same speaker, <font> stripped
+        (8.5, 12.0, None, "et le manège tournait jusqu’à minuit."),  # no label: nobody's (a label names its own cue only)
         (12.0, 16.5, "MÉLODIE", "Il jouait du bugle à l’harmonie."),  # "NOM:"; cue 4 came after cue 5 in the file
         (16.0, 19.0, "ODILE", "Et votre père ?"),  # "[NOM]", overlaps the previous cue
-        (19.0, 22.0, "MÉLODIE", "Bref : il était fier."),  # dialogue dash; "Bref" is not a name
+        (19.0, 22.0, None, "Bref : il était fier."),  # dialogue dash without a label: nobody's; "Bref" is not a name
         (19.0, 22.0, "Odile Marchal", "Je comprends."),
         (30.0, 33.0, "Mélodie Carpentier", "Voilà tout."),  # {\an8} removed
     ]
@@ -454,13 +454,15 @@ def test_passages_from_srt_labels_mapped_to_one_name():
     passages = passages_from_cues(transcript.cues, names, interviewers={"Odile Marchal"})
     assert [(p.speaker, p.start, p.end, len(p.cues)) for p in passages] == [
         ("Odile Marchal", 1.0, 4.0, 1),
-        ("Mélodie Carpentier", 4.0, 16.5, 3),  # "Mélodie Carpentier" and "MÉLODIE" are one speaker
+        ("Mélodie Carpentier", 4.0, 8.5, 1),
+        (None, 8.5, 12.0, 1),  # unlabelled subtitle: nobody's
+        ("Mélodie Carpentier", 12.0, 16.5, 1),  # "MÉLODIE" mapped to the same name
         ("Odile Marchal", 16.0, 19.0, 1),
-        ("Mélodie Carpentier", 19.0, 22.0, 1),
+        (None, 19.0, 22.0, 1),
         ("Odile Marchal", 19.0, 22.0, 1),
         ("Mélodie Carpentier", 30.0, 33.0, 1),
     ]
-    assert [p.interviewer for p in passages] == [True, False, True, False, True, False]
+    assert [p.interviewer for p in passages] == [True, False, False, False, True, False, True, False]
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from indexer.records import Cue, Problem
+from indexer.transcripts.events import speech_and_events
 
 
 @dataclass
@@ -35,6 +36,18 @@ class Transcript:
     def add(self, cue: Cue) -> None:
         self.cues.append(cue)
         self.cues_read += 1
+
+    def add_spoken(self, start: float, end: float, raw: str, speaker: Optional[str], line: Optional[int],
+                   angle_marks: bool = True, topic: Optional[str] = None) -> bool:
+        """Add a cue from raw text: spoken words in ``text``, sound events aside (see events.py).
+
+        A cue holding only events belongs to nobody.  False when there is nothing at all.
+        """
+        text, events = speech_and_events(raw, angle_marks)
+        if not text and not events:
+            return False
+        self.add(Cue(start, end, text, speaker if text else None, line, events, topic))
+        return True
 
     def skip(self, line: Optional[int], reason: str) -> None:
         """Count a cue that was seen but cannot be used."""

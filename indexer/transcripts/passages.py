@@ -15,6 +15,7 @@ from itertools import groupby
 from typing import Iterable, Optional
 
 from indexer.records import Cue, Passage
+from indexer.transcripts.events import join_texts
 
 # ".", "!", "?", "…" possibly followed by closing quotes or brackets.
 SENTENCE_END = re.compile(r"[.!?…][\s\"'»”’)\]]*$")
@@ -51,8 +52,10 @@ def passages_from_cues(
         labels = {cue.speaker for cue in turn}
         is_interviewer = name is not None and (name in interviewers or bool(labels & interviewers))
         for piece in split_turn(turn, window, max_window):
+            text, events = join_texts((cue.text, cue.events) for cue in piece)
             passages.append(Passage(
-                text=" ".join(cue.text for cue in piece),
+                text=text,
+                events=events,
                 verbatim=True,
                 label="transcription",
                 speaker=name,
