@@ -49,8 +49,8 @@ class Speaker:
 class Cue:
     """One timed unit of a transcript, as read from its file."""
 
-    start: float
-    end: float
+    start: Optional[float]  # None (and end None) for an utterance without times (CHAT without bullets)
+    end: Optional[float]
     text: str
     speaker: Optional[str] = None  # the label as the file gives it (name, SPEAKER_01, spk2 …)
     line: Optional[int] = None  # line number in the file (or cue number when the format has no lines)
