@@ -375,7 +375,8 @@ def test_missing_file_unknown_extension_and_directory(tmp_path):
 
     docx = tmp_path / "entretien.docx"
     docx.write_bytes(b"PK")
-    assert errors(read_transcript(docx)) == [(None, "format de transcription inconnu « .docx »")]
+    assert errors(read_transcript(docx)) == [(None, "format de transcription inconnu « .docx » (formats reconnus : "
+                                                    ".vtt, .srt, .txt, .TextGrid, .cha, .json, .otr, .trs, .eaf)")]
 
     folder = tmp_path / "dossier.vtt"
     folder.mkdir()
