@@ -115,7 +115,9 @@ def mark_with_events(text: str, matches: list[Match], events: list | None) -> st
         if inside is not None:  # never cut a <mark>: the event goes after it
             offset = inside.end
         out.append(mark(text, matches, cursor, offset))
-        out.append(f' <span class="event">{escape(event)}</span> ')
+        before = " " if offset > 0 and not text[offset - 1].isspace() else ""
+        after = " " if offset < len(text) and not text[offset].isspace() else ""
+        out.append(f'{before}<span class="event">{escape(event)}</span>{after}')
         cursor = offset
     out.append(mark(text, matches, cursor, len(text)))
-    return "".join(out).strip()
+    return "".join(out)

@@ -73,6 +73,7 @@ def make_schema() -> fields.Schema:
         end=fields.STORED(),
         cues=fields.STORED(),
         events=fields.STORED(),  # sound events of a transcript passage: shown, not searched
+        topic=fields.STORED(),  # a transcript section's own topic
         line=fields.STORED(),
         recording_json=fields.STORED(),
     )
@@ -137,6 +138,7 @@ def documents(rec: Recording) -> Iterable[dict]:
             end=passage.end,
             cues=passage.cues or None,
             events=passage.events or None,
+            topic=passage.topic,
             line=passage.line,
         )
 

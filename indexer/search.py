@@ -27,6 +27,7 @@ from whoosh import columns
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
+from .corpus import name_key
 from .highlight import find_matches, kwic, mark_with_events, snippet
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable, open_index,
                     read_state)
@@ -266,6 +267,15 @@ class Snapshot:
             by_value["type", self.doc_type[docnum]].add(docnum)
             by_value["interviewer", "oui" if interviewers[docnum] else "non"].add(docnum)
         self._passage_facets = {key: frozenset(docs) for key, docs in by_value.items()}
+        # The speaker filter folds case and accents, and knows each speaker's other spellings.
+        self.speaker_spellings: dict[str, set[str]] = defaultdict(set)
+        for facet_name, value in self._passage_facets:
+            if facet_name == "speaker":
+                self.speaker_spellings[name_key(value)].add(value)
+        for rec in self.recordings.values():
+            for speaker in rec.get("speakers", []):
+                for alias in speaker.get("aliases") or []:
+                    self.speaker_spellings[name_key(alias)].add(speaker["name"])
         # Sorting by date: newest recording first (undated last), then title; within a
         # recording, passage order. One integer per document, so sorting is cheap.
         order = sorted(self.recordings, key=lambda r: self.recordings[r].get("title", ""))
@@ -304,6 +314,9 @@ class Snapshot:
         """The passages a filter value selects: from the per-passage tables, or, for a
         recording's facet (theme, place …), every passage of the recordings that have it."""
         facet = FACETS_BY_NAME.get(name)
+        if name == "speaker":
+            spellings = self.speaker_spellings.get(name_key(value)) or {value}
+            return frozenset().union(*(self._passage_facets.get((name, s), frozenset()) for s in spellings))
         if facet is None or facet.per_passage:
             return self._passage_facets.get((name, value), frozenset())
         recordings = [r for r, rec in self.recordings.items() if value in facet.recording_values(rec)]
@@ -710,6 +723,7 @@ class SearchService:
             "verbatim": snap.doc_type[docnum] == TYPE_VERBATIM,
             "label": stored.get("label"),
             "cues": stored.get("cues") or [],
+            "topic": stored.get("topic"),
             "link": self.recording_link(rec_id, start, end, q),
         }
         if with_kwic:

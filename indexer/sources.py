@@ -258,7 +258,7 @@ def transcript_speakers(rec: Recording, spec: dict, corpus: Corpus, transcript, 
         name = written_name(corpus, labels[key] if key is not None else in_file)
         name = rec_names.get(name_key(name), name)
         speaker_map[label] = name
-        aliases[name] += [label, in_file]
+        aliases[name].append(in_file)  # not an internal id ("spk1"): every Transcriber file has one
     for key in labels:
         if key not in used:
             speakers = ", ".join(dict.fromkeys(f"{label} ({transcript.speaker_names[label]})"

@@ -71,7 +71,10 @@ def speech_and_events(text: str, angle_marks: bool = True) -> tuple[str, list[tu
     def add_speech(piece: str) -> None:
         nonlocal length
         words = clean_speech(piece, angle_marks)
-        if words:
+        if words and speech and words[0] in ".,…":
+            speech[-1] += words  # "samedis {rire}." -> "samedis."
+            length += len(words)
+        elif words:
             speech.append(words)
             length += len(words) + (1 if len(speech) > 1 else 0)
 
