@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.highlight import mark_with_events
+from indexer.highlight import Match, mark_with_events
 from indexer.transcripts import passages_from_cues, read_transcript
 from indexer.transcripts.events import speech_and_events
 from indexer.transcripts.speakers import split_speaker, subtitle_chunks
@@ -124,10 +124,10 @@ def test_transcriber_sections_give_their_passages_their_topic():
 
 
 def test_recording_page_html_shows_events_as_events():
+
     text, events = speech_and_events("oui c'est sûr [rires] on était <bien>")
     html = mark_with_events(text, [], events)
     assert html == "oui c&#39;est sûr <span class=\"event\">[rires]</span> on était bien"
     # An event never cuts a highlighted match: it goes after it.
-    from indexer.highlight import Match
     html = mark_with_events("c'est sûr vrai", [Match(6, 14)], [(9, "[rires]")])
-    assert html == "c'est <mark>sûr vrai</mark> <span class=\"event\">[rires]</span>"
+    assert html == "c&#39;est <mark>sûr vrai</mark> <span class=\"event\">[rires]</span>"
