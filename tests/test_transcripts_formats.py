@@ -1,0 +1,153 @@
+"""Issue 11, item 7: ELAN .eaf, Praat .TextGrid and CHAT .cha, on invented files written the way
+those tools write them (make_fixtures.py), each malformed piece reported file:line and skipped."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.transcripts import passages_from_cues, read_transcript
+
+FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
+EAF = FIXTURES / "lavoir_rue_haute.eaf"
+TEXTGRID_LONG = FIXTURES / "grande_fosse.TextGrid"
+TEXTGRID_SHORT = FIXTURES / "ducasse_lievin.TextGrid"
+CHA = FIXTURES / "estaminet.cha"
+
+
+def cues(transcript):
+    return [(c.start, c.end, c.speaker, c.text) for c in transcript.cues]
+
+
+def errors(transcript):
+    return [(p.line, p.reason) for p in transcript.problems if p.severity == "error"]
+
+
+def reconciles(transcript) -> bool:
+    return transcript.cues_read == len(transcript.cues) + len(errors(transcript))
+
+
+def test_elan_one_tier_per_participant():
+    transcript = read_transcript(EAF)
+    assert transcript.format == "elan"
+    assert cues(transcript) == [
+        (0.5, 3.2, "Claire Dumoulin", "et le lavoir de la rue Haute vous vous en souvenez ?"),
+        # Under a tier of segment numbers, the REF_ANNOTATIONs are the transcription;
+        # ts4 has no TIME_VALUE: the times around it are used, as ELAN interpolates.
+        (3.4, 9.0, "Jeanne Vasseur", "oh oui on y lavait les draps le lundi"),
+        (3.4, 9.0, "Jeanne Vasseur", "à la brosse et au savon noir"),
+    ]
+    assert transcript.cues[0].events == [(28, "[rires]")]
+    # The English translation tier is not speech.
+    assert "remember" not in " ".join(c.text for c in transcript.cues)
+    assert errors(transcript) == [
+        (24, "annotation « a2 » sans temps lisible"),  # TIME_SLOT_REF2="ts9" does not exist
+        (29, "fin avant le début (11.0 < 12.0)"),
+        (65, "annotation « a9 » sans temps lisible"),  # ANNOTATION_REF="a42" does not exist
+    ]
+    assert reconciles(transcript)
+
+
+def test_praat_long_format_in_utf16():
+    transcript = read_transcript(TEXTGRID_LONG)
+    assert (transcript.format, transcript.encoding) == ("textgrid", "utf-16")
+    assert cues(transcript) == [
+        (1.05, 4.8, "Léon", 'on l\'appelait "la Grande Fosse"'),  # a doubled quote is one quote
+        (7.5, 14.2, "Léon", "les galibots descendaient à quatorze ans"),  # a text on two lines
+        (7.5, 9.0, "Enquêteur", "à quatorze ans ?"),
+    ]
+    # Empty intervals are silences, the point tier is not speech; "7,5" is reported and skipped.
+    assert errors(transcript) == [(24, "intervalle aux bornes illisibles « 4.8 », « 7,5 »")]
+    assert reconciles(transcript)
+    passages = passages_from_cues(transcript.cues)
+    assert [p.speaker for p in passages] == ["Léon", "Enquêteur"]
+
+
+def test_praat_short_format():
+    transcript = read_transcript(TEXTGRID_SHORT)
+    assert cues(transcript) == [
+        (0.0, 2.5, "Maryse", "la ducasse de Liévin"),
+        (3.0, 6.0, "Maryse", "c'était le dimanche"),  # "sil" between them is a silence
+    ]
+    assert transcript.problems == []
+
+
+def test_praat_truncated_file_keeps_what_was_read(tmp_path):
+    path = tmp_path / "coupe.TextGrid"
+    text = TEXTGRID_SHORT.read_text(encoding="utf-8")
+    path.write_text(text[:text.index('"sil"')], encoding="utf-8")
+    transcript = read_transcript(path)
+    assert cues(transcript) == [(0.0, 2.5, "Maryse", "la ducasse de Liévin")]
+    assert [reason for _, reason in errors(transcript)] == ["fichier tronqué"]
+
+
+def test_praat_binary_or_other_object_is_refused(tmp_path):
+    path = tmp_path / "son.TextGrid"
+    path.write_text('File type = "ooTextFile"\nObject class = "Sound 2"\n', encoding="utf-8")
+    transcript = read_transcript(path)
+    assert not transcript.readable
+    assert "ce n'est pas un TextGrid" in errors(transcript)[0][1]
+
+
+def test_chat_with_and_without_time_bullets():
+    transcript = read_transcript(CHA)
+    assert transcript.format == "chat"
+    assert transcript.speaker_names == {"MAR": "Marcel Delattre", "ENQ": "Enquêtrice"}
+    assert cues(transcript) == [
+        (1.2, 3.4, "ENQ", "et l' estaminet c' était où ?"),
+        # A continuation line belongs to its utterance; &=rit is an event; <…> [/] are codes.
+        (3.4, 9.8, "MAR", "sur la place juste à juste à côté de l' église."),
+        # No bullet: searchable, but no time. "pa(r)ce" is "parce"; (.) and +... dropped.
+        (None, None, "MAR", "on jouait au javelot parce que c' était l' usage"),
+        (None, None, "ENQ", "le javelot ?"),
+    ]
+    assert transcript.cues[1].events == [(12, "{rit}")]
+    assert transcript.cues[2].events == [(30, "{xxx}")]
+    assert errors(transcript) == [
+        (14, "ligne d'énoncé illisible « *MAR\tsans deux-points »"),
+        (15, "fin avant le début (12000_11000)"),
+    ]
+    assert reconciles(transcript)
+
+
+def test_chat_untimed_utterances_make_passages_without_a_moment():
+    transcript = read_transcript(CHA)
+    passages = passages_from_cues(transcript.cues, transcript.speaker_names)
+    assert [(p.speaker, p.start, p.end) for p in passages] == [
+        ("Enquêtrice", 1.2, 3.4),
+        ("Marcel Delattre", 3.4, 9.8),
+        ("Marcel Delattre", None, None),  # no ?t= link can be made for it
+        ("Enquêtrice", None, None),
+    ]
+    assert passages[2].cues == []
+
+
+@pytest.mark.parametrize("name, content", [
+    ("bombe.eaf", '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xx">]><ANNOTATION_DOCUMENT/>'),
+    ("externe.eaf", '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                    '<ANNOTATION_DOCUMENT>&x;</ANNOTATION_DOCUMENT>'),
+])
+def test_elan_entities_are_refused(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    transcript = read_transcript(path)
+    assert not transcript.readable
+    assert errors(transcript) == [(1, "déclaration d'entité XML refusée (sécurité)")]
+
+
+def test_elan_broken_xml_names_its_line(tmp_path):
+    path = tmp_path / "casse.eaf"
+    path.write_text(EAF.read_text(encoding="utf-8").replace("</TIER>", "</TIRE>", 1), encoding="utf-8")
+    transcript = read_transcript(path)
+    assert not transcript.readable
+    [(line, reason)] = errors(transcript)
+    assert reason.startswith("XML invalide") and line == 33  # the line of "</TIRE>"
+
+
+def test_unknown_extension_lists_the_supported_formats(tmp_path):
+    path = tmp_path / "entretien.odt"
+    path.write_bytes(b"PK")
+    [(line, reason)] = errors(read_transcript(path))
+    assert reason.startswith("format de transcription inconnu « .odt »")
+    for extension in (".vtt", ".srt", ".txt", ".json", ".otr", ".trs", ".eaf", ".TextGrid", ".cha"):
+        assert extension in reason
