@@ -28,7 +28,7 @@ def cues(transcript):
     ("*Applaudissements*", "", [(0, "*Applaudissements*")]),
     ("♪", "", [(0, "♪")]),
     ("♪ la la ♪ et après", "et après", [(0, "♪ la la ♪")]),
-    ("< on avait > + le jardin /// et // les poules", "on avait le jardin et les poules", []),
+    ("+ le jardin /// et // les poules", "le jardin et les poules", []),
     # Not events: words between parentheses, a slash inside a word.
     ("il y avait (enfin je crois) trois puits", "il y avait (enfin je crois) trois puits", []),
     ("et/ou 1/2", "et/ou 1/2", []),
@@ -37,8 +37,10 @@ def test_events_and_marks_are_taken_out_of_the_words(raw, text, events):
     assert speech_and_events(raw) == (text, events)
 
 
-def test_subtitles_keep_angle_brackets_as_text():
-    # WebVTT and SRT write "<" as "&lt;": there it is text, not an overlap mark.
+def test_angle_brackets_are_marks_only_in_linguists_formats():
+    # Transcriber, ELAN, Praat and CHAT mark overlaps with them; WebVTT and SRT
+    # write "<" as "&lt;", and ASR output may hold one: there it is text.
+    assert speech_and_events("< on avait > le jardin", angle_marks=True) == ("on avait le jardin", [])
     assert speech_and_events("a < b", angle_marks=False) == ("a < b", [])
 
 
@@ -125,7 +127,7 @@ def test_transcriber_sections_give_their_passages_their_topic():
 
 def test_recording_page_html_shows_events_as_events():
 
-    text, events = speech_and_events("oui c'est sûr [rires] on était <bien>")
+    text, events = speech_and_events("oui c'est sûr [rires] on était <bien>", angle_marks=True)
     html = mark_with_events(text, [], events)
     assert html == "oui c&#39;est sûr <span class=\"event\">[rires]</span> on était bien"
     # An event never cuts a highlighted match: it goes after it.

@@ -117,5 +117,6 @@ def read_utterance(transcript: Transcript, utterance: Utterance) -> None:
     elif "\x15" in raw:
         transcript.skip(utterance.line, "horodatage illisible entre les caractères \\x15")
         return
-    if not transcript.add_spoken(start, end, speech(ANY_BULLET.sub(" ", raw)), utterance.code, utterance.line):
+    if not transcript.add_spoken(start, end, speech(ANY_BULLET.sub(" ", raw)), utterance.code, utterance.line,
+                                 angle_marks=True):
         transcript.skip(utterance.line, "texte vide")

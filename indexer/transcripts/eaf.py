@@ -124,7 +124,7 @@ def read_tier(transcript: Transcript, tier: Element, by_id: dict[str, Element], 
         if end < start:
             transcript.skip(annotation.line, f"fin avant le début ({end} < {start})")
             continue
-        if not transcript.add_spoken(start, end, value, speaker, annotation.line):
+        if not transcript.add_spoken(start, end, value, speaker, annotation.line, angle_marks=True):
             transcript.skip(annotation.line, "texte vide")
 
 

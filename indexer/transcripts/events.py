@@ -34,7 +34,7 @@ EVENT = re.compile(
 )
 # Overlap marks; "+" and "/" runs (pauses) standing alone or at a word's edge.
 MARKS = re.compile(r"[<>]|(?<!\S)[+/]+|[+/]+(?!\S)")
-SUBTITLE_MARKS = re.compile(r"(?<!\S)[+/]+|[+/]+(?!\S)")  # subtitles write "<" and ">" as text
+PAUSE_MARKS = re.compile(r"(?<!\S)[+/]+|[+/]+(?!\S)")
 
 
 def is_event(match: re.Match) -> bool:
@@ -52,16 +52,17 @@ def is_event(match: re.Match) -> bool:
         word.lower().strip(".,;:!?") not in {"de", "en", "du", "la", "le", "des", "fond"} for word in words)
 
 
-def clean_speech(text: str, angle_marks: bool = True) -> str:
+def clean_speech(text: str, angle_marks: bool = False) -> str:
     """Spoken words only: marks removed, spaces collapsed."""
-    pattern = MARKS if angle_marks else SUBTITLE_MARKS
+    pattern = MARKS if angle_marks else PAUSE_MARKS
     return " ".join(pattern.sub(" ", text).split())
 
 
-def speech_and_events(text: str, angle_marks: bool = True) -> tuple[str, list[tuple[int, str]]]:
+def speech_and_events(text: str, angle_marks: bool = False) -> tuple[str, list[tuple[int, str]]]:
     """'c'est sûr [rires] c'est vrai' -> ("c'est sûr c'est vrai", [(9, "[rires]")]).
 
-    angle_marks=False keeps "<" and ">" (WebVTT and SRT write them as text, "&lt;").
+    angle_marks=True drops "<" and ">" as the overlap marks of linguists' formats
+    (Transcriber, ELAN, Praat, CHAT); subtitles and ASR output keep them as text.
     """
     speech: list[str] = []
     events: list[tuple[int, str]] = []

@@ -38,8 +38,10 @@ class Transcript:
         self.cues_read += 1
 
     def add_spoken(self, start: float, end: float, raw: str, speaker: Optional[str], line: Optional[int],
-                   angle_marks: bool = True, topic: Optional[str] = None) -> bool:
+                   angle_marks: bool = False, topic: Optional[str] = None) -> bool:
         """Add a cue from raw text: spoken words in ``text``, sound events aside (see events.py).
+
+        angle_marks: "<" and ">" are overlap marks (linguists' formats), not text.
 
         A cue holding only events belongs to nobody.  False when there is nothing at all.
         """

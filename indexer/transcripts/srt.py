@@ -24,7 +24,7 @@ def read_srt(transcript: Transcript, text: str) -> None:
         line, start, end, cue_lines = timed
         text_lines = [ASS_CODE.sub("", strip_tags(text_line)) for text_line in cue_lines]
         # A label names the speaker of its cue (or dialogue line) only.
-        added = [transcript.add_spoken(start, end, chunk_text, chunk_speaker, line, angle_marks=False)
+        added = [transcript.add_spoken(start, end, chunk_text, chunk_speaker, line)
                  for chunk_speaker, chunk_text in subtitle_chunks(text_lines)]
         if not any(added):
             transcript.skip(line, "texte vide")

@@ -154,5 +154,5 @@ def read_tier(transcript: Transcript, reader: Reader) -> None:
         if start < 0 or end < start:
             transcript.skip(line, f"intervalle impossible ({start} → {end})")
             continue
-        if not transcript.add_spoken(start, end, value, speaker, line):
+        if not transcript.add_spoken(start, end, value, speaker, line, angle_marks=True):
             transcript.skip(line, "texte vide")

@@ -43,7 +43,7 @@ def read_cue_block(transcript: Transcript, first_line: int, block: list[str]) ->
     if timed is None:
         return
     line, start, end, cue_lines = timed
-    added = [transcript.add_spoken(start, end, text, speaker, line, angle_marks=False)
+    added = [transcript.add_spoken(start, end, text, speaker, line)
              for speaker, text in voice_chunks("\n".join(cue_lines))]
     if not any(added):
         transcript.skip(line, "texte vide")
