@@ -151,3 +151,25 @@ def test_unknown_extension_lists_the_supported_formats(tmp_path):
     assert reason.startswith("format de transcription inconnu « .odt »")
     for extension in (".vtt", ".srt", ".txt", ".json", ".otr", ".trs", ".eaf", ".TextGrid", ".cha"):
         assert extension in reason
+
+
+def test_the_readme_worked_example_reads_as_it_says(tmp_path):
+    """The README's Praat example and its corpus.yaml give the two passages the README describes."""
+    import re
+
+    from indexer.sources import read_corpus
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```\w*\n(.*?)```", readme, re.S)
+    textgrid = next(b for b in blocks if b.startswith('File type = "ooTextFile"'))
+    corpus_yaml = next(b for b in blocks if "transcripts/fosse.TextGrid" in b)
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "fosse.TextGrid").write_text(textgrid, encoding="utf-8")
+    (tmp_path / "corpus.yaml").write_text(corpus_yaml, encoding="utf-8")
+    records = read_corpus(tmp_path)
+    [rec] = records.recordings
+    assert [(p.speaker, p.interviewer, p.start, p.end, p.text, p.events) for p in rec.passages] == [
+        ("Prosper Delcourt", False, 0.0, 4.2, "on descendait à quatorze ans", [(28, "[rires]")]),
+        ("Nadège Wattiez", True, 4.2, 9.5, "à quatorze ans ?", []),
+    ]
+    assert records.problems == []
