@@ -46,6 +46,7 @@ whoosh3.W3PerDocReader._cached_reader = _cached_reader
 FACET_SEPARATOR = "\x1f"
 TYPE_VERBATIM = "transcription"
 TYPE_SUMMARY = "résumé"
+TYPE_EVENTS = "événements"  # a transcript passage of sound events only: shown on its recording, never found
 
 
 
@@ -114,6 +115,8 @@ def documents(rec: Recording) -> Iterable[dict]:
     for n, passage in enumerate(rec.passages):
         speakers = passage_speaker_facets(rec, passage)
         ptype = TYPE_VERBATIM if passage.verbatim else TYPE_SUMMARY
+        if passage.verbatim and not passage.text:
+            ptype = TYPE_EVENTS
         # A verbatim passage is findable by its speaker's name and role; an editorial
         # one by everyone heard in the recording.
         if passage.verbatim and passage.speaker:

@@ -29,8 +29,8 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from .corpus import name_key
 from .highlight import find_matches, kwic, mark_with_events, snippet
-from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable, open_index,
-                    read_state)
+from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
+                    open_index, read_state)
 from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, parse, suggest
 from .vocabulary import Vocabulary
 
@@ -258,7 +258,9 @@ class Snapshot:
             if rec_id is not None and rec_id in self.recordings and docnum not in deleted:
                 by_recording[rec_id].add(docnum)
         self._passages_by_recording = {r: frozenset(d) for r, d in by_recording.items()}
-        self.all_passages = frozenset().union(*self._passages_by_recording.values())
+        # Passages of sound events only are shown on their recording's page, never found.
+        self.all_passages = frozenset(d for d in frozenset().union(*self._passages_by_recording.values())
+                                      if self.doc_type[d] != TYPE_EVENTS)
         # What the per-passage filters select, read once: speaker, type of text, interviewer.
         by_value: dict[tuple[str, str], set] = defaultdict(set)
         for docnum in self.all_passages:
@@ -720,7 +722,7 @@ class SearchService:
             "interviewer": bool(stored.get("is_interviewer")),
             "start": start,
             "end": end,
-            "verbatim": snap.doc_type[docnum] == TYPE_VERBATIM,
+            "verbatim": snap.doc_type[docnum] in (TYPE_VERBATIM, TYPE_EVENTS),
             "label": stored.get("label"),
             "cues": stored.get("cues") or [],
             "topic": stored.get("topic"),

@@ -2,10 +2,12 @@
 those tools write them (make_fixtures.py), each malformed piece reported file:line and skipped."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from indexer.sources import read_corpus
 from indexer.transcripts import passages_from_cues, read_transcript
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
@@ -155,10 +157,6 @@ def test_unknown_extension_lists_the_supported_formats(tmp_path):
 
 def test_the_readme_worked_example_reads_as_it_says(tmp_path):
     """The README's Praat example and its corpus.yaml give the two passages the README describes."""
-    import re
-
-    from indexer.sources import read_corpus
-
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```\w*\n(.*?)```", readme, re.S)
     textgrid = next(b for b in blocks if b.startswith('File type = "ooTextFile"'))

@@ -145,3 +145,21 @@ def test_untimed_chat_passages_are_found_without_a_moment(service):
     doc = service.search(SearchParams(q="javelot", mode="citations"))
     untimed = [p for p in doc["passages"] if p["start"] is None]
     assert untimed and all("t=" not in p["link"] for p in untimed)
+
+
+def test_passages_of_events_only_are_never_found_nor_quoted(tmp_path):
+    root = make_corpus(tmp_path / "c", {"marche": {"title": "Le marché couvert",
+                                                   "transcript": "transcripts/marche_couvert.srt"}})
+    build_index(root, tmp_path / "index")
+    service = SearchService(tmp_path / "index")
+    for mode in ("citations", "concordance", "results"):
+        for q in ("", "marché", "Claire", "couvert"):
+            doc = service.search(SearchParams(q=q, mode=mode, per_page=50))
+            passages = doc.get("passages") or [p for r in doc.get("results") or [] for p in r["passages"]]
+            assert all(p["text"] for p in passages), (mode, q)
+            if q in ("", "marché"):
+                assert passages, (mode, q)
+    # … but the recording page shows them, in their place, as transcript.
+    rec = service.recording("marche")
+    assert [p["html"] for p in rec["passages"]][0] == '<span class="event">[musique]</span>'
+    assert rec["passages"][0]["verbatim"] and rec["passages"][0]["speaker"] is None

@@ -19,7 +19,8 @@ class Transcript:
     """
 
     path: str  # as given
-    format: str  # "webvtt" | "srt" | "whisper" | "whisperx" | "trs" | "text" | "otr" | "elan" | "textgrid" | "chat" | "unknown"
+    # "webvtt" | "srt" | "whisper" | "whisperx" | "trs" | "text" | "otr" | "elan" | "textgrid" | "chat" | "unknown"
+    format: str
     cues: list[Cue] = field(default_factory=list)  # sorted by start (stable) once read
     problems: list[Problem] = field(default_factory=list)
     cues_read: int = 0

@@ -64,7 +64,8 @@ def passages_from_cues(
                 speaker=name,
                 interviewer=is_interviewer,
                 start=piece[0].start,
-                end=None if untimed else max(cue.end for cue in piece),  # the last cue's end, unless an earlier one overlaps it
+                # The last cue's end, unless an earlier one overlaps it.
+                end=None if untimed else max(cue.end for cue in piece),
                 cues=[] if untimed else [(cue.start, cue.end) for cue in piece],
                 line=piece[0].line,
                 topic=topic,

@@ -226,7 +226,9 @@ def read_turn(transcript: Transcript, turn: Turn, annotations: set[str], topic: 
         if end < start:
             transcript.skip(chunk.line, f"fin avant le début ({end} < {start})")
             continue
-        transcript.add_spoken(start, end, text, chunk_speaker(speakers, chunk), chunk.line, angle_marks=True, topic=topic)
+        # Only marks ("///") make no cue, like a silence.
+        transcript.add_spoken(start, end, text, chunk_speaker(speakers, chunk), chunk.line,
+                              angle_marks=True, topic=topic)
 
 
 def chunk_speaker(speakers: list[str], chunk: Chunk) -> Optional[str]:
