@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 
 from indexer.build import build_index
 from indexer.search import SearchParams, SearchService
 from indexer.sources import read_corpus
+from webapp import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 
@@ -163,3 +165,27 @@ def test_passages_of_events_only_are_never_found_nor_quoted(tmp_path):
     rec = service.recording("marche")
     assert [p["html"] for p in rec["passages"]][0] == '<span class="event">[musique]</span>'
     assert rec["passages"][0]["verbatim"] and rec["passages"][0]["speaker"] is None
+
+
+def test_pages_show_events_topics_and_untimed_utterances(tmp_path):
+    root = make_corpus(tmp_path / "c", {
+        "cite": {**CITE, "speaker_labels": {"BA725": "Prosper Delcourt"}},
+        "estaminet": {"title": "L'estaminet", "transcript": "transcripts/estaminet.cha"},
+    })
+    build_index(root, tmp_path / "index")
+    client = create_app({"INDEX_DIR": str(tmp_path / "index"), "CORPUS_DIR": str(root)}).test_client()
+
+    page = BeautifulSoup(client.get("/enregistrement/cite").get_data(as_text=True), "html.parser")
+    assert [e.get_text() for e in page.select(".turn__text .event")] == ["[rire]", "[rires]"]
+    assert [t.get_text() for t in page.select(".turn__topic")][-1] == "le carreau de fosse"
+
+    page = BeautifulSoup(client.get("/enregistrement/estaminet").get_data(as_text=True), "html.parser")
+    turns = page.select("li.turn")
+    assert len(turns) == 4
+    assert [t.get("data-start") for t in turns][2:] == [None, None]  # no moment to play for CHAT without bullets
+    assert "javelot" in turns[2].get_text()
+
+    response = client.get("/?q=c'est+sûr&mode=citations")
+    assert response.status_code == 200
+    [quote] = BeautifulSoup(response.get_data(as_text=True), "html.parser").select("textarea.citation__text")
+    assert "oui c'est sûr on était bien" in quote.get_text() and "rire" not in quote.get_text()
