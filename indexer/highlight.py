@@ -109,7 +109,7 @@ def mark_with_events(text: str, matches: list[Match], events: list | None) -> st
     if not events:
         return mark(text, matches)
     out, cursor = [], 0
-    for offset, event in sorted((int(at), str(label)) for at, label in events):
+    for offset, event in sorted(((int(at), str(label)) for at, label in events), key=lambda e: e[0]):
         offset = max(cursor, min(offset, len(text)))
         inside = next((m for m in matches if m.start < offset < m.end), None)
         if inside is not None:  # never cut a <mark>: the event goes after it

@@ -2,9 +2,13 @@
 name their own cue or line.  Fixtures written by make_fixtures.py (invented people and words)."""
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.highlight import Match, mark_with_events
 from indexer.transcripts import passages_from_cues, read_transcript
@@ -133,3 +137,17 @@ def test_recording_page_html_shows_events_as_events():
     # An event never cuts a highlighted match: it goes after it.
     html = mark_with_events("c'est sûr vrai", [Match(6, 14)], [(9, "[rires]")])
     assert html == "c&#39;est <mark>sûr vrai</mark> <span class=\"event\">[rires]</span>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab é'[](){}*♪<>+/ .\n")), max_size=60), st.booleans())
+def test_events_offsets_always_fall_inside_the_text(raw, angle_marks):
+    text, events = speech_and_events(raw, angle_marks)
+    assert text == " ".join(text.split())
+    assert [at for at, _ in events] == sorted(at for at, _ in events)
+    assert all(0 <= at <= len(text) for at, _ in events)
+    # The recording page shows every word, in order, and every event.
+    page = mark_with_events(text, [], events)
+    words = html.unescape(re.sub(r'<span class="event">.*?</span>', "", page))
+    assert "".join(words.split()) == "".join(text.split())
+    assert [html.unescape(e) for e in re.findall(r'<span class="event">(.*?)</span>', page)] == [e for _, e in events]

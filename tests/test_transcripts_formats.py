@@ -171,3 +171,20 @@ def test_the_readme_worked_example_reads_as_it_says(tmp_path):
         ("Nadège Wattiez", True, 4.2, 9.5, "à quatorze ans ?", []),
     ]
     assert records.problems == []
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("infini.TextGrid", 'File type = "ooTextFile"\nObject class = "TextGrid"\n0\n1e999\n<exists>\n1\n'
+                        '"IntervalTier"\n"A"\n0\n5\n2\n0\n1e999\n"trop long"\n1\n2\n"bien"\n',
+     "intervalle impossible (0.0 → inf)"),
+    ("taille.TextGrid", 'File type = "ooTextFile"\nObject class = "TextGrid"\n0\n5\n<exists>\n1e999\n',
+     "nombre de tiers impossible « inf »"),
+    ("puce.cha", "@Begin\n*A:\tbonjour . \x15" + "9" * 400 + "_" + "9" * 401 + "\x15\n*A:\tbien .\n@End\n",
+     "horodatage illisible entre les caractères \\x15"),
+])
+def test_absurd_numbers_are_reported_not_crashed_on(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    transcript = read_transcript(path)
+    assert reason in [r for _, r in errors(transcript)]
+    assert not any("erreur interne" in r for _, r in errors(transcript))

@@ -29,7 +29,7 @@ from typing import Optional
 from indexer.transcripts.common import split_lines
 from indexer.transcripts.model import Transcript
 
-BULLET = re.compile(r"\x15(\d+)_(\d+)\x15")
+BULLET = re.compile(r"\x15(\d{1,12})_(\d{1,12})\x15")  # milliseconds; 12 digits is 30 years
 ANY_BULLET = re.compile(r"\x15[^\x15]*\x15?")
 UTTERANCE = re.compile(r"^\*(?P<code>[A-Za-z0-9_+-]+):\s?(?P<text>.*)$")
 

@@ -64,6 +64,7 @@ def speech_and_events(text: str, angle_marks: bool = False) -> tuple[str, list[t
     angle_marks=True drops "<" and ">" as the overlap marks of linguists' formats
     (Transcriber, ELAN, Praat, CHAT); subtitles and ASR output keep them as text.
     """
+    text = " ".join(text.split())  # an event written over two lines is still one
     speech: list[str] = []
     events: list[tuple[int, str]] = []
     length = 0

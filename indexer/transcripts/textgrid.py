@@ -15,6 +15,7 @@ Problems give the line of the interval's xmin.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Optional, Union
@@ -102,6 +103,13 @@ class Reader:
             raise TextGridError(f"{what} : nombre attendu, « {str(token.value)[:30]} » trouvé", token.line)
         return token.value
 
+    def count(self, what: str) -> int:
+        """A number of tiers or intervals: a whole number, not negative."""
+        value = self.number(what)
+        if not math.isfinite(value) or value < 0 or value != int(value):
+            raise TextGridError(f"{what} impossible « {value} »", self.items[self.index - 1].line)
+        return int(value)
+
     def string(self, what: str) -> str:
         token = self.next()
         if not is_string(token.value):
@@ -119,7 +127,7 @@ def read_textgrid(transcript: Transcript, text: str) -> None:
         reader.number("xmin"), reader.number("xmax")
         if reader.next().value != "<exists>":
             return  # a TextGrid without tiers
-        for _ in range(int(reader.number("nombre de tiers"))):
+        for _ in range(reader.count("nombre de tiers")):
             read_tier(transcript, reader)
     except TextGridError as error:
         # The rest of the file cannot be placed: what was read is kept.
@@ -130,7 +138,7 @@ def read_tier(transcript: Transcript, reader: Reader) -> None:
     kind = reader.string("classe de tier")
     name = reader.string("nom de tier").strip()
     reader.number("xmin"), reader.number("xmax")
-    size = int(reader.number("nombre d'intervalles"))
+    size = reader.count("nombre d'intervalles")
     if kind == "TextTier":
         for _ in range(size):
             reader.number("temps du point"), reader.string("texte du point")
@@ -151,7 +159,7 @@ def read_tier(transcript: Transcript, reader: Reader) -> None:
             continue
         if phones or value.strip() in SILENCES:
             continue
-        if start < 0 or end < start:
+        if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end < start:
             transcript.skip(line, f"intervalle impossible ({start} → {end})")
             continue
         if not transcript.add_spoken(start, end, value, speaker, line, angle_marks=True):
