@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from indexer.sources import read_corpus
 from indexer.transcripts import passages_from_cues, read_transcript
@@ -188,3 +190,26 @@ def test_absurd_numbers_are_reported_not_crashed_on(tmp_path, name, content, rea
     transcript = read_transcript(path)
     assert reason in [r for _, r in errors(transcript)]
     assert not any("erreur interne" in r for _, r in errors(transcript))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    extension=st.sampled_from([".eaf", ".TextGrid", ".cha"]),
+    content=st.one_of(
+        st.binary(max_size=300),
+        st.text(alphabet=st.sampled_from(list('0123456789.,_ \n\t"<>/=[]*%@:&()x\x15ABCTIERANOslot')),
+                max_size=300).map(str.encode),
+        st.sampled_from([EAF, TEXTGRID_SHORT, CHA]).map(lambda p: p.read_bytes()).flatmap(
+            lambda data: st.integers(0, len(data)).map(lambda cut: data[:cut])),
+    ),
+)
+def test_new_readers_never_raise_and_always_balance(tmp_path, extension, content):
+    path = tmp_path / f"hasard{extension}"
+    path.write_bytes(content)
+    transcript = read_transcript(path)
+    assert not any("erreur interne" in p.reason for p in transcript.problems)
+    for cue in transcript.cues:
+        assert cue.text or cue.events
+        assert (cue.start is None and cue.end is None) or 0 <= cue.start <= cue.end < float("inf")
+    file_errors = 0 if transcript.readable else 1
+    assert transcript.cues_read == len(transcript.cues) + len(errors(transcript)) - file_errors
