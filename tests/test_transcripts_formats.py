@@ -123,7 +123,9 @@ def test_chat_untimed_utterances_make_passages_without_a_moment():
         ("Marcel Delattre", None, None),  # no ?t= link can be made for it
         ("Enquêtrice", None, None),
     ]
-    assert passages[2].cues == []
+    assert passages[2].cues == [(None, None)]
+    # Every cue read is in a passage or reported.
+    assert transcript.cues_read == sum(len(p.cues) for p in passages) + len(errors(transcript))
 
 
 @pytest.mark.parametrize("name, content", [

@@ -66,7 +66,7 @@ def passages_from_cues(
                 start=piece[0].start,
                 # The last cue's end, unless an earlier one overlaps it.
                 end=None if untimed else max(cue.end for cue in piece),
-                cues=[] if untimed else [(cue.start, cue.end) for cue in piece],
+                cues=[(cue.start, cue.end) for cue in piece],  # (None, None) for an untimed cue
                 line=piece[0].line,
                 topic=topic,
             ))
