@@ -114,8 +114,8 @@ def test_transcriber_events_marks_and_annotation_speakers():
     # spk3 only holds durations ("0.643", "1,25"): an annotation tier, not a speaker.
     assert "spk3" not in {c.speaker for c in transcript.cues}
     assert not any(ch.isdigit() for text in texts for ch in text)
-    assert [p.reason for p in transcript.problems] == [
-        "intervenant « spk3 » (durée) : ses tours ne contiennent que des nombres (annotations), ignorés"]
+    assert [(p.line, p.reason) for p in transcript.problems] == [
+        (26, "intervenant « spk3 » (durée) : ses tours ne contiennent que des nombres (annotations), ignorés")]
 
 
 def test_transcriber_sections_give_their_passages_their_topic():

@@ -148,9 +148,9 @@ def read_trs(transcript: Transcript, data: bytes) -> None:
     for line, name in handler.unknown_entities:
         transcript.warn(line, f"entité inconnue « &{name}; » ignorée")
     annotations = annotation_speakers(handler.turns)
-    for speaker in annotations:
+    for speaker, line in annotations.items():
         name = handler.speaker_names.get(speaker)
-        transcript.warn(None, f"intervenant « {speaker} »{f' ({name})' if name else ''} : ses tours ne contiennent "
+        transcript.warn(line, f"intervenant « {speaker} »{f' ({name})' if name else ''} : ses tours ne contiennent "
                               "que des nombres (annotations), ignorés")
     for turn in handler.turns:
         read_turn(transcript, turn, annotations, handler.topic_names.get(turn.topic or ""))
@@ -160,17 +160,20 @@ def chunk_text(chunk: Chunk) -> str:
     return collapse_spaces("".join(chunk.parts))
 
 
-def annotation_speakers(turns: list[Turn]) -> set[str]:
-    """Speaker ids (and "" for turns without one) whose every word is a number: annotations, not speech."""
-    seen: dict[str, bool] = {}  # speaker -> all its texts so far are numbers
+def annotation_speakers(turns: list[Turn]) -> dict[str, int]:
+    """Speaker ids (and "" for turns without one) whose every word is a number - annotations,
+    not speech - each with the line of its first turn."""
+    numbers: dict[str, bool] = {}  # speaker -> all its texts so far are numbers
+    first_line: dict[str, int] = {}
     for turn in turns:
         speakers = turn.speaker.split() or [""]
         for chunk in turn.chunks:
             text = chunk_text(chunk)
             if text:
                 speaker = chunk_speaker(speakers, chunk) or ""
-                seen[speaker] = seen.get(speaker, True) and only_numbers(text)
-    return {speaker for speaker, numbers in seen.items() if numbers}
+                numbers[speaker] = numbers.get(speaker, True) and only_numbers(text)
+                first_line.setdefault(speaker, chunk.line)
+    return {speaker: first_line[speaker] for speaker, only in numbers.items() if only}
 
 
 def decode_trs(transcript: Transcript, data: bytes) -> Optional[str]:
@@ -206,7 +209,7 @@ def decode_trs(transcript: Transcript, data: bytes) -> Optional[str]:
     return text
 
 
-def read_turn(transcript: Transcript, turn: Turn, annotations: set[str], topic: Optional[str]) -> None:
+def read_turn(transcript: Transcript, turn: Turn, annotations: dict[str, int], topic: Optional[str]) -> None:
     speakers = turn.speaker.split()
     times = [number_or_none(chunk.time) for chunk in turn.chunks]
     turn_end = number_or_none(turn.end_time)
