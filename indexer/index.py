@@ -30,7 +30,7 @@ from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6  # 6: transcript passages carry their sound events and section topic
 
 
 def _cached_reader(self, fieldname, column):
