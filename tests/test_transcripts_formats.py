@@ -215,3 +215,19 @@ def test_new_readers_never_raise_and_always_balance(tmp_path, extension, content
         assert (cue.start is None and cue.end is None) or 0 <= cue.start <= cue.end < float("inf")
     file_errors = 0 if transcript.readable else 1
     assert transcript.cues_read == len(transcript.cues) + len(errors(transcript)) - file_errors
+
+
+def test_praat_forced_alignment_tiers_and_long_chat_participants(tmp_path):
+    # Aligners write "Speaker - words" and "Speaker - phones" tiers: the words are the speaker's.
+    grid = tmp_path / "aligne.TextGrid"
+    grid.write_text('File type = "ooTextFile"\nObject class = "TextGrid"\n0\n2\n<exists>\n2\n'
+                    '"IntervalTier"\n"Maryse - words"\n0\n2\n2\n0\n1\n"ducasse"\n1\n2\n"sp"\n'
+                    '"IntervalTier"\n"Maryse - phones"\n0\n2\n1\n0\n1\n"d"\n', encoding="utf-8")
+    assert cues(read_transcript(grid)) == [(0.0, 1.0, "Maryse", "ducasse")]
+    # A long @Participants line goes on, indented, on the next line.
+    chat = tmp_path / "long.cha"
+    chat.write_text("@Begin\n@Participants:\tMAR Marcel_Delattre Participant,\n\tLOU Louise_Dehaene Participant\n"
+                    "*LOU:\tbonjour . \x150_1000\x15\n@End\n", encoding="utf-8")
+    transcript = read_transcript(chat)
+    assert transcript.speaker_names == {"MAR": "Marcel Delattre", "LOU": "Louise Dehaene"}
+    assert cues(transcript) == [(0.0, 1.0, "LOU", "bonjour.")]

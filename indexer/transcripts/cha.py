@@ -78,15 +78,19 @@ def speech(text: str) -> str:
 def read_cha(transcript: Transcript, text: str) -> None:
     utterances: list[Utterance] = []
     current: Optional[list[str]] = None  # where a tab-indented continuation line goes
+    in_participants = False  # a long @Participants line goes on, indented, on the next lines
     for number, line in enumerate(split_lines(text.lstrip("\ufeff")), 1):
         if not line.strip():
             continue
         if line.startswith(("\t", " ")):
-            if current is not None:
+            if in_participants:
+                participants(transcript, number, line)
+            elif current is not None:
                 current.append(line)
             continue
         current = None
-        if line.startswith("@Participants:"):
+        in_participants = line.startswith("@Participants:")
+        if in_participants:
             participants(transcript, number, line.split(":", 1)[1])
         elif line.startswith("*"):
             match = UTTERANCE.match(line)

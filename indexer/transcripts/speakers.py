@@ -1,6 +1,9 @@
 """Speaker names written in the text itself: "GASTON : …", "Odile Marchal: …", "[NOM] …".
 
-Used by the formats that have no speaker markup (SRT, timestamped text, oTranscribe).
+Used by the formats that have no speaker markup.  In subtitles (SRT, and WebVTT
+outside <v>) a label names its own cue or dialogue line only (subtitle_chunks);
+in typed transcripts (timestamped text, oTranscribe) a name goes on until the
+next one (chunks_by_speaker).
 """
 from __future__ import annotations
 
