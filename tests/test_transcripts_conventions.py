@@ -36,6 +36,7 @@ def cues(transcript):
     # Not events: words between parentheses, a slash inside a word.
     ("il y avait (enfin je crois) trois puits", "il y avait (enfin je crois) trois puits", []),
     ("et/ou 1/2", "et/ou 1/2", []),
+    ("c'était *très* dur", "c'était *très* dur", []),  # emphasis, not an event
 ])
 def test_events_and_marks_are_taken_out_of_the_words(raw, text, events):
     assert speech_and_events(raw) == (text, events)

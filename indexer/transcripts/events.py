@@ -9,7 +9,10 @@ None of them is something a person said: they are never indexed as words nor
 quoted.  Events stay visible: a cue keeps its spoken words in `text` and each
 event, as written, at its character offset in that text (Cue.events); the
 recording page puts them back, styled as events.  Overlap and pause marks are
-simply dropped.
+simply dropped ("<" and ">" only in linguists' formats: subtitles and ASR
+output write them as text).  Brackets, braces and notes always hold events;
+parentheses and asterisks only sound words or capitals, so that "(enfin je
+crois)" and "*très*" stay words.
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ EVENT_WORDS = {
 EVENT = re.compile(
     r"\[[^\[\]\n]*\]"  # [musique]
     r"|\{[^{}\n]*\}"  # {rire}
-    r"|\*[^*\s][^*\n]*?\*"  # *Applaudissements*
+    r"|\*(?P<star>[^*\s][^*\n]*?)\*"  # *Applaudissements* - but *très* is emphasis, see is_event
     r"|♪[^♪\n]*♪|[♪♫]+"  # a song between notes, or lone notes
     r"|\((?P<paren>[^()\n]*)\)"  # (rires), (MUSIQUE) - only when describing a sound, see is_event
 )
@@ -38,8 +41,9 @@ PAUSE_MARKS = re.compile(r"(?<!\S)[+/]+|[+/]+(?!\S)")
 
 
 def is_event(match: re.Match) -> bool:
-    """A parenthesis is an event when it only holds sound words or capitals ("(RIRES)")."""
-    inside = match.group("paren")
+    """Brackets, braces and notes always hold events; parentheses and asterisks only
+    when they hold sound words or capitals ("(rires)", "(RIRES)", "*Applaudissements*")."""
+    inside = match.group("paren") if match.group("paren") is not None else match.group("star")
     if inside is None:
         return True
     words = inside.split()
