@@ -226,8 +226,8 @@ def one_voice(rec: Recording, spec: dict, transcript) -> None:
     declared = [item for item in _as_list(spec.get("speakers")) if item]
     if len(declared) != 1:
         return
-    voice = declared[0] if isinstance(declared[0], str) else (declared[0] or {}).get("name")
-    if not voice:
+    voice = declared[0].get("name") if isinstance(declared[0], dict) else declared[0]
+    if not isinstance(voice, (str, int, float)):
         return
     for cue in transcript.cues:
         if cue.speaker is None and cue.text:
@@ -243,7 +243,13 @@ def transcript_speakers(rec: Recording, spec: dict, corpus: Corpus, transcript, 
     reported.  Names are kept as written; a speaker already known for the recording
     (from its page or corpus.yaml) under another spelling keeps that spelling.
     """
-    labels = {str(k): str(v) for k, v in (spec.get("speaker_labels") or {}).items()}
+    raw_labels = spec.get("speaker_labels") or {}
+    if not isinstance(raw_labels, dict):
+        result.problems.append(Problem("corpus.yaml", yaml_line(corpus, "recordings", rec.id, "speaker_labels"),
+                                       f"recordings.{rec.id}.speaker_labels : doit être un dictionnaire "
+                                       "étiquette -> nom (ignoré)", "warning"))
+        raw_labels = {}
+    labels = {str(k): str(v) for k, v in raw_labels.items()}
     by_key = {name_key(k): k for k in labels}
     rec_names = {name_key(s.name): s.name for s in rec.speakers}
     used: set[str] = set()

@@ -189,3 +189,15 @@ def test_pages_show_events_topics_and_untimed_utterances(tmp_path):
     assert response.status_code == 200
     [quote] = BeautifulSoup(response.get_data(as_text=True), "html.parser").select("textarea.citation__text")
     assert "oui c'est sûr on était bien" in quote.get_text() and "rire" not in quote.get_text()
+
+
+def test_odd_speaker_entries_are_reported_not_crashed_on(tmp_path):
+    root = make_corpus(tmp_path / "c", {
+        "cite": {**CITE, "speaker_labels": ["BA725", "Prosper"]},
+        "marche": {"title": "Le marché", "transcript": "transcripts/marche_couvert.srt", "speakers": [["Rémi"]]},
+    })
+    records = read_corpus(root)
+    assert [p.speaker for p in recording(records, "cite").passages] == ["Enquêtrice", "BA725", None, "BA725"]
+    [problem] = [p for p in records.problems if "speaker_labels" in p.reason]
+    assert (problem.file, problem.line) == ("corpus.yaml", 5)  # the line of "speaker_labels:"
+    assert "doit être un dictionnaire" in problem.reason
