@@ -95,6 +95,7 @@ class Corpus:
             role=role or (person.role if person else None),
             organisation=organisation or (person.organisation if person else None),
             interviewer=bool(interviewer if interviewer is not None else (person.interviewer if person else False)),
+            aliases=list(person.aliases) if person else [],
         )
 
     @property

@@ -101,3 +101,23 @@ def kwic(text: str, matches: list[Match], limit: int = MAX_KWIC) -> list[dict]:
             "right": (" " if text[m.end:m.end + 1].isspace() else "") + " ".join(text[m.end:right_end].split()),
         })
     return lines
+
+
+def mark_with_events(text: str, matches: list[Match], events: list | None) -> str:
+    """mark(text, matches) with the transcript's sound events ("[rires]") put back at
+    their offsets, as <span class="event"> - shown, but not part of the text searched."""
+    if not events:
+        return mark(text, matches)
+    out, cursor = [], 0
+    for offset, event in sorted(((int(at), str(label)) for at, label in events), key=lambda e: e[0]):
+        offset = max(cursor, min(offset, len(text)))
+        inside = next((m for m in matches if m.start < offset < m.end), None)
+        if inside is not None:  # never cut a <mark>: the event goes after it
+            offset = inside.end
+        out.append(mark(text, matches, cursor, offset))
+        before = " " if offset > 0 and not text[offset - 1].isspace() else ""
+        after = " " if offset < len(text) and not text[offset].isspace() else ""
+        out.append(f'{before}<span class="event">{escape(event)}</span>{after}')
+        cursor = offset
+    out.append(mark(text, matches, cursor, len(text)))
+    return "".join(out)

@@ -30,7 +30,7 @@ from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6  # 6: transcript passages carry their sound events and section topic
 
 
 def _cached_reader(self, fieldname, column):
@@ -46,6 +46,7 @@ whoosh3.W3PerDocReader._cached_reader = _cached_reader
 FACET_SEPARATOR = "\x1f"
 TYPE_VERBATIM = "transcription"
 TYPE_SUMMARY = "résumé"
+TYPE_EVENTS = "événements"  # a transcript passage of sound events only: shown on its recording, never found
 
 
 
@@ -72,6 +73,8 @@ def make_schema() -> fields.Schema:
         start=fields.STORED(),
         end=fields.STORED(),
         cues=fields.STORED(),
+        events=fields.STORED(),  # sound events of a transcript passage: shown, not searched
+        topic=fields.STORED(),  # a transcript section's own topic
         line=fields.STORED(),
         recording_json=fields.STORED(),
     )
@@ -112,6 +115,8 @@ def documents(rec: Recording) -> Iterable[dict]:
     for n, passage in enumerate(rec.passages):
         speakers = passage_speaker_facets(rec, passage)
         ptype = TYPE_VERBATIM if passage.verbatim else TYPE_SUMMARY
+        if passage.verbatim and not passage.text:
+            ptype = TYPE_EVENTS
         # A verbatim passage is findable by its speaker's name and role; an editorial
         # one by everyone heard in the recording.
         if passage.verbatim and passage.speaker:
@@ -135,6 +140,8 @@ def documents(rec: Recording) -> Iterable[dict]:
             start=passage.start,
             end=passage.end,
             cues=passage.cues or None,
+            events=passage.events or None,
+            topic=passage.topic,
             line=passage.line,
         )
 

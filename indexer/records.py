@@ -42,17 +42,22 @@ class Speaker:
     role: Optional[str] = None
     organisation: Optional[str] = None
     interviewer: bool = False
+    aliases: list[str] = field(default_factory=list)  # other spellings, labels in files: the speaker filter knows them
 
 
 @dataclass
 class Cue:
     """One timed unit of a transcript, as read from its file."""
 
-    start: float
-    end: float
+    start: Optional[float]  # None (and end None) for an utterance without times (CHAT without bullets)
+    end: Optional[float]
     text: str
     speaker: Optional[str] = None  # the label as the file gives it (name, SPEAKER_01, spk2 …)
     line: Optional[int] = None  # line number in the file (or cue number when the format has no lines)
+    # Sound events and other non-speech marks ("[rires]", "{rire}", "♪") as written,
+    # each at its character offset in `text` - shown, never indexed nor quoted.
+    events: list[tuple[int, str]] = field(default_factory=list)
+    topic: Optional[str] = None  # the topic of its section (Transcriber <Section topic>), when the file has some
 
 
 @dataclass
@@ -72,6 +77,8 @@ class Passage:
     end: Optional[float] = None
     cues: list[tuple[float, float]] = field(default_factory=list)  # original cue times inside the passage
     line: Optional[int] = None  # first source line, for reports
+    events: list[tuple[int, str]] = field(default_factory=list)  # (offset in text, event as written), see Cue
+    topic: Optional[str] = None  # a transcript section's own topic
 
 
 @dataclass

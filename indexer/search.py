@@ -27,9 +27,10 @@ from whoosh import columns
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
-from .highlight import find_matches, kwic, mark, snippet
-from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable, open_index,
-                    read_state)
+from .corpus import name_key
+from .highlight import find_matches, kwic, mark_with_events, snippet
+from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
+                    open_index, read_state)
 from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, parse, suggest
 from .vocabulary import Vocabulary
 
@@ -257,7 +258,9 @@ class Snapshot:
             if rec_id is not None and rec_id in self.recordings and docnum not in deleted:
                 by_recording[rec_id].add(docnum)
         self._passages_by_recording = {r: frozenset(d) for r, d in by_recording.items()}
-        self.all_passages = frozenset().union(*self._passages_by_recording.values())
+        # Passages of sound events only are shown on their recording's page, never found.
+        self.all_passages = frozenset(d for d in frozenset().union(*self._passages_by_recording.values())
+                                      if self.doc_type[d] != TYPE_EVENTS)
         # What the per-passage filters select, read once: speaker, type of text, interviewer.
         by_value: dict[tuple[str, str], set] = defaultdict(set)
         for docnum in self.all_passages:
@@ -266,6 +269,15 @@ class Snapshot:
             by_value["type", self.doc_type[docnum]].add(docnum)
             by_value["interviewer", "oui" if interviewers[docnum] else "non"].add(docnum)
         self._passage_facets = {key: frozenset(docs) for key, docs in by_value.items()}
+        # The speaker filter folds case and accents, and knows each speaker's other spellings.
+        self.speaker_spellings: dict[str, set[str]] = defaultdict(set)
+        for facet_name, value in self._passage_facets:
+            if facet_name == "speaker":
+                self.speaker_spellings[name_key(value)].add(value)
+        for rec in self.recordings.values():
+            for speaker in rec.get("speakers", []):
+                for alias in speaker.get("aliases") or []:
+                    self.speaker_spellings[name_key(alias)].add(speaker["name"])
         # Sorting by date: newest recording first (undated last), then title; within a
         # recording, passage order. One integer per document, so sorting is cheap.
         order = sorted(self.recordings, key=lambda r: self.recordings[r].get("title", ""))
@@ -304,6 +316,9 @@ class Snapshot:
         """The passages a filter value selects: from the per-passage tables, or, for a
         recording's facet (theme, place …), every passage of the recordings that have it."""
         facet = FACETS_BY_NAME.get(name)
+        if name == "speaker":
+            spellings = self.speaker_spellings.get(name_key(value)) or {value}
+            return frozenset().union(*(self._passage_facets.get((name, s), frozenset()) for s in spellings))
         if facet is None or facet.per_passage:
             return self._passage_facets.get((name, value), frozenset())
         recordings = [r for r, rec in self.recordings.items() if value in facet.recording_values(rec)]
@@ -707,15 +722,16 @@ class SearchService:
             "interviewer": bool(stored.get("is_interviewer")),
             "start": start,
             "end": end,
-            "verbatim": snap.doc_type[docnum] == TYPE_VERBATIM,
+            "verbatim": snap.doc_type[docnum] in (TYPE_VERBATIM, TYPE_EVENTS),
             "label": stored.get("label"),
             "cues": stored.get("cues") or [],
+            "topic": stored.get("topic"),
             "link": self.recording_link(rec_id, start, end, q),
         }
         if with_kwic:
             passage["kwic"] = kwic(text, matches)
         else:
-            passage["html"] = mark(text, matches)
+            passage["html"] = mark_with_events(text, matches, stored.get("events"))
         return passage
 
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from .corpus import Corpus, load_corpus
+import yaml
+
+from .corpus import Corpus, load_corpus, name_key
 from .dates import parse_date
 from .gazetteer import Gazetteer
 from .harvest.manifest import downloaded_audio_files
@@ -117,12 +119,26 @@ def attach_downloaded_audio(recordings: list[Recording], root: Path):
             rec.audio_file = downloaded[rec.audio_url]
 
 
+def written_name(corpus: Corpus, name: str) -> str:
+    """A name as written (spaces collapsed), or the person's name when `people` knows it
+    (by name or alias) - never re-cased: "BA725" stays "BA725"."""
+    person = corpus.person(name)
+    return person.name if person else " ".join(name.split())
+
+
+def written_speaker(corpus: Corpus, name: str, role=None, organisation=None, interviewer=None) -> Speaker:
+    """corpus.speaker(), but with the name as written (see written_name)."""
+    speaker = corpus.speaker(name, role, organisation, interviewer)
+    speaker.name = written_name(corpus, name)
+    return speaker
+
+
 def _speaker_from_spec(item: Any, corpus: Corpus) -> Optional[Speaker]:
     if isinstance(item, str):
-        return corpus.speaker(item)
+        return written_speaker(corpus, item)
     if isinstance(item, dict) and item.get("name"):
-        return corpus.speaker(str(item["name"]), item.get("role"), item.get("organisation"),
-                              item.get("interviewer"))
+        return written_speaker(corpus, str(item["name"]), item.get("role"), item.get("organisation"),
+                               item.get("interviewer"))
     return None
 
 
@@ -164,12 +180,12 @@ def apply_overrides(rec: Recording, spec: dict, corpus: Corpus, result: CorpusRe
         if speakers:
             rec.speakers = speakers
     for name in _as_list(spec.get("interviewer")):
-        canonical = corpus.canonical_name(str(name))
-        match = next((s for s in rec.speakers if s.name == canonical), None)
+        written = written_name(corpus, str(name))
+        match = next((s for s in rec.speakers if name_key(s.name) == name_key(written)), None)
         if match:
             match.interviewer = True
         else:
-            rec.speakers.append(corpus.speaker(canonical, interviewer=True))
+            rec.speakers.append(written_speaker(corpus, written, interviewer=True))
 
 
 def _as_list(value) -> list:
@@ -189,24 +205,23 @@ def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: Corpus
     if not transcript.readable and not transcript.cues:
         return
     result.files.append(path)
-    # Every label - from corpus.yaml, from the file's own speaker list, or as written
-    # in the cues ("ODILE :") - goes through the people's aliases to one canonical name.
-    labels = {str(k): str(v) for k, v in (spec.get("speaker_labels") or {}).items()}
-    speaker_map = {cue.speaker: cue.speaker for cue in transcript.cues if cue.speaker}
-    speaker_map.update(transcript.speaker_names)
-    speaker_map.update(labels)
-    speaker_map = {label: corpus.canonical_name(name) for label, name in speaker_map.items()}
+    one_voice(rec, spec, transcript)
+    speaker_map, aliases = transcript_speakers(rec, spec, corpus, transcript, rel, result)
     interviewers = {s.name for s in rec.speakers if s.interviewer}
     interviewers |= {name for name in speaker_map.values() if getattr(corpus.person(name), "interviewer", False)}
     passages = passages_from_cues(transcript.cues, speaker_map, interviewers)
     rec.transcript = rel
     rec.passages.extend(passages)
-    known = {s.name for s in rec.speakers}
+    known = {s.name: s for s in rec.speakers}
     for name in dict.fromkeys(p.speaker for p in passages if p.speaker):
         if name not in known:
-            rec.speakers.append(corpus.speaker(name))
-            known.add(name)
-    if transcript.topics and not rec.theme:
+            known[name] = written_speaker(corpus, name)
+            rec.speakers.append(known[name])
+    for name, spellings in aliases.items():
+        if name in known:
+            known[name].aliases = list(dict.fromkeys(known[name].aliases + [a for a in spellings if a != name]))
+    # A file with several topics gives each passage its own; only a file's one topic is the recording's theme.
+    if len(transcript.topics) == 1 and not rec.theme:
         rec.theme = transcript.topics[0]
     stats = result.formats[transcript.format]
     stats.files += 1
@@ -214,3 +229,76 @@ def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: Corpus
     stats.cues_indexed += sum(len(p.cues) for p in passages)
     stats.skipped += transcript.skipped
     stats.passages += len(passages)
+
+
+def one_voice(rec: Recording, spec: dict, transcript) -> None:
+    """A corpus.yaml entry declaring ONE speaker names the voice of the file's unlabelled cues
+    (those holding only a sound event stay nobody's)."""
+    declared = [item for item in _as_list(spec.get("speakers")) if item]
+    if len(declared) != 1:
+        return
+    voice = declared[0].get("name") if isinstance(declared[0], dict) else declared[0]
+    if not isinstance(voice, (str, int, float)):
+        return
+    for cue in transcript.cues:
+        if cue.speaker is None and cue.text:
+            cue.speaker = str(voice)
+
+
+def transcript_speakers(rec: Recording, spec: dict, corpus: Corpus, transcript, rel: str,
+                        result: CorpusRecords) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(cue label -> speaker name, speaker name -> other spellings) for one transcript.
+
+    A speaker_labels key may be the file's internal id ("spk1") or the name the file
+    gives it ("BA725"), in any case or accents; a key that matches no speaker is
+    reported.  Names are kept as written; a speaker already known for the recording
+    (from its page or corpus.yaml) under another spelling keeps that spelling.
+    """
+    raw_labels = spec.get("speaker_labels") or {}
+    if not isinstance(raw_labels, dict):
+        result.problems.append(Problem("corpus.yaml", yaml_line(corpus, "recordings", rec.id, "speaker_labels"),
+                                       f"recordings.{rec.id}.speaker_labels : doit être un dictionnaire "
+                                       "étiquette -> nom (ignoré)", "warning"))
+        raw_labels = {}
+    labels = {str(k): str(v) for k, v in raw_labels.items()}
+    by_key = {name_key(k): k for k in labels}
+    rec_names = {name_key(s.name): s.name for s in rec.speakers}
+    used: set[str] = set()
+    speaker_map: dict[str, str] = {}
+    aliases: dict[str, list[str]] = defaultdict(list)
+    for label in dict.fromkeys(cue.speaker for cue in transcript.cues if cue.speaker):
+        in_file = transcript.speaker_names.get(label, label)
+        key = next((k for k in (label, in_file) if k in labels), None) or by_key.get(name_key(label)) \
+            or by_key.get(name_key(in_file))
+        if key is not None:
+            used.add(key)
+        name = written_name(corpus, labels[key] if key is not None else in_file)
+        name = rec_names.get(name_key(name), name)
+        speaker_map[label] = name
+        aliases[name].append(in_file)  # not an internal id ("spk1"): every Transcriber file has one
+    for key in labels:
+        if key not in used:
+            speakers = ", ".join(dict.fromkeys(f"{label} ({transcript.speaker_names[label]})"
+                                               if label in transcript.speaker_names else label
+                                               for label in speaker_map)) or "aucun"
+            result.problems.append(Problem(
+                "corpus.yaml", yaml_line(corpus, "recordings", rec.id, "speaker_labels", key),
+                f"recordings.{rec.id}.speaker_labels : « {key} » ne correspond à aucun intervenant de {rel} "
+                f"(intervenants du fichier : {speakers})", "warning"))
+    return speaker_map, aliases
+
+
+def yaml_line(corpus: Corpus, *keys: str) -> Optional[int]:
+    """The line of a key in corpus.yaml (for a report), or None. Read again only when needed."""
+    try:
+        node = yaml.compose((corpus.root / "corpus.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        found = next(((k, v) for k, v in node.value if str(k.value) == str(key)), None)
+        if found is None:
+            return None
+        key_node, node = found
+    return key_node.start_mark.line + 1 if keys else None

@@ -113,10 +113,10 @@ def test_srt():
     assert cue_tuples(transcript) == [
         (1.0, 4.0, "ODILE MARCHAL", "Madame Carpentier, racontez-nous la ducasse."),  # "<i>NOM :</i>"
         (4.0, 8.5, "Mélodie Carpentier", "On y allait en famille, avec les « œufs » durs…"),  # "NOM\xa0:"
-        (8.5, 12.0, "Mélodie Carpentier", "et le manège tournait jusqu’à minuit."),  # no name: same speaker, <font> stripped
+        (8.5, 12.0, None, "et le manège tournait jusqu’à minuit."),  # no label: nobody's (a label names its own cue only)
         (12.0, 16.5, "MÉLODIE", "Il jouait du bugle à l’harmonie."),  # "NOM:"; cue 4 came after cue 5 in the file
         (16.0, 19.0, "ODILE", "Et votre père ?"),  # "[NOM]", overlaps the previous cue
-        (19.0, 22.0, "MÉLODIE", "Bref : il était fier."),  # dialogue dash; "Bref" is not a name
+        (19.0, 22.0, None, "Bref : il était fier."),  # dialogue dash without a label: nobody's; "Bref" is not a name
         (19.0, 22.0, "Odile Marchal", "Je comprends."),
         (30.0, 33.0, "Mélodie Carpentier", "Voilà tout."),  # {\an8} removed
     ]
@@ -375,7 +375,8 @@ def test_missing_file_unknown_extension_and_directory(tmp_path):
 
     docx = tmp_path / "entretien.docx"
     docx.write_bytes(b"PK")
-    assert errors(read_transcript(docx)) == [(None, "format de transcription inconnu « .docx »")]
+    assert errors(read_transcript(docx)) == [(None, "format de transcription inconnu « .docx » (formats reconnus : "
+                                                    ".vtt, .srt, .txt, .TextGrid, .cha, .json, .otr, .trs, .eaf)")]
 
     folder = tmp_path / "dossier.vtt"
     folder.mkdir()
@@ -404,7 +405,7 @@ def test_never_raises_and_always_balances(tmp_path, extension, content):
     transcript = read_transcript(path)
     assert not any("erreur interne" in problem.reason for problem in transcript.problems)
     assert [cue.start for cue in transcript.cues] == sorted(cue.start for cue in transcript.cues)
-    assert all(cue.end >= cue.start >= 0 and cue.text for cue in transcript.cues)
+    assert all(cue.end >= cue.start >= 0 and (cue.text or cue.events) for cue in transcript.cues)
     file_errors = 0 if transcript.readable else 1
     assert transcript.cues_read == len(transcript.cues) + len(errors(transcript)) - file_errors
 
@@ -454,13 +455,15 @@ def test_passages_from_srt_labels_mapped_to_one_name():
     passages = passages_from_cues(transcript.cues, names, interviewers={"Odile Marchal"})
     assert [(p.speaker, p.start, p.end, len(p.cues)) for p in passages] == [
         ("Odile Marchal", 1.0, 4.0, 1),
-        ("Mélodie Carpentier", 4.0, 16.5, 3),  # "Mélodie Carpentier" and "MÉLODIE" are one speaker
+        ("Mélodie Carpentier", 4.0, 8.5, 1),
+        (None, 8.5, 12.0, 1),  # unlabelled subtitle: nobody's
+        ("Mélodie Carpentier", 12.0, 16.5, 1),  # "MÉLODIE" mapped to the same name
         ("Odile Marchal", 16.0, 19.0, 1),
-        ("Mélodie Carpentier", 19.0, 22.0, 1),
+        (None, 19.0, 22.0, 1),
         ("Odile Marchal", 19.0, 22.0, 1),
         ("Mélodie Carpentier", 30.0, 33.0, 1),
     ]
-    assert [p.interviewer for p in passages] == [True, False, True, False, True, False]
+    assert [p.interviewer for p in passages] == [True, False, False, False, True, False, True, False]
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Transcript readers: WebVTT, SRT, Whisper/WhisperX JSON, Transcriber .trs,
-timestamped text and oTranscribe .otr -> cues -> passages.
+timestamped text, oTranscribe .otr, ELAN .eaf, Praat .TextGrid and CHAT .cha
+-> cues (spoken words, sound events aside: events.py) -> passages.
 
     transcript = read_transcript("corpus/transcripts/entretien.vtt")
     passages = passages_from_cues(transcript.cues, transcript.speaker_names)

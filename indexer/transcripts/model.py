@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from indexer.records import Cue, Problem
+from indexer.transcripts.events import speech_and_events
 
 
 @dataclass
@@ -18,7 +19,8 @@ class Transcript:
     """
 
     path: str  # as given
-    format: str  # "webvtt" | "srt" | "whisper" | "whisperx" | "trs" | "text" | "otr" | "unknown"
+    # "webvtt" | "srt" | "whisper" | "whisperx" | "trs" | "text" | "otr" | "elan" | "textgrid" | "chat" | "unknown"
+    format: str
     cues: list[Cue] = field(default_factory=list)  # sorted by start (stable) once read
     problems: list[Problem] = field(default_factory=list)
     cues_read: int = 0
@@ -35,6 +37,20 @@ class Transcript:
     def add(self, cue: Cue) -> None:
         self.cues.append(cue)
         self.cues_read += 1
+
+    def add_spoken(self, start: float, end: float, raw: str, speaker: Optional[str], line: Optional[int],
+                   angle_marks: bool = False, topic: Optional[str] = None) -> bool:
+        """Add a cue from raw text: spoken words in ``text``, sound events aside (see events.py).
+
+        angle_marks: "<" and ">" are overlap marks (linguists' formats), not text.
+
+        A cue holding only events belongs to nobody.  False when there is nothing at all.
+        """
+        text, events = speech_and_events(raw, angle_marks)
+        if not text and not events:
+            return False
+        self.add(Cue(start, end, text, speaker if text else None, line, events, topic))
+        return True
 
     def skip(self, line: Optional[int], reason: str) -> None:
         """Count a cue that was seen but cannot be used."""

@@ -17,7 +17,6 @@ from typing import Any, Optional
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment
 
-from indexer.records import Cue
 from indexer.transcripts.common import (
     TimecodeError,
     collapse_spaces,
@@ -92,8 +91,10 @@ def read_otr(transcript: Transcript, data: Any) -> None:
             if starts[following] < start:
                 transcript.warn(stamps[following].number, f"horodatage « {stamps[following].label} » antérieur au précédent")
             end = max(start, starts[following])
-        for chunk_speaker, chunk_text in chunks:
-            transcript.add(Cue(start, end, chunk_text, chunk_speaker, stamp.number))
+        added = [transcript.add_spoken(start, end, chunk_text, chunk_speaker, stamp.number)
+                 for chunk_speaker, chunk_text in chunks]
+        if not any(added):
+            transcript.skip(stamp.number, f"texte vide après l'horodatage « {stamp.label} »")
 
 
 def stamp_seconds(stamp: Stamp) -> float:

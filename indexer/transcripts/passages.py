@@ -15,6 +15,7 @@ from itertools import groupby
 from typing import Iterable, Optional
 
 from indexer.records import Cue, Passage
+from indexer.transcripts.events import join_texts
 
 # ".", "!", "?", "…" possibly followed by closing quotes or brackets.
 SENTENCE_END = re.compile(r"[.!?…][\s\"'»”’)\]]*$")
@@ -45,24 +46,36 @@ def passages_from_cues(
 
     # A turn ends when the speaker changes; two labels the map gives the same
     # name (a speaker split in two by diarization, "ODILE" and "Odile Marchal")
-    # are one speaker.
-    for name, turn_cues in groupby(cues, key=speaker_name):
+    # are one speaker.  It also ends where a section's topic changes, and
+    # between timed cues and untimed ones (CHAT utterances without bullets).
+    for (name, topic, untimed), turn_cues in groupby(
+            cues, key=lambda cue: (speaker_name(cue), cue.topic, cue.start is None)):
         turn = list(turn_cues)
         labels = {cue.speaker for cue in turn}
         is_interviewer = name is not None and (name in interviewers or bool(labels & interviewers))
-        for piece in split_turn(turn, window, max_window):
+        pieces = untimed_pieces(turn) if untimed else split_turn(turn, window, max_window)
+        for piece in pieces:
+            text, events = join_texts((cue.text, cue.events) for cue in piece)
             passages.append(Passage(
-                text=" ".join(cue.text for cue in piece),
+                text=text,
+                events=events,
                 verbatim=True,
                 label="transcription",
                 speaker=name,
                 interviewer=is_interviewer,
                 start=piece[0].start,
-                end=max(cue.end for cue in piece),  # the last cue's end, unless an earlier one overlaps it
-                cues=[(cue.start, cue.end) for cue in piece],
+                # The last cue's end, unless an earlier one overlaps it.
+                end=None if untimed else max(cue.end for cue in piece),
+                cues=[(cue.start, cue.end) for cue in piece],  # (None, None) for an untimed cue
                 line=piece[0].line,
+                topic=topic,
             ))
     return passages
+
+
+def untimed_pieces(cues: list[Cue], size: int = 6) -> list[list[Cue]]:
+    """Cues without times (searchable, but no link to a moment): a few utterances a passage."""
+    return [cues[i:i + size] for i in range(0, len(cues), size)]
 
 
 def split_turn(cues: list[Cue], window: float, max_window: float) -> list[list[Cue]]:

@@ -5,10 +5,13 @@ import json
 import os
 from pathlib import Path
 
+from indexer.transcripts.cha import read_cha
 from indexer.transcripts.common import decode_into
+from indexer.transcripts.eaf import read_eaf
 from indexer.transcripts.model import Transcript
 from indexer.transcripts.otr import is_otr, read_otr
 from indexer.transcripts.srt import read_srt
+from indexer.transcripts.textgrid import read_textgrid
 from indexer.transcripts.timestamped import read_timestamped
 from indexer.transcripts.trs import read_trs
 from indexer.transcripts.vtt import read_vtt
@@ -18,10 +21,16 @@ TEXT_READERS = {
     ".vtt": ("webvtt", read_vtt),
     ".srt": ("srt", read_srt),
     ".txt": ("text", read_timestamped),
+    ".textgrid": ("textgrid", read_textgrid),
+    ".cha": ("chat", read_cha),
 }
-EXTENSIONS = (*TEXT_READERS, ".json", ".otr", ".trs")
+XML_READERS = {  # decoded as their XML declaration says
+    ".trs": ("trs", read_trs),
+    ".eaf": ("elan", read_eaf),
+}
+EXTENSIONS = (*TEXT_READERS, ".json", ".otr", *XML_READERS)
 # The format known before reading (.json may be whisper, whisperx or otr).
-FORMAT_BY_EXTENSION = {**{ext: fmt for ext, (fmt, _) in TEXT_READERS.items()}, ".otr": "otr", ".trs": "trs"}
+FORMAT_BY_EXTENSION = {**{ext: fmt for ext, (fmt, _) in {**TEXT_READERS, **XML_READERS}.items()}, ".otr": "otr"}
 
 
 def os_error_reason(error: OSError) -> str:
@@ -43,7 +52,8 @@ def read_transcript(path: str | os.PathLike) -> Transcript:
     extension = os.path.splitext(str(path))[1].lower()
     transcript = Transcript(path=str(path), format=FORMAT_BY_EXTENSION.get(extension, "unknown"))
     if extension not in EXTENSIONS:
-        transcript.fail(f"format de transcription inconnu « {extension or os.path.basename(str(path))} »")
+        transcript.fail(f"format de transcription inconnu « {extension or os.path.basename(str(path))} » "
+                        f"(formats reconnus : {', '.join(EXTENSIONS).replace('.textgrid', '.TextGrid')})")
         return transcript
     try:
         data = Path(path).read_bytes()
@@ -58,13 +68,15 @@ def read_transcript(path: str | os.PathLike) -> Transcript:
     if transcript.readable and transcript.cues_read == 0:
         transcript.warn(None, "aucun passage horodaté trouvé")
     # Sorted by start; stable, so cues sharing a start keep the file's order.
-    transcript.cues.sort(key=lambda cue: cue.start)
+    # A file with untimed utterances (CHAT) keeps its own order.
+    if all(cue.start is not None for cue in transcript.cues):
+        transcript.cues.sort(key=lambda cue: cue.start)
     return transcript
 
 
 def read_content(transcript: Transcript, extension: str, data: bytes) -> None:
-    if extension == ".trs":
-        read_trs(transcript, data)  # XML: decoded as its declaration says
+    if extension in XML_READERS:
+        XML_READERS[extension][1](transcript, data)
         return
     text = decode_into(transcript, data)
     if extension in TEXT_READERS:

@@ -1,6 +1,9 @@
 """Speaker names written in the text itself: "GASTON : …", "Odile Marchal: …", "[NOM] …".
 
-Used by the formats that have no speaker markup (SRT, timestamped text, oTranscribe).
+Used by the formats that have no speaker markup.  In subtitles (SRT, and WebVTT
+outside <v>) a label names its own cue or dialogue line only (subtitle_chunks);
+in typed transcripts (timestamped text, oTranscribe) a name goes on until the
+next one (chunks_by_speaker).
 """
 from __future__ import annotations
 
@@ -38,6 +41,8 @@ def looks_like_name(name: str) -> bool:
     words = name.split()
     if not words or len(words) > 5 or not any(ch.isalpha() for ch in name):
         return False
+    if name.lower() in NOT_NAMES:  # "[MUSIQUE]", "RIRES :" are sound events
+        return False
     if any(ch.isdigit() for ch in name) and not name.isupper():
         return False
     if name.isupper():
@@ -50,12 +55,39 @@ def looks_like_name(name: str) -> bool:
 
 
 def split_speaker(line: str) -> tuple[Optional[str], str]:
-    """'GASTON : Bonjour.' -> ('GASTON', 'Bonjour.') ; 'Bonjour.' -> (None, 'Bonjour.')."""
+    """'GASTON : Bonjour.' -> ('GASTON', 'Bonjour.') ; 'Bonjour.' -> (None, 'Bonjour.').
+
+    "[Claire]" names a speaker only when words follow it on the line: a bracket
+    alone ("[PORTE QUI CLAQUE]") is a sound event.
+    """
     for pattern in (BRACKET_PREFIX, COLON_PREFIX):
         match = pattern.match(line)
+        if pattern is BRACKET_PREFIX and match and not match.group("text").strip():
+            continue
         if match and looks_like_name(match.group("name").strip()):
             return collapse_spaces(match.group("name")), match.group("text")
     return None, line
+
+
+def subtitle_chunks(lines: list[str]) -> list[tuple[Optional[str], str]]:
+    """The lines of one subtitle cue -> [(speaker, text)], empty texts dropped.
+
+    In subtitles a label names who speaks in that cue only ("[Claire] …"), or,
+    in a two-speaker cue, on that dialogue line only ("- [Claire] …" / "- Oui.").
+    A cue or dash line without a label is nobody's: it does not go on with the
+    last speaker named.  A line without a dash continues the line above.
+    """
+    chunks: list[tuple[Optional[str], list[str]]] = []
+    for line in lines:
+        dash = DIALOGUE_DASH.match(line)
+        line = DIALOGUE_DASH.sub("", line)
+        named, line = split_speaker(line)
+        if named is not None or dash or not chunks:
+            chunks.append((named, []))
+        if line.strip():
+            chunks[-1][1].append(line)
+    texts = [(who, collapse_spaces(" ".join(parts))) for who, parts in chunks]
+    return [(who, text) for who, text in texts if text]
 
 
 def chunks_by_speaker(lines: list[str], speaker: Optional[str]) -> tuple[list[tuple[Optional[str], str]], Optional[str]]:

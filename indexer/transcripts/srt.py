@@ -8,26 +8,23 @@ from __future__ import annotations
 
 import re
 
-from indexer.records import Cue
 from indexer.transcripts.common import read_timed_block, split_blocks, split_lines, strip_tags
 from indexer.transcripts.model import Transcript
-from indexer.transcripts.speakers import chunks_by_speaker
+from indexer.transcripts.speakers import subtitle_chunks
 
 # {\an8}-style positioning codes some editors leave in SRT text.
 ASS_CODE = re.compile(r"\{\\[^}]*\}")
 
 
 def read_srt(transcript: Transcript, text: str) -> None:
-    speaker = None  # a cue without a name goes on with the last speaker named
     for first_line, block in split_blocks(split_lines(text.lstrip("\ufeff"))):
         timed = read_timed_block(transcript, first_line, block)
         if timed is None:
             continue
         line, start, end, cue_lines = timed
         text_lines = [ASS_CODE.sub("", strip_tags(text_line)) for text_line in cue_lines]
-        chunks, speaker = chunks_by_speaker(text_lines, speaker)
-        if not chunks:
+        # A label names the speaker of its cue (or dialogue line) only.
+        added = [transcript.add_spoken(start, end, chunk_text, chunk_speaker, line)
+                 for chunk_speaker, chunk_text in subtitle_chunks(text_lines)]
+        if not any(added):
             transcript.skip(line, "texte vide")
-            continue
-        for chunk_speaker, chunk_text in chunks:
-            transcript.add(Cue(start, end, chunk_text, chunk_speaker, line))

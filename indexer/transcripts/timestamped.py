@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from indexer.records import Cue
 from indexer.transcripts.common import TimecodeError, estimated_duration, parse_timecode, split_lines
 from indexer.transcripts.model import Transcript
 from indexer.transcripts.speakers import chunks_by_speaker
@@ -86,5 +85,7 @@ def read_timestamped(transcript: Transcript, text: str) -> None:
             end = max(entry.start, entry.next_start)
         else:
             end = entry.start + estimated_duration(" ".join(text for _, text in chunks))
-        for chunk_speaker, chunk_text in chunks:
-            transcript.add(Cue(entry.start, end, chunk_text, chunk_speaker, entry.line))
+        added = [transcript.add_spoken(entry.start, end, chunk_text, chunk_speaker, entry.line)
+                 for chunk_speaker, chunk_text in chunks]
+        if not any(added):
+            transcript.skip(entry.line, "texte vide")

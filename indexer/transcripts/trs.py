@@ -10,9 +10,13 @@
       <Turn speaker="spk1 spk2" …><Sync time="…"/><Who nb="1"/>texte de spk1 <Who nb="2"/>texte de spk2</Turn>
 
 Each Sync chunk (or Who part of one) becomes a cue from its Sync time to the
-next Sync time, or to the Turn's endTime.  Chunks with no words (silences,
-a lone <Event>) are not cues: Transcriber writes many of them, so they are
-neither counted nor reported.
+next Sync time, or to the Turn's endTime.  Chunks with no words nor events
+(silences) are not cues: Transcriber writes many of them, so they are
+neither counted nor reported.  An <Event desc="rire"/> is kept as the event
+"[rire]" (shown, not indexed; see events.py); a chunk holding only an event
+belongs to nobody.  Some corpora declare annotation "speakers" whose turns
+only hold numbers (durations, counts): their turns are dropped with one
+warning per speaker.  A Section's topic becomes its cues' topic.
 
 Parsed with the stdlib expat (pyexpat) directly rather than through
 ElementTree, because expat gives the line of each element.  Expat never loads
@@ -27,8 +31,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 from xml.parsers import expat
 
-from indexer.records import Cue
 from indexer.transcripts.common import collapse_spaces, decode_bytes, number_or_none
+from indexer.transcripts.events import only_numbers
 from indexer.transcripts.model import Transcript
 
 XML_DECLARED_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -54,6 +58,7 @@ class Turn:
     speaker: str  # as written: "", "spk1" or "spk1 spk2"
     end_time: Optional[str]
     line: int
+    topic: Optional[str] = None  # the topic id of its Section
     chunks: list[Chunk] = field(default_factory=list)
 
 
@@ -64,6 +69,8 @@ class TrsHandler:
         self.parser = parser
         self.speaker_names: dict[str, str] = {}
         self.topics: list[str] = []
+        self.topic_names: dict[str, str] = {}  # topic id -> desc
+        self.section_topic: Optional[str] = None
         self.turns: list[Turn] = []
         self.unknown_entities: list[tuple[int, str]] = []
         self.turn: Optional[Turn] = None
@@ -76,8 +83,11 @@ class TrsHandler:
                 self.speaker_names[attrs["id"]] = attrs["name"].strip()
         elif tag == "Topic" and attrs.get("desc", "").strip():
             self.topics.append(attrs["desc"].strip())
+            self.topic_names[attrs.get("id", "")] = attrs["desc"].strip()
+        elif tag == "Section":
+            self.section_topic = attrs.get("topic")
         elif tag == "Turn":
-            self.turn = Turn(attrs.get("speaker", ""), attrs.get("endTime"), line)
+            self.turn = Turn(attrs.get("speaker", ""), attrs.get("endTime"), line, self.section_topic)
             # Text before any <Sync> starts at the turn's start.
             self.turn.chunks.append(Chunk(attrs.get("startTime"), line))
         elif self.turn is None:
@@ -89,6 +99,9 @@ class TrsHandler:
             self.turn.chunks.append(Chunk(self.turn.chunks[-1].time, line, int(nb) if nb else None))
         elif tag in NOT_SPOKEN:
             self.not_spoken_depth += 1
+            # A sound event is shown as one ("[rire]"); where a noise ends says nothing new.
+            if tag == "Event" and attrs.get("desc", "").strip() and attrs.get("extent") != "end":
+                self.turn.chunks[-1].parts.append(" [" + attrs["desc"].strip().strip("[]") + "] ")
 
     def end(self, tag: str) -> None:
         if tag == "Turn" and self.turn is not None:
@@ -96,6 +109,8 @@ class TrsHandler:
             self.turn = None
         elif tag in NOT_SPOKEN and self.not_spoken_depth:
             self.not_spoken_depth -= 1
+        elif tag == "Section":
+            self.section_topic = None
 
     def text(self, data: str) -> None:
         if self.turn is not None and not self.not_spoken_depth:
@@ -132,8 +147,33 @@ def read_trs(transcript: Transcript, data: bytes) -> None:
     transcript.topics = handler.topics
     for line, name in handler.unknown_entities:
         transcript.warn(line, f"entité inconnue « &{name}; » ignorée")
+    annotations = annotation_speakers(handler.turns)
+    for speaker, line in annotations.items():
+        name = handler.speaker_names.get(speaker)
+        transcript.warn(line, f"intervenant « {speaker} »{f' ({name})' if name else ''} : ses tours ne contiennent "
+                              "que des nombres (annotations), ignorés")
     for turn in handler.turns:
-        read_turn(transcript, turn)
+        read_turn(transcript, turn, annotations, handler.topic_names.get(turn.topic or ""))
+
+
+def chunk_text(chunk: Chunk) -> str:
+    return collapse_spaces("".join(chunk.parts))
+
+
+def annotation_speakers(turns: list[Turn]) -> dict[str, int]:
+    """Speaker ids (and "" for turns without one) whose every word is a number - annotations,
+    not speech - each with the line of its first turn."""
+    numbers: dict[str, bool] = {}  # speaker -> all its texts so far are numbers
+    first_line: dict[str, int] = {}
+    for turn in turns:
+        speakers = turn.speaker.split() or [""]
+        for chunk in turn.chunks:
+            text = chunk_text(chunk)
+            if text:
+                speaker = chunk_speaker(speakers, chunk) or ""
+                numbers[speaker] = numbers.get(speaker, True) and only_numbers(text)
+                first_line.setdefault(speaker, chunk.line)
+    return {speaker: first_line[speaker] for speaker, only in numbers.items() if only}
 
 
 def decode_trs(transcript: Transcript, data: bytes) -> Optional[str]:
@@ -169,14 +209,14 @@ def decode_trs(transcript: Transcript, data: bytes) -> Optional[str]:
     return text
 
 
-def read_turn(transcript: Transcript, turn: Turn) -> None:
+def read_turn(transcript: Transcript, turn: Turn, annotations: dict[str, int], topic: Optional[str]) -> None:
     speakers = turn.speaker.split()
     times = [number_or_none(chunk.time) for chunk in turn.chunks]
     turn_end = number_or_none(turn.end_time)
     for index, chunk in enumerate(turn.chunks):
-        text = collapse_spaces("".join(chunk.parts))
-        if not text:
-            continue  # silence or a lone event: not a cue
+        text = chunk_text(chunk)
+        if not text or (chunk_speaker(speakers, chunk) or "") in annotations:
+            continue  # silence, or an annotation "speaker": not a cue
         start = times[index]
         if start is None:
             transcript.skip(chunk.line, f"horodatage illisible « {chunk.time} »")
@@ -189,7 +229,9 @@ def read_turn(transcript: Transcript, turn: Turn) -> None:
         if end < start:
             transcript.skip(chunk.line, f"fin avant le début ({end} < {start})")
             continue
-        transcript.add(Cue(start, end, text, chunk_speaker(speakers, chunk), chunk.line))
+        # Only marks ("///") make no cue, like a silence.
+        transcript.add_spoken(start, end, text, chunk_speaker(speakers, chunk), chunk.line,
+                              angle_marks=True, topic=topic)
 
 
 def chunk_speaker(speakers: list[str], chunk: Chunk) -> Optional[str]:

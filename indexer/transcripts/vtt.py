@@ -8,9 +8,9 @@ from __future__ import annotations
 import html
 import re
 
-from indexer.records import Cue
 from indexer.transcripts.common import collapse_spaces, read_timed_block, split_blocks, split_lines, strip_tags
 from indexer.transcripts.model import Transcript
+from indexer.transcripts.speakers import subtitle_chunks
 
 HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
 # Blocks that carry no speech.
@@ -43,18 +43,18 @@ def read_cue_block(transcript: Transcript, first_line: int, block: list[str]) ->
     if timed is None:
         return
     line, start, end, cue_lines = timed
-    chunks = voice_chunks("\n".join(cue_lines))
-    if not chunks:
+    added = [transcript.add_spoken(start, end, text, speaker, line)
+             for speaker, text in voice_chunks("\n".join(cue_lines))]
+    if not any(added):
         transcript.skip(line, "texte vide")
-        return
-    for speaker, text in chunks:
-        transcript.add(Cue(start, end, text, speaker, line))
 
 
 def voice_chunks(payload: str) -> list[tuple[str | None, str]]:
     """Cue payload -> [(speaker, plain text)], one chunk per voice, empty chunks dropped.
 
-    A cue naming no voice has speaker None; a cue with two <v> spans gives two chunks.
+    A cue with two <v> spans gives two chunks.  Outside any <v>, a subtitle
+    label ("[Claire] …", "- [Claire] …") names the speaker of that cue or line
+    only; an unlabelled cue has speaker None.
     """
     # re.split with one group: [text before any voice, name1, text1, name2, text2, …]
     parts = VOICE_TAG.split(payload)
@@ -65,11 +65,17 @@ def voice_chunks(payload: str) -> list[tuple[str | None, str]]:
     result = []
     for speaker, raw in chunks:
         # Tags first, then entities, so that "&lt;i&gt;" stays as text.
-        text = collapse_spaces(html.unescape(strip_tags(raw)))
-        if not text:
-            continue
-        if result and result[-1][0] == speaker:
-            result[-1] = (speaker, result[-1][1] + " " + text)
-        else:
-            result.append((speaker, text))
+        lines = [html.unescape(strip_tags(line)) for line in raw.split("\n")]
+        labelled = subtitle_chunks(lines) if speaker is None else [(speaker, collapse_spaces(" ".join(lines)))]
+        for label, text in labelled:
+            if text:
+                append_chunk(result, label, text)
     return result
+
+
+def append_chunk(result: list[tuple[str | None, str]], speaker: str | None, text: str) -> None:
+    """Add a chunk, merged with the previous one when the same voice goes on."""
+    if result and result[-1][0] == speaker:
+        result[-1] = (speaker, result[-1][1] + " " + text)
+    else:
+        result.append((speaker, text))

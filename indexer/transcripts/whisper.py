@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Optional
 
-from indexer.records import Cue
 from indexer.transcripts.common import collapse_spaces, number_or_none
 from indexer.transcripts.model import Transcript
 
@@ -63,7 +62,8 @@ def read_whisper(transcript: Transcript, data: Any) -> None:
         if not text:
             transcript.skip(number, f"segment {number} : texte vide")
             continue
-        transcript.add(Cue(start, end, text, segment_speaker(segment), number))
+        if not transcript.add_spoken(start, end, text, segment_speaker(segment), number):
+            transcript.skip(number, f"segment {number} : texte vide")
 
 
 def segment_time(transcript: Transcript, number: int, segment: dict, key: str, name: str) -> Optional[float]:
