@@ -10,15 +10,16 @@ import io
 import math
 import os
 import re
+import zlib
 from typing import Optional
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, send_from_directory, url_for
 from unidecode import unidecode
 from werkzeug.datastructures import MultiDict
 
 from indexer.query import MAX_QUERY_CHARS
-from indexer.search import FACETS_BY_NAME, MAX_EXPORT, SearchParams, timecode
+from indexer.search import FACETS_BY_NAME, MAX_EXPORT, NO_VALUE, SearchParams, timecode
 
 from . import clean_text, fail, safe_url, search_service
 
@@ -128,11 +129,20 @@ def search():
     params = search_params()
     service = search_service()
     doc = clean_links(service.search(params))
+    if doc["total"] and params.page > doc["pages"]:
+        # Past the last page (an old link, a hand-typed page=9999): the last page, not an empty list.
+        return redirect(search_url(params, page=doc["pages"]))
+    needs_words = params.mode == "concordance" and not params.q.strip()
+    if needs_words:  # a concordance lines up the words searched: without any, nothing to line up
+        doc.update(total=0, passages=[], pages=1)
     recordings = recordings_of(doc.get("passages") or [])
     return render_template(
         "search.html",
         params=params,
         doc=doc,
+        needs_words=needs_words,
+        concordance_lines=sum(len(p.get("kwic") or []) for p in doc.get("passages") or []),
+        chosen_speakers=[facet_label("speaker", v) for v in params.filters.get("speaker", [])],
         facets=facet_panels(params, doc),
         chips=active_filters(params),
         clear_filters_url=search_url(params, page=1, **{name: [] for name in params.filters}),
@@ -140,7 +150,8 @@ def search():
         recordings=recordings,
         citations=citations(doc, recordings) if params.mode == "citations" else [],
         modes=[(mode, label, search_url(params, mode=mode, page=1)) for mode, label in MODE_LABELS.items()],
-        sorts=[(sort, label, search_url(params, sort=sort, page=1)) for sort, label in SORT_LABELS.items()],
+        sorts=[(sort, label, search_url(params, sort=sort, page=1)) for sort, label in SORT_LABELS.items()
+               if params.q.strip() or sort == "date"],
         export_csv=export_url(params, "csv"),
         export_excel=export_url(params, "csv", sep="semicolon"),
         export_json=export_url(params, "json"),
@@ -165,12 +176,17 @@ def facet_panels(params: SearchParams, doc: dict) -> list[dict]:
         for value in values:
             selected = value["value"] in active
             changed = [v for v in active if v != value["value"]] if selected else [*active, value["value"]]
+            anchor = facet_anchor(name, value["value"])
             items.append({
                 "value": value["value"],
+                "id": anchor,
                 "label": facet_label(name, value["label"]),
+                "interviewer": bool(value.get("interviewer")),
+                "missing": value["value"] == NO_VALUE,
                 "count": value["count"],
                 "selected": selected,
-                "url": search_url(params, page=1, **{name: changed}),
+                # The fragment brings the keyboard (and the eye) back to the filter just used.
+                "url": search_url(params, page=1, **{name: changed}) + "#" + anchor,
                 # Bar widths in steps of 5 % through CSS classes: no inline style (CSP).
                 "bar": 0 if not value["count"] else max(5, 5 * math.ceil(20 * value["count"] / top)),
             })
@@ -178,6 +194,11 @@ def facet_panels(params: SearchParams, doc: dict) -> list[dict]:
         panels.append({"name": name, "label": facet_heading(name, facet.label), "items": items,
                        "active": bool(active), "open_more": hidden_selected})
     return panels
+
+
+def facet_anchor(name: str, value: str) -> str:
+    """A stable id for a facet value's link, whatever characters the value has."""
+    return f"f-{name}-{zlib.crc32(value.encode('utf-8')):08x}"
 
 
 def facet_heading(name: str, label: str) -> str:
@@ -190,7 +211,9 @@ def facet_label(name: str, label: str) -> str:
     if name == "type":
         return {"transcription (verbatim)": "Transcription (verbatim)",
                 "résumé, présentation": "Résumé, présentation"}.get(label, label)
-    return label
+    if name == "kind" and label == "texte de la page":
+        return "Texte du site (pas un enregistrement)"
+    return label[:1].upper() + label[1:] if name == "kind" else label
 
 
 def active_filters(params: SearchParams) -> list[dict]:
@@ -358,10 +381,23 @@ def seconds_text(value: float) -> str:
 # --------------------------------------------------------------------------- exports
 
 
+CONCORDANCE_COLUMNS = ["recording_id", "title", "speaker", "role", "start", "end", "left", "match", "right", "date",
+                       "link"]
+
+
+def export_columns(params: SearchParams) -> list[str]:
+    return CONCORDANCE_COLUMNS if params.mode == "concordance" else EXPORT_COLUMNS
+
+
 def export_rows(params: SearchParams) -> list[dict]:
+    """One row per passage; in concordance mode, one row per occurrence (left context, match, right context)."""
+    if params.mode == "concordance" and not params.q.strip():
+        return []
     service = search_service()
     passages = clean_links(service.export(params))
     recordings = recordings_of(passages)
+    if params.mode == "concordance":
+        return concordance_rows(passages, recordings)
     rows = []
     for p in passages:
         rec = recordings.get(p["recording_id"], {})
@@ -382,20 +418,46 @@ def export_rows(params: SearchParams) -> list[dict]:
     return rows
 
 
+def concordance_rows(passages: list[dict], recordings: dict[str, dict]) -> list[dict]:
+    rows = []
+    for p in passages:
+        rec = recordings.get(p["recording_id"], {})
+        for line in p.get("kwic") or []:
+            rows.append({
+                "recording_id": p["recording_id"],
+                "title": rec.get("title"),
+                "speaker": p.get("speaker"),
+                "role": p.get("speaker_role"),
+                "start": p.get("start"),
+                "end": p.get("end"),
+                "left": line["left"],
+                "match": line["match"],
+                "right": line["right"],
+                "date": rec.get("date"),
+                "link": absolute_url(p.get("link")) if p.get("link") else None,
+            })
+    return rows
+
+
 def export_filename(params: SearchParams, extension: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", unidecode(params.q).lower()).strip("-")[:40]
     return f"artoiscast-{slug or 'tout'}.{extension}"
 
 
-def spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet shows as text: Excel runs cells starting with = + - @ as formulas."""
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, (int, float)):
         return seconds_text(value)
-    text = str(value)
+    return str(value)
+
+
+def spreadsheet_safe(value) -> str:
+    """A cell Excel shows as text: it runs cells starting with = + - @ as formulas.
+    Only for the Excel variant: the plain CSV keeps the data exactly as it is."""
+    text = cell_text(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -406,11 +468,13 @@ def export_csv():
     rows = export_rows(params)
     out = io.StringIO()
     out.write("\ufeff")  # the BOM tells Excel the file is UTF-8, so accents survive
-    delimiter = ";" if request.args.get("sep") in ("semicolon", ";") else ","
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    excel = request.args.get("sep") in ("semicolon", ";")
+    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
+    columns = export_columns(params)
+    cell = spreadsheet_safe if excel else cell_text
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([spreadsheet_safe(row[column]) for column in EXPORT_COLUMNS])
+        writer.writerow([cell(row[column]) for column in columns])
     return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{export_filename(params, "csv")}"',
                              "Content-Type": "text/csv; charset=utf-8"})
@@ -427,7 +491,7 @@ def export_json():
         "sort": params.sort,
         "count": len(rows),
         "truncated": len(rows) >= MAX_EXPORT,
-        "columns": EXPORT_COLUMNS,
+        "columns": export_columns(params),
         "passages": rows,
     }
     response = current_app.json.response(document)
