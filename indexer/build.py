@@ -70,6 +70,8 @@ def _state(records: CorpusRecords, fps: Fingerprints, corpus_dir: Path, previous
         "specs": fps.specs,
         "page_recordings": page_recordings,
         "thesaurus": records.corpus.thesaurus,
+        "site": records.corpus.site,
+        "credits": records.corpus.credits,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     })
     if previous is None:

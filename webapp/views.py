@@ -10,9 +10,10 @@ import io
 import math
 import os
 import re
+import time
 import zlib
 from typing import Optional
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_from_directory, url_for
 from unidecode import unidecode
@@ -95,6 +96,19 @@ def search_url(params: SearchParams, **changes) -> str:
 def export_url(params: SearchParams, fmt: str, **extra) -> str:
     pairs = params.url_args(page=1, per_page=10) + list(extra.items())
     return url_for(f"views.export_{fmt}") + ("?" + urlencode(pairs) if pairs else "")
+
+
+@bp.app_context_processor
+def footer_credits() -> dict:
+    """The credits of corpus.yaml, as the current index holds them (none while it is unavailable)."""
+    try:
+        state = search_service().snapshot().state
+    except Exception:  # noqa: BLE001  (an error page must still render: no index, a broken one …)
+        state = {}
+    site = safe_url(state.get("site")) or ""
+    site = site if site.startswith(("http://", "https://")) else ""
+    return {"site_credits": {"lines": state.get("credits") or [], "site": site,
+                             "site_name": urlsplit(site).netloc.removeprefix("www.") if site else ""}}
 
 
 # --------------------------------------------------------------------------- search page
@@ -324,6 +338,9 @@ def recording(rec_id: str):
         seek_url=lambda p: seek_url(rec["id"], p, q),
         seconds_text=seconds_text,
         back_url=url_for("views.search", q=q) if q else None,
+        ref=reference(rec),
+        coins=coins(reference(rec)),
+        cite_urls={fmt: url_for("views.cite", fmt=fmt, rec_id=rec["id"]) for fmt in CITATION_FORMATS},
     )
 
 
@@ -518,3 +535,145 @@ def audio(filename: str):
     if os.path.commonpath([audio_dir, target]) != audio_dir or not os.path.isfile(target):
         fail(404, "Aucun fichier audio à cette adresse.")
     return send_from_directory(audio_dir, filename, conditional=True, max_age=3600)
+
+
+# --------------------------------------------------------------------------- cite a recording
+# A recording's reference in the formats reference managers import (RIS, BibTeX,
+# CSL-JSON), and embedded in its page (Dublin Core meta tags and COinS) so that
+# Zotero's browser connector sees it: author = the people interviewed.
+
+CITATION_FORMATS = {
+    "ris": ("application/x-research-info-systems", "ris"),
+    "bib": ("application/x-bibtex", "bib"),
+    "json": ("application/vnd.citationstyles.csl+json", "json"),
+}
+PUBLISHER = "artoiscast.fr"
+
+
+def person_parts(name: str) -> dict:
+    """CSL name: "Vincent Vanherpe" -> given Vincent, family Vanherpe; one word stays literal."""
+    words = name.split()
+    if len(words) < 2:
+        return {"literal": name}
+    return {"family": words[-1], "given": " ".join(words[:-1])}
+
+
+def inverted_name(name: str) -> str:
+    """"Vanherpe, Vincent", as RIS and BibTeX write authors."""
+    parts = person_parts(name)
+    return f"{parts['family']}, {parts['given']}" if "family" in parts else name
+
+
+def reference(rec: dict) -> dict:
+    """What every format says about a recording."""
+    guests = [s["name"] for s in rec["speakers"] if not s["interviewer"]]
+    interviewers = [s["name"] for s in rec["speakers"] if s["interviewer"]]
+    date_parts = [int(p) for p in (rec.get("date") or "").split("-") if p.isdigit()]
+    return {
+        "id": rec["id"],
+        "title": rec["title"],
+        "authors": guests,
+        "interviewers": interviewers,
+        "date": rec.get("date") or "",
+        "date_parts": date_parts,
+        "kind": "video" if rec.get("media") == "video" else "audio",
+        "genre": (rec.get("kind") or "").capitalize(),
+        "url": absolute_url(recording_url(rec["id"])),
+        "source": safe_page_url(rec),
+        "accessed": time.strftime("%Y-%m-%d", time.gmtime()),
+        "theme": rec.get("theme") or "",
+    }
+
+
+def safe_page_url(rec: dict) -> str:
+    url = rec.get("page_url")
+    return url if url and url.startswith(("http://", "https://")) else ""
+
+
+def ris(ref: dict) -> str:
+    lines = [("TY", "SOUND" if ref["kind"] == "audio" else "VIDEO"), ("TI", ref["title"])]
+    lines += [("AU", inverted_name(n)) for n in ref["authors"]]
+    lines += [("A2", inverted_name(n)) for n in ref["interviewers"]]
+    if ref["date_parts"]:
+        lines.append(("PY", str(ref["date_parts"][0])))
+        lines.append(("DA", "/".join(f"{p:02d}" for p in ref["date_parts"])))
+    lines += [("PB", PUBLISHER), ("UR", ref["url"]), ("Y2", ref["accessed"].replace("-", "/")),
+              ("M3", ref["genre"] or "Entretien")]
+    if ref["source"]:
+        lines.append(("N1", f"Source : {ref['source']}"))
+    lines.append(("ER", ""))
+    # One line per tag: a line break inside a value would start a new (wrong) tag.
+    return "\r\n".join(f"{tag}  - {' '.join(value.split())}".rstrip() for tag, value in lines) + "\r\n"
+
+
+BIBTEX_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
+
+
+def bibtex_text(value: str) -> str:
+    return BIBTEX_SPECIAL.sub(lambda m: "\\" + m.group(1) if m.group(1) not in "\\^~" else " ", " ".join(value.split()))
+
+
+def bibtex(ref: dict) -> str:
+    key = re.sub(r"[^A-Za-z0-9]+", "-", unidecode(ref["id"])).strip("-")[:60] or "enregistrement"
+    fields = [("title", "{" + bibtex_text(ref["title"]) + "}"),
+              ("author", " and ".join(bibtex_text(inverted_name(n)) for n in ref["authors"])),
+              ("howpublished", "Enregistrement " + ("vidéo" if ref["kind"] == "video" else "audio")
+               + (f", {bibtex_text(ref['genre'].lower())}" if ref["genre"] else "")),
+              ("publisher", PUBLISHER)]
+    if ref["date_parts"]:
+        fields += [("year", str(ref["date_parts"][0])), ("date", ref["date"])]
+    if ref["interviewers"]:
+        fields.append(("note", "Entretien mené par " + bibtex_text(", ".join(ref["interviewers"]))))
+    fields += [("url", ref["url"]), ("urldate", ref["accessed"])]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@misc{{artoiscast-{key},\n{body}\n}}\n"
+
+
+def csl_json(ref: dict) -> list[dict]:
+    item = {
+        "id": ref["id"],
+        "type": "interview",
+        "title": ref["title"],
+        "author": [person_parts(n) for n in ref["authors"]],
+        "interviewer": [person_parts(n) for n in ref["interviewers"]],
+        "publisher": PUBLISHER,
+        "medium": "enregistrement " + ("vidéo" if ref["kind"] == "video" else "audio"),
+        "genre": ref["genre"] or "Entretien",
+        "URL": ref["url"],
+        "accessed": {"date-parts": [[int(p) for p in ref["accessed"].split("-")]]},
+        "language": "fr",
+    }
+    if ref["date_parts"]:
+        item["issued"] = {"date-parts": [ref["date_parts"]]}
+    if ref["source"]:
+        item["note"] = f"Source : {ref['source']}"
+    return [item]
+
+
+def coins(ref: dict) -> str:
+    """A COinS (OpenURL ContextObject in a span's title), read by Zotero's connector."""
+    pairs = [("ctx_ver", "Z39.88-2004"), ("rft_val_fmt", "info:ofi/fmt:kev:mtx:dc"),
+             ("rft.type", "audioRecording" if ref["kind"] == "audio" else "videoRecording"),
+             ("rft.title", ref["title"])]
+    pairs += [("rft.creator", n) for n in ref["authors"]]
+    pairs += [("rft.contributor", n) for n in ref["interviewers"]]
+    pairs += [("rft.date", ref["date"]), ("rft.publisher", PUBLISHER), ("rft.identifier", ref["url"]),
+              ("rft.language", "fr")]
+    return urlencode([(k, v) for k, v in pairs if v])
+
+
+@bp.get("/citation/<any(ris, bib, json):fmt>/<path:rec_id>")
+def cite(fmt: str, rec_id: str):
+    rec = search_service().snapshot().recordings.get(rec_id)
+    if rec is None:
+        fail(404, f"Aucun enregistrement « {rec_id[:80]} » dans l'index.")
+    ref = reference(clean_links(search_service().recording_json(rec)))
+    mimetype, extension = CITATION_FORMATS[fmt]
+    if fmt == "json":
+        body = current_app.json.dumps(csl_json(ref))
+    else:
+        body = ris(ref) if fmt == "ris" else bibtex(ref)
+    filename = re.sub(r"[^a-z0-9]+", "-", unidecode(rec_id).lower()).strip("-")[:60] or "enregistrement"
+    return Response(body.encode("utf-8"), mimetype=mimetype,
+                    headers={"Content-Type": f"{mimetype}; charset=utf-8",
+                             "Content-Disposition": f'attachment; filename="artoiscast-{filename}.{extension}"'})

@@ -13,4 +13,15 @@
     box.focus();
     box.select();
   });
+
+  // The filters: folded on a phone (they come before the results), unless one was just used;
+  // the filter just used (its link's id is in the URL's fragment) gets the focus back.
+  var panel = document.querySelector(".facets__panel");
+  var used = /^#f-[\w-]+$/.test(window.location.hash) ? document.getElementById(window.location.hash.slice(1)) : null;
+  if (panel && !used && window.matchMedia("(max-width: 900px)").matches) panel.open = false;
+  if (used) {
+    var more = used.closest("details.facet__more");
+    if (more) more.open = true;
+    used.focus({ preventScroll: false });
+  }
 })();
