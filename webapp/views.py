@@ -150,6 +150,7 @@ def search():
     if needs_words:  # a concordance lines up the words searched: without any, nothing to line up
         doc.update(total=0, passages=[], pages=1)
     recordings = recordings_of(doc.get("passages") or [])
+    distinguish_titles(doc.get("results") or [])
     return render_template(
         "search.html",
         params=params,
@@ -172,6 +173,17 @@ def search():
         search_url=lambda **changes: search_url(params, **changes),
         browsing=not params.q.strip() and not params.filters,
     )
+
+
+def distinguish_titles(results: list[dict]):
+    """Results sharing a title (four "LLV – afterwork-cybersécurité") get what tells them
+    apart in their heading: the people interviewed, else the kind of text."""
+    titles = [r["recording"]["title"] for r in results]
+    for result in results:
+        rec = result["recording"]
+        if titles.count(rec["title"]) > 1:
+            guests = [s["name"] for s in rec["speakers"] if not s["interviewer"]]
+            result["distinct"] = ", ".join(guests) or facet_label("kind", rec.get("kind") or "") or None
 
 
 def facet_panels(params: SearchParams, doc: dict) -> list[dict]:
