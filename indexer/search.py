@@ -560,7 +560,8 @@ class SearchService:
         if rec is None:
             return None
         s = snap.searcher()
-        parsed = parse(q, snap.schema, snap.vocabulary, snap.thesaurus) if q else None
+        # Inside one recording, a hit holds the words itself (its title would make every passage one).
+        parsed = parse(q, snap.schema, snap.vocabulary, snap.thesaurus, fields=("text",)) if q else None
         docnums = sorted(s.document_numbers(recording_id=rec_id, doc_type="passage"))
         hit_docs = self._base_docs(snap, s, parsed.query) if parsed and parsed.query is not None else set()
         passages = []
