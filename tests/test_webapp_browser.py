@@ -268,7 +268,9 @@ def test_no_accessibility_violations(browser, live_server, path, width):
 
 
 @pytest.mark.parametrize("path", ["/", "/?mode=citations", "/?mode=citations&speaker=Yann+Fouant",
-                                  "/?q=" + quote("cybersécurité")])
+                                  "/?q=" + quote("cybersécurité"), "/?q=emploi&mode=concordance",
+                                  "/?q=emploi&mode=citations",
+                                  "/enregistrement/economie-gazonor-yann-fouant?q=" + quote("énergie")])
 def test_no_accessibility_violations_on_the_default_corpus(browser, default_live_server, path):
     context = browser.new_context(locale="fr-FR", bypass_csp=True)
     try:
