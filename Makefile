@@ -39,4 +39,4 @@ bench: $(BIN)/artoiscast
 	$(BIN)/python -m bench.run_benchmark --hours 100 1000 --out docs/performance.md
 
 clean:
-	rm -rf $(VENV) var build *.egg-info test-artifacts
+	rm -rf $(VENV) var build *.egg-info test-artifacts/node

@@ -158,14 +158,14 @@ def test_an_exclusion_alone_selects_nothing_and_says_so(default_client):
 # --------------------------------------------------------------------------- 4. navigation states
 
 
-def test_a_page_past_the_end_goes_to_the_last_page(default_client):
-    response = default_client.get("/?page=9999&q=énergie&per_page=2")
-    assert response.status_code == 302
-    last = parse_qs(urlsplit(response.headers["Location"]).query)
-    assert last["page"] == ["5"] and last["q"] == ["énergie"]
-    page = soup(default_client.get(response.headers["Location"]))
-    assert len(page.select(".result")) == 1
-    assert "ramené" not in page.get_text()
+def test_a_page_past_the_end_shows_the_last_page(default_client):
+    page = soup(default_client.get("/?page=9999&q=énergie&per_page=2"))
+    assert len(page.select(".result")) == 1  # 9 results, 2 a page: the fifth page holds one
+    assert page.select_one(".pagination a[aria-current=page]").get_text(strip=True) == "5"
+    notices = page.select_one(".notices").get_text(" ", strip=True)
+    assert "La page 9999 n'existe pas" in notices and "la page 5" in notices
+    assert "ramené" not in notices
+    assert "page=9999" not in str(page.select_one(".pagination"))
 
 
 def test_browsing_shows_the_date_sort_as_the_one_used(default_client):

@@ -15,7 +15,7 @@ import zlib
 from typing import Optional
 from urllib.parse import quote, urlencode, urlsplit
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
 from unidecode import unidecode
 from werkzeug.datastructures import MultiDict
 
@@ -145,7 +145,12 @@ def search():
     doc = clean_links(service.search(params))
     if doc["total"] and params.page > doc["pages"]:
         # Past the last page (an old link, a hand-typed page=9999): the last page, not an empty list.
-        return redirect(search_url(params, page=doc["pages"]))
+        asked = request.args.get("page", "")[:12]
+        params.page = doc["pages"]
+        params.notices = [n for n in params.notices if not n.startswith("page ")]
+        params.notices.append(f"La page {asked} n'existe pas pour cette recherche : voici la dernière, "
+                              f"la page {params.page}.")
+        doc = clean_links(service.search(params))
     needs_words = params.mode == "concordance" and not params.q.strip()
     if needs_words:  # a concordance lines up the words searched: without any, nothing to line up
         doc.update(total=0, passages=[], pages=1)
