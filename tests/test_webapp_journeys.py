@@ -65,6 +65,11 @@ def test_citations_of_a_person_without_transcript_name_the_person(default_client
     assert ("Yann Fouant", 1) in facet_values(page, "speaker")
 
 
+def test_citations_of_the_interviewer_explain_why_there_are_none(client):
+    page = soup(client.get("/?mode=citations&speaker=Josiane+Wattebled"))
+    assert "Les questions de l'intervieweur ne sont pas des citations" in page.select_one(".empty-state h2").get_text()
+
+
 def test_citations_that_exist_are_still_offered(client):
     page = soup(client.get("/?q=orchidées&mode=citations"))
     assert len(page.select(".citation")) == 1 and heading(page).startswith("1 citation")

@@ -163,6 +163,7 @@ def search():
         needs_words=needs_words,
         concordance_lines=sum(len(p.get("kwic") or []) for p in doc.get("passages") or []),
         chosen_speakers=[facet_label("speaker", v) for v in params.filters.get("speaker", [])],
+        chosen_interviewers=[v for v in params.filters.get("speaker", []) if v in service.snapshot().interviewers],
         facets=facet_panels(params, doc),
         chips=active_filters(params),
         clear_filters_url=search_url(params, page=1, **{name: [] for name in params.filters}),
