@@ -278,60 +278,45 @@ def _positive_terms(q: wq.Query) -> tuple[set[str], list[tuple[str, ...]]]:
     return terms, sorted(phrases)
 
 
-SUGGESTION_TOKEN = re.compile(r"[^\W_][\w'’\-]*\*?|[\"()]|(?<![^\s(])-")
-OPERATORS = {"ET", "OU", "SAUF", "AND", "OR", "NOT"}
+TYPED_WORD = re.compile(r"(?<![\w*])[^\W_][\w'’\-]*(?![\w*])")  # a word, not a prefix (forma*)
+NOT_QUERY_SYNTAX = re.compile(r"[^\w\s\"()*'’\-]+")  # what a suggestion never echoes: markup, punctuation
 
 
 def suggest(parsed: ParsedQuery, searcher, vocabulary: Vocabulary,
             thesaurus: Optional[Thesaurus] = None, typed: Optional[str] = None) -> Optional[str]:
     """ "Did you mean": the query as typed (``typed``, else as understood), each word absent from
-    the corpus replaced by the closest one. Only words of the corpus, operators, quotes and
-    parentheses are kept: markup or punctuation typed is never echoed back as a suggestion."""
+    the corpus replaced by the closest one, or left out when none is close. Only words of the
+    corpus, operators, quotes and parentheses remain: markup typed is never echoed back."""
     reader = searcher.reader()
     changed = False
-    out = []
-    for token in SUGGESTION_TOKEN.findall(typed if typed is not None else parsed.text):
-        word = token.rstrip("*")
-        if token in OPERATORS or not word[:1].isalnum():
-            out.append(token)
-            continue
+
+    def replace(match: re.Match) -> str:
+        nonlocal changed
+        word = match.group()
         folded = fold(word)
-        if (thesaurus and thesaurus.knows(word)) or vocabulary.count(folded) or token.endswith("*") or any(
-            reader.doc_frequency(f, stem) > 0 for stem in analyze(word) for f in SEARCH_FIELDS
-        ):
-            out.append(token)  # the word (or another form of it: "pompe" for "pompes") is in the corpus
-            continue
-        if not analyze(word):
-            out.append(token)  # a stop word ("à", "les"): never a typo
-            continue
+        if (word in ("ET", "OU", "SAUF", "AND", "OR", "NOT") or not analyze(word)  # an operator, a stop word
+                or (thesaurus and thesaurus.knows(word))  # an acronym of the thesaurus is not a typo
+                or vocabulary.count(folded)
+                or any(reader.doc_frequency(f, stem) > 0 for stem in analyze(word) for f in SEARCH_FIELDS)):
+            return word  # the word (or another form of it: "pompe" for "pompes") is in the corpus
         found = vocabulary.suggest(folded) if len(folded) >= 3 and folded.isalpha() else None
-        out.append(found or "")  # replaced, or dropped: not a word of the corpus
         changed |= bool(found)
-    return _tidy(out) if changed else None
+        return found or ""
+
+    out = TYPED_WORD.sub(replace, typed if typed is not None else parsed.text)
+    return _tidy(NOT_QUERY_SYNTAX.sub(" ", out)) if changed else None
 
 
-def _tidy(tokens: list[str]) -> Optional[str]:
-    """Tokens joined back; quotes, parentheses and operators left with nothing to apply to are dropped."""
-    words = [t for t in tokens if t]
+def _tidy(text: str) -> Optional[str]:
+    """Spaces, quotes and parentheses of a rewritten query put right: empty or unbalanced ones go."""
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    text = re.sub(r'"([^"]*)"', lambda m: f'"{" ".join(m.group(1).split())}"' if m.group(1).strip() else " ", text)
     previous = None
-    while previous != words:
-        previous = list(words)
-        for i, token in enumerate(words):
-            after = words[i + 1] if i + 1 < len(words) else None
-            before = words[i - 1] if i else None
-            if ((token == "(" and after == ")") or (token == '"' and after == '"' and words[:i].count('"') % 2 == 0)
-                    or (token == "-" and (after is None or not after[:1].isalnum()))
-                    or (token in OPERATORS and (before in (None, "(", *OPERATORS) or after in (None, ")")))):
-                del words[i:i + (2 if token in '("' else 1)]
-                break
-    if words.count('"') % 2:
-        words = [w for w in words if w != '"']
-    if words.count("(") != words.count(")"):
-        words = [w for w in words if w not in "()"]
-    text, quoted = "", False
-    for token in words:
-        glue = (text.endswith("(") or text.endswith("-") and token[:1].isalnum() and (len(text) == 1 or text[-2] in " (")
-                or token == ")" or (token == '"' and quoted) or (text.endswith('"') and quoted))
-        text += ("" if glue or not text else " ") + token
-        quoted ^= token == '"'
+    while previous != text:
+        previous = text
+        text = re.sub(r"\(\s*\)|(?<![^\s(])-(?=\s|$)", " ", text)
+    if text.count("(") != text.count(")"):
+        text = text.replace("(", " ").replace(")", " ")
+    text = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", " ".join(text.split())))
     return text if re.search(r"\w", text) else None

@@ -198,6 +198,18 @@ def test_suggestions_hold_only_words_of_the_corpus(default_client):
         assert "<" not in unquote(suggestion["href"])
 
 
+@pytest.mark.parametrize("typed, suggested", [
+    ('"pompe à chaleurr" "energiie verte"', '"pompe à chaleur" "énergie verte"'),
+    ("enrgie -solaiire", "énergie -solaire"),
+    ("<b>enrgie</b>", "énergie"),
+    ("(ERBM OU DSILL) ET 2025", "(ERBM OU dsil) ET 2025"),
+    ('enrgie "zzqxw"', "énergie"),  # a word with nothing close is left out, with its quotes
+])
+def test_suggestions_keep_the_query_syntax_and_drop_the_rest(default_client, typed, suggested):
+    page = soup(default_client.get("/", query_string={"q": typed}))
+    assert page.select_one(".suggestion a").get_text() == suggested
+
+
 # --------------------------------------------------------------------------- 5. focus kept on the filter used
 
 
