@@ -336,10 +336,8 @@ def _print_results(doc: dict):
         click.echo(f"! {notice}")
     if doc["suggestion"]:
         click.echo(f"Vouliez-vous dire : {doc['suggestion']} ?")
-    counted = f"{doc['total']} " + ("enregistrements" if doc["mode"] == "results" else "passages")
-    if doc.get("total_by_kind", {}).get("texts"):  # recordings and page texts apart
-        counted = f"{doc['total_by_kind']['recordings']} enregistrements et {doc['total_by_kind']['texts']} textes du site"
-    click.echo(f"{counted} pour « {doc['query']} » (page {doc['page']}/{doc['pages']})\n")
+    unit = "enregistrements" if doc["mode"] == "results" else "passages"
+    click.echo(f"{doc['total']} {unit} pour « {doc['query']} » (page {doc['page']}/{doc['pages']})\n")
     for n, result in enumerate(doc["results"], start=(doc["page"] - 1) * doc["per_page"] + 1):
         rec = result["recording"]
         people = ", ".join(s["name"] + (f" ({s['role']})" if s["role"] else "") for s in rec["speakers"]
