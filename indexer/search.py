@@ -653,8 +653,12 @@ class SearchService:
         return out
 
     def _corpus_facets(self, snap: Snapshot, s) -> dict:
-        """The facets of the whole corpus (no query, no filter)."""
-        return snap.cached(("facets-corpus",), lambda: self._count_facets(snap, s, None, {}, snap.all_passages))
+        """The facets of the whole corpus (no query, no filter): counted once per generation,
+        kept out of the LRU so that a busy cache never makes every request count them again."""
+        facets = getattr(snap, "corpus_facets", None)
+        if facets is None:  # two threads may both count them once: same result, no lock needed
+            facets = snap.corpus_facets = self._count_facets(snap, s, None, {}, snap.all_passages)
+        return facets
 
     def _useful_facets(self, snap: Snapshot, s, facets: dict, filters: dict) -> dict:
         """A facet with one value for the whole corpus (every recording "sans audio", one
