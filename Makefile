@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test chromium index bench clean
+.PHONY: run test chromium axe index bench clean
 
 $(BIN)/artoiscast: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,11 +24,19 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(BIN)/artoiscast chromium
+# axe-core (npm), injected into the pages by the browser tests: an accessibility regression fails the tests.
+AXE := test-artifacts/node/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm install --silent --no-save --no-audit --no-fund --prefix test-artifacts/node axe-core@4
+
+test: $(BIN)/artoiscast chromium axe
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/artoiscast
 	$(BIN)/python -m bench.run_benchmark --hours 100 1000 --out docs/performance.md
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build *.egg-info test-artifacts/node

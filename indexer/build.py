@@ -74,6 +74,8 @@ def _state(records: CorpusRecords, fps: Fingerprints, corpus_dir: Path, previous
         "specs": fps.specs,
         "page_recordings": page_recordings,
         "thesaurus": records.corpus.thesaurus,
+        "site": records.corpus.site,
+        "credits": records.corpus.credits,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     })
     if previous is None:
@@ -94,7 +96,8 @@ def default_procs(passages: int) -> int:
     return min(os.cpu_count() or 1, 4) if passages > 5000 else 1
 
 
-def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: Optional[int] = None) -> CorpusRecords:
+def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: Optional[int] = None,
+                progress=None) -> CorpusRecords:
     """Reads the whole corpus and swaps in a fresh index. The old index serves until the swap.
 
     A corpus.yaml that cannot be read, or a corpus that yields no recording while
@@ -109,7 +112,7 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: Optional[i
     fps = fingerprints(records.corpus)
     if procs is None:
         procs = default_procs(sum(len(r.passages) for r in records.recordings))
-    write_index(index_dir, records.recordings, _state(records, fps, corpus_dir), procs=procs)
+    write_index(index_dir, records.recordings, _state(records, fps, corpus_dir), procs=procs, progress=progress)
     return records
 
 

@@ -5,6 +5,7 @@ ARTOISCAST_CORPUS / ARTOISCAST_INDEX environment variables).
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -39,6 +40,67 @@ def main(ctx, corpus_dir: Path, index_dir: Path):
     ctx.obj = {"corpus": corpus_dir, "index": index_dir}
 
 
+def corpus_options(command):
+    """--corpus and --index accepted after the subcommand too (`artoiscast index --corpus DIR`),
+    as people type them; given there, they win over the ones given before it.
+
+    Put it under @main.command(): the command's body still reads obj["corpus"], obj["index"]."""
+    @click.option("--corpus", "corpus_after", default=None, type=click.Path(file_okay=False, path_type=Path),
+                  help="Dossier du corpus (aussi accepté avant la sous-commande).")
+    @click.option("--index", "index_after", default=None, type=click.Path(path_type=Path),
+                  help="Emplacement de l'index (aussi accepté avant la sous-commande).")
+    @functools.wraps(command)
+    def with_corpus_options(*args, corpus_after=None, index_after=None, **kwargs):
+        obj = click.get_current_context().ensure_object(dict)
+        if corpus_after is not None:
+            obj["corpus"] = corpus_after
+        if index_after is not None:
+            obj["index"] = index_after
+        return command(*args, **kwargs)
+
+    return with_corpus_options
+
+
+class Progress:
+    """One line, rewritten in place on a terminal: recordings and words done, rate, time left.
+    Nothing at all when the output is not a terminal (scripts, logs) or with --quiet."""
+
+    def __init__(self, stream=None, enabled: Optional[bool] = None, every: float = 0.25):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.every = every
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, done: int, total: int, words: int):
+        now = time.monotonic()
+        if not self.enabled or (now - self.last < self.every and done < total):
+            return
+        self.last = now
+        elapsed = max(now - self.started, 1e-6)
+        left = (total - done) * elapsed / done if done else 0
+        line = (f"Indexation : {done}/{total} enregistrements ({100 * done // max(total, 1)} %), "
+                f"{_number(words)} mots, {_number(words / elapsed)} mots/s, reste ~{_duration(left)}")
+        self.stream.write("\r" + line + "\x1b[K")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self):
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f")  # 1 234 567, the French way
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
 def _problem_lines(problems) -> list[str]:
     return [str(p) for p in problems]
 
@@ -47,6 +109,7 @@ def _problem_lines(problems) -> list[str]:
 
 
 @main.command()
+@corpus_options
 @click.option("--site", metavar="URL", help="Page d'accueil du site : suit son menu et récolte toutes ses pages "
               "(liste dans site.yaml, à côté de corpus.yaml).")
 @click.option("--audio", is_flag=True, help="Télécharge aussi le fichier de chaque « écouter » dans audio/.")
@@ -107,6 +170,7 @@ class _Console:
 
 
 @main.command()
+@corpus_options
 @click.option("--strict", is_flag=True, help="Échoue aussi sur les avertissements.")
 @click.pass_obj
 def check(obj, strict: bool):
@@ -160,14 +224,16 @@ def check(obj, strict: bool):
 
 
 @main.command()
+@corpus_options
 @click.option("--rebuild", is_flag=True, help="Reconstruit l'index de zéro, même s'il est illisible ou verrouillé.")
 @click.option("--if-stale", is_flag=True, help="Ne reconstruit que si le corpus a changé.")
 @click.option("--update", is_flag=True,
               help="Ne réindexe que les enregistrements dont la page, l'entrée ou la transcription a changé.")
 @click.option("--procs", type=int, default=None,
               help="Processus d'écriture Whoosh (par défaut : un par cœur pour un grand corpus).")
+@click.option("--quiet", "-q", is_flag=True, help="Sans barre de progression (elle ne s'affiche que dans un terminal).")
 @click.pass_obj
-def index(obj, rebuild: bool, if_stale: bool, update: bool, procs: int):
+def index(obj, rebuild: bool, if_stale: bool, update: bool, procs: int, quiet: bool):
     """Construit l'index (à côté de l'ancien, puis bascule atomique)."""
     corpus_dir, index_dir = obj["corpus"], obj["index"]
     if if_stale and not rebuild and not index_is_stale(corpus_dir, index_dir):
@@ -191,7 +257,11 @@ def index(obj, rebuild: bool, if_stale: bool, update: bool, procs: int):
                        "ou lieux modifiés) : l'index a été reconstruit en entier.")
             records = result.records
         else:
-            records = build_index(corpus_dir, index_dir, procs=procs)
+            progress = Progress(enabled=False if quiet else None)
+            try:
+                records = build_index(corpus_dir, index_dir, procs=procs, progress=progress)
+            finally:
+                progress.close()
     except Exception as exc:  # the old index, if any, is untouched
         click.echo(f"Échec de la construction de l'index ({type(exc).__name__}: {exc}). "
                    f"L'index précédent est conservé.", err=True)
@@ -237,6 +307,7 @@ def _service(obj, base_url: str) -> SearchService:
 
 
 @main.command()
+@corpus_options
 @click.argument("query", nargs=-1)
 @click.option("--theme", multiple=True, help="Filtre thème (répétable).")
 @click.option("--speaker", multiple=True, help="Filtre intervenant (répétable).")
@@ -316,6 +387,7 @@ def _print_results(doc: dict):
 
 
 @main.command()
+@corpus_options
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--threads", default=4, show_default=True, help="Fils de traitement de waitress.")

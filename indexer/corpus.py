@@ -60,6 +60,7 @@ class Corpus:
     recordings: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     data: dict = field(default_factory=dict)  # corpus.yaml as read
+    credits: list[str] = field(default_factory=list)  # the site's credits, shown in the pages' footer
 
     def __post_init__(self):
         self._people_by_key: dict[str, Person] = {}
@@ -153,6 +154,10 @@ def load_corpus(root: os.PathLike | str) -> Corpus:
         corpus.problems.append(Problem(rel, None, f"{section} : {reason}", "warning"))
 
     corpus.site = str(data.get("site") or corpus.site)
+    credits = data.get("credits")
+    if credits is not None and not all(isinstance(c, str) for c in _as_list(credits)):
+        bad("credits", "une phrase, ou une liste de phrases")
+    corpus.credits = [" ".join(c.split())[:500] for c in _as_list(credits) if isinstance(c, str) and c.strip()][:10]
     for i, page in enumerate(_as_list(data.get("pages"))):
         if not isinstance(page, dict) or not page.get("id"):
             bad(f"pages[{i}]", "chaque page demande au moins un « id »")

@@ -18,7 +18,7 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from whoosh import columns, fields, index
 from whoosh.codec import whoosh3
@@ -176,7 +176,8 @@ def read_state(index_dir: Path) -> Optional[dict]:
 
 
 def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state: dict,
-                procs: int = 1, limitmb: int = 1024, replace: Optional[set[str]] = None) -> Path:
+                procs: int = 1, limitmb: int = 1024, replace: Optional[set[str]] = None,
+                progress: Optional[Callable[[int, int, int], None]] = None) -> Path:
     """Writes a new index generation beside ``index_dir`` and swaps it in atomically.
 
     Full build (``replace`` None): a new, empty index gets every recording.
@@ -187,6 +188,8 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
 
     Returns the generation directory. If anything fails, the previous index is
     untouched and the partial generation is removed.
+
+    ``progress(recordings done, recordings in all, words done)`` is called after each recording.
     """
     link = Path(index_dir)
     link.parent.mkdir(parents=True, exist_ok=True)
@@ -210,11 +213,16 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
         try:
             for rec_id in replace or ():
                 writer.delete_by_term("recording_id", rec_id)
-            for rec in recordings:
+            words = 0
+            for done, rec in enumerate(recordings, start=1):
                 vocabulary.add(" ".join(filter(None, [rec.title, rec.link_text] + [s.name for s in rec.speakers])))
                 for doc in documents(rec):
                     vocabulary.add(doc.get("text") or "")
                     writer.add_document(**doc)
+                    if progress:
+                        words += len((doc.get("text") or "").split())
+                if progress:
+                    progress(done, len(recordings), words)
         except BaseException:
             writer.cancel()
             raise

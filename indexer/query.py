@@ -278,24 +278,45 @@ def _positive_terms(q: wq.Query) -> tuple[set[str], list[tuple[str, ...]]]:
     return terms, sorted(phrases)
 
 
+TYPED_WORD = re.compile(r"(?<![\w*])[^\W_][\w'’\-]*(?![\w*])")  # a word, not a prefix (forma*)
+NOT_QUERY_SYNTAX = re.compile(r"[^\w\s\"()*'’\-]+")  # what a suggestion never echoes: markup, punctuation
+
+
 def suggest(parsed: ParsedQuery, searcher, vocabulary: Vocabulary,
-            thesaurus: Optional[Thesaurus] = None) -> Optional[str]:
-    """ "Did you mean": each typed word absent from the corpus replaced by the closest one."""
+            thesaurus: Optional[Thesaurus] = None, typed: Optional[str] = None) -> Optional[str]:
+    """ "Did you mean": the query as typed (``typed``, else as understood), each word absent from
+    the corpus replaced by the closest one, or left out when none is close. Only words of the
+    corpus, operators, quotes and parentheses remain: markup typed is never echoed back."""
     reader = searcher.reader()
     changed = False
-    out = parsed.text
-    for word in parsed.words:
+
+    def replace(match: re.Match) -> str:
+        nonlocal changed
+        word = match.group()
         folded = fold(word)
-        if len(folded) < 3 or not folded.isalpha() or word in ("AND", "OR", "NOT"):
-            continue
-        if thesaurus and thesaurus.knows(word):
-            continue  # an acronym of the thesaurus is not a typo
-        if vocabulary.count(folded) or any(
-            reader.doc_frequency(f, stem) > 0 for stem in analyze(word) for f in SEARCH_FIELDS
-        ):
-            continue  # the word (or another form of it: "pompe" for "pompes") is in the corpus
-        found = vocabulary.suggest(folded)
-        if found:
-            out = re.sub(r"(?<![\w])%s(?![\w])" % re.escape(word), found, out, count=1)
-            changed = True
-    return out if changed else None
+        if (word in ("ET", "OU", "SAUF", "AND", "OR", "NOT") or not analyze(word)  # an operator, a stop word
+                or (thesaurus and thesaurus.knows(word))  # an acronym of the thesaurus is not a typo
+                or vocabulary.count(folded)
+                or any(reader.doc_frequency(f, stem) > 0 for stem in analyze(word) for f in SEARCH_FIELDS)):
+            return word  # the word (or another form of it: "pompe" for "pompes") is in the corpus
+        found = vocabulary.suggest(folded) if len(folded) >= 3 and folded.isalpha() else None
+        changed |= bool(found)
+        return found or ""
+
+    out = TYPED_WORD.sub(replace, typed if typed is not None else parsed.text)
+    return _tidy(NOT_QUERY_SYNTAX.sub(" ", out)) if changed else None
+
+
+def _tidy(text: str) -> Optional[str]:
+    """Spaces, quotes and parentheses of a rewritten query put right: empty or unbalanced ones go."""
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    text = re.sub(r'"([^"]*)"', lambda m: f'"{" ".join(m.group(1).split())}"' if m.group(1).strip() else " ", text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = re.sub(r"\(\s*\)|(?<![^\s(])-(?=\s|$)", " ", text)
+    if text.count("(") != text.count(")"):
+        text = text.replace("(", " ").replace(")", " ")
+    text = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", " ".join(text.split())))
+    return text if re.search(r"\w", text) else None

@@ -48,12 +48,18 @@ SORTS = ("relevance", "date")
 # --------------------------------------------------------------------------- facets
 
 
+# The value of a recording that has none (no theme, no date …): counted, so that a
+# facet's counts add up to the results, and selectable like any other value.
+NO_VALUE = "-"
+
+
 class Facet:
     """A way to narrow results (Datasette-style: a small class per facet). ``name`` is the URL parameter."""
 
     name = ""
     label = ""
     per_passage = False  # counted from each passage (speaker, type) or from its recording
+    missing = ""  # the label of NO_VALUE, for single-valued facets whose counts must add up
 
     def recording_values(self, rec: dict) -> list[str]:
         return []
@@ -62,11 +68,20 @@ class Facet:
         return value
 
 
-class ThemeFacet(Facet):
-    name, label = "theme", "Thème"
+class SingleValueFacet(Facet):
+    """One value per recording, read from one key; a recording without it has NO_VALUE."""
+
+    key = ""
 
     def recording_values(self, rec):
-        return [rec["theme"]] if rec.get("theme") else []
+        return [rec[self.key]] if rec.get(self.key) else [NO_VALUE]
+
+    def display(self, value):
+        return self.missing if value == NO_VALUE else value
+
+
+class ThemeFacet(SingleValueFacet):
+    name, label, key, missing = "theme", "Thème", "theme", "sans thème"
 
 
 class SpeakerFacet(Facet):
@@ -87,18 +102,12 @@ class PlaceFacet(Facet):
         return rec.get("places") or []
 
 
-class YearFacet(Facet):
-    name, label = "year", "Année"
-
-    def recording_values(self, rec):
-        return [rec["year"]] if rec.get("year") else []
+class YearFacet(SingleValueFacet):
+    name, label, key, missing = "year", "Année", "year", "sans date"
 
 
-class KindFacet(Facet):
-    name, label = "kind", "Genre"
-
-    def recording_values(self, rec):
-        return [rec["kind"]] if rec.get("kind") else []
+class KindFacet(SingleValueFacet):
+    name, label, key, missing = "kind", "Genre", "kind", "genre non précisé"
 
 
 class TypeFacet(Facet):
@@ -278,6 +287,9 @@ class Snapshot:
             for speaker in rec.get("speakers", []):
                 for alias in speaker.get("aliases") or []:
                     self.speaker_spellings[name_key(alias)].add(speaker["name"])
+        # Who asks the questions somewhere (marked apart in the speaker facet).
+        self.interviewers = frozenset(sp["name"] for rec in self.recordings.values()
+                                      for sp in rec.get("speakers", []) if sp.get("interviewer"))
         # Sorting by date: newest recording first (undated last), then title; within a
         # recording, passage order. One integer per document, so sorting is cheap.
         order = sorted(self.recordings, key=lambda r: self.recordings[r].get("title", ""))
@@ -480,7 +492,10 @@ class SearchService:
         parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, fields=fields)
         notices = list(params.notices) + parsed.notices
         filters = self._filters(params, snap, s)
-        matched = self._matched(snap, s, parsed.query, filters)
+        # Words typed but nothing to search ("-solaire" alone, only stop words): the
+        # notice says so, and nothing is selected - not the whole corpus.
+        nothing_to_search = parsed.query is None and bool(parsed.words)
+        matched = frozenset() if nothing_to_search else self._matched(snap, s, parsed.query, filters)
         relaxed = False
         if not matched and parsed.query is not None and len(parsed.terms) + len(parsed.phrases) > 1:
             any_word = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, any_word=True, fields=fields)
@@ -489,7 +504,15 @@ class SearchService:
                 if matched:
                     relaxed, parsed = True, any_word
                     notices.append("Aucun passage ne contient tous les mots : voici ceux qui en contiennent au moins un.")
-        facets = self._facets(snap, s, parsed.query, filters, matched)
+        if params.mode == "citations":
+            # The facets show who and what the search finds, quotable or not, so that a
+            # person can be chosen before knowing whether their words were transcribed.
+            facet_filters = {k: v for k, v in filters.items() if k != "_citations"}
+            facet_matched = frozenset() if nothing_to_search else self._matched(snap, s, parsed.query, facet_filters)
+            facets = self._facets(snap, s, parsed.query, facet_filters, facet_matched)
+        else:
+            facets = self._facets(snap, s, parsed.query, filters, matched)
+        facets = self._useful_facets(snap, s, facets, params.filters)
         if params.mode == "results":
             total, results, partial = self._grouped(snap, s, params, parsed, matched)
             passages = None
@@ -506,10 +529,11 @@ class SearchService:
             "page": params.page,
             "per_page": params.per_page,
             "pages": max(1, -(-total // params.per_page)),
-            "sort": params.sort,
+            # Without words to rank by, the list is by date whatever was asked.
+            "sort": params.sort if parsed.query is not None else "date",
             "mode": params.mode,
             "filters": params.filters,
-            "suggestion": suggest(parsed, s, snap.vocabulary, snap.thesaurus) if wants_suggestion else None,
+            "suggestion": suggest(parsed, s, snap.vocabulary, snap.thesaurus, params.q) if wants_suggestion else None,
             "relaxed": relaxed,
             "partial": partial,
             "notices": notices,
@@ -519,7 +543,21 @@ class SearchService:
         }
         if passages is not None:
             doc["passages"] = passages
+        if params.mode == "results":
+            doc["total_by_kind"] = self._recordings_and_texts(snap, matched)
+        if params.mode == "citations":
+            # What can be quoted at all under these filters, whatever the words: tells
+            # "no transcript yet" apart from "these words are not in the transcripts".
+            citable = {k: v for k, v in filters.items() if k == "_citations" or k in params.filters}
+            doc["citable_passages"] = len(self._matched(snap, s, None, citable))
         return doc
+
+    @staticmethod
+    def _recordings_and_texts(snap: Snapshot, matched: frozenset) -> dict:
+        """Results that are recordings (audio, video) and those that are page text only."""
+        rec_ids = {snap.doc_recording[d] for d in matched}
+        texts = sum(1 for r in rec_ids if not snap.recordings[r].get("media"))
+        return {"recordings": len(rec_ids) - texts, "texts": texts}
 
     def export(self, params: SearchParams) -> list[dict]:
         """Every matching passage (up to MAX_EXPORT), best first, for CSV/JSON exports."""
@@ -537,7 +575,8 @@ class SearchService:
         if rec is None:
             return None
         s = snap.searcher()
-        parsed = parse(q, snap.schema, snap.vocabulary, snap.thesaurus) if q else None
+        # Inside one recording, a hit holds the words itself (its title would make every passage one).
+        parsed = parse(q, snap.schema, snap.vocabulary, snap.thesaurus, fields=("text",)) if q else None
         docnums = sorted(s.document_numbers(recording_id=rec_id, doc_type="passage"))
         hit_docs = self._base_docs(snap, s, parsed.query) if parsed and parsed.query is not None else set()
         passages = []
@@ -623,7 +662,25 @@ class SearchService:
             if facet.name == "year":
                 values.sort(key=lambda x: x[0], reverse=True)
             out[facet.name] = [{"value": v, "count": c, "label": facet.display(v)} for v, c in values]
+        _mark_interviewers(out["speaker"], snap.interviewers)
+        for values in out.values():
+            values.sort(key=lambda v: v["value"] == NO_VALUE or bool(v.get("interviewer")))  # stable: last
         return out
+
+    def _corpus_facets(self, snap: Snapshot, s) -> dict:
+        """The facets of the whole corpus (no query, no filter): counted once per generation,
+        kept out of the LRU so that a busy cache never makes every request count them again."""
+        facets = getattr(snap, "corpus_facets", None)
+        if facets is None:  # two threads may both count them once: same result, no lock needed
+            facets = snap.corpus_facets = self._count_facets(snap, s, None, {}, snap.all_passages)
+        return facets
+
+    def _useful_facets(self, snap: Snapshot, s, facets: dict, filters: dict) -> dict:
+        """A facet with one value for the whole corpus (every recording "sans audio", one
+        genre …) narrows nothing: it is left out, unless a filter of it is set."""
+        corpus = self._corpus_facets(snap, s)
+        return {name: (values if len(corpus.get(name) or []) > 1 or name in filters else [])
+                for name, values in facets.items()}
 
     # ------------------------------------------------------------------ ranking
     def _ranked(self, snap: Snapshot, s, base, matched: frozenset, limit: int, sort: str
@@ -733,6 +790,13 @@ class SearchService:
         else:
             passage["html"] = mark_with_events(text, matches, stored.get("events"))
         return passage
+
+
+def _mark_interviewers(values: list[dict], interviewers: frozenset):
+    """The people who interview are marked, so they do not lead the facet as if interviewed."""
+    for value in values:
+        if value["value"] in interviewers:
+            value["interviewer"] = True
 
 
 def _fields(mode: str) -> tuple[str, ...]:

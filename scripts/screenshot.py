@@ -1,6 +1,6 @@
 """Screenshot of the search page on the default corpus, for the README.
 
-    .venv/bin/python scripts/screenshot.py [--query énergie] [--out docs/screenshot-recherche.png]
+    .venv/bin/python scripts/screenshot.py [--query énergie] [--out docs/screenshot-recherche.png] [--recording ID]
 
 Indexes a copy of corpus/ in a temporary folder, serves it with waitress on a
 free local port and photographs it with the system's Chromium (no download).
@@ -32,6 +32,10 @@ def free_port() -> int:
 
 def screenshot(base_url: str, query: str, out: Path, browser=None, width: int = 1280, height: int = 1000) -> Path:
     """Photographs the search page for ``query``; with ``browser`` (a Playwright Browser) none is launched."""
+    return screenshot_page(f"{base_url}/?{urlencode({'q': query})}", ".result", out, browser, width, height)
+
+
+def screenshot_page(url: str, wait_for: str, out: Path, browser=None, width: int = 1280, height: int = 1000) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     if browser is None:
         from playwright.sync_api import sync_playwright
@@ -39,13 +43,13 @@ def screenshot(base_url: str, query: str, out: Path, browser=None, width: int = 
         with sync_playwright() as p:
             launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                return screenshot(base_url, query, out, launched, width, height)
+                return screenshot_page(url, wait_for, out, launched, width, height)
             finally:
                 launched.close()
     page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1, locale="fr-FR")
     try:
-        page.goto(f"{base_url}/?{urlencode({'q': query})}")
-        page.wait_for_selector(".result")
+        page.goto(url)
+        page.wait_for_selector(wait_for)
         page.screenshot(path=str(out), full_page=False)
     finally:
         page.close()
@@ -57,6 +61,8 @@ def main(argv=None) -> int:
     parser.add_argument("--query", default="énergie")
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot-recherche.png")
+    parser.add_argument("--recording", default="economie-gazonor-yann-fouant",
+                        help="also photographs this recording's page (screenshot-enregistrement.png); '' for none")
     args = parser.parse_args(argv)
 
     from waitress.server import create_server
@@ -72,11 +78,16 @@ def main(argv=None) -> int:
         server = create_server(app, host="127.0.0.1", port=free_port())
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
+        base = f"http://127.0.0.1:{server.effective_port}"
         try:
-            path = screenshot(f"http://127.0.0.1:{server.effective_port}", args.query, args.out)
+            paths = [screenshot(base, args.query, args.out)]
+            if args.recording:
+                paths.append(screenshot_page(f"{base}/enregistrement/{args.recording}?{urlencode({'q': args.query})}",
+                                             ".in-recording", args.out.with_name("screenshot-enregistrement.png")))
         finally:
             server.close()
-    print(f"Capture enregistrée : {path}")
+    for path in paths:
+        print(f"Capture enregistrée : {path}")
     return 0
 
 

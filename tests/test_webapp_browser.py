@@ -197,10 +197,10 @@ def test_keyboard_and_phone_layout(browser, live_server):
             if page.evaluate("document.activeElement.id") == "q":
                 break
         assert page.evaluate("document.activeElement.id") == "q"
-        # Narrow screen: the facets come under the results, nothing wider than the screen.
-        last_result = page.locator(".result").last.bounding_box()
+        # Narrow screen: the filters come first, folded, above the results; nothing wider than the screen.
+        first_result = page.locator(".result").first.bounding_box()
         facets = page.locator("aside.facets").bounding_box()
-        assert facets["y"] > last_result["y"] + last_result["height"]
+        assert facets["y"] < first_result["y"] and facets["height"] < 120
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
@@ -225,3 +225,115 @@ def test_search_page_on_the_default_corpus(page, default_live_server):
     page.click('a.facet__link[data-facet="speaker"][data-value="Yann Fouant"]')
     page.wait_for_url(re.compile(r"speaker=Yann"))
     assert page.locator(".result__title").all_inner_texts() == ["Gazonor"]
+
+
+# --------------------------------------------------------------------------- issue 12: journeys
+
+AXE = Path(__file__).resolve().parent.parent / "test-artifacts" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core (installed by `make test`, npm) run in the page: the WCAG 2.2 A/AA rules (contrast,
+    24 px targets …) and axe's best practices."""
+    if not AXE.exists():
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail("axe-core absent : `make test` l'installe (npm)")
+        pytest.skip("axe-core absent: make axe (npm install axe-core)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations'], runOnly: {type: 'tag', values: "
+                           "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})")
+    return [f"{v['id']} ({v['impact']}): {len(v['nodes'])} × {v['nodes'][0]['target']} — {v['help']}"
+            for v in result["violations"]]
+
+
+@pytest.mark.parametrize("path", [
+    "/?q=terril",                                  # results
+    "/?q=orchidées&mode=citations",                # citations
+    "/?q=terril&mode=concordance",                 # concordance
+    "/?theme=Paysages+miniers&speaker=Gaston+Verbrugge",  # filters chosen
+    "/enregistrement/terril-vert?q=schiste&t=22",  # recording, with player and timeline
+    "/enregistrement/filature-pasteur",            # recording without audio
+    "/nulle-part",                                 # error page
+])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_accessibility_violations(browser, live_server, path, width):
+    # bypass_csp: axe-core is injected as an inline script, which the site's policy refuses.
+    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + path)
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/?mode=citations", "/?mode=citations&speaker=Yann+Fouant",
+                                  "/?q=" + quote("cybersécurité"), "/?q=emploi&mode=concordance",
+                                  "/?q=emploi&mode=citations",
+                                  "/enregistrement/economie-gazonor-yann-fouant?q=" + quote("énergie")])
+def test_no_accessibility_violations_on_the_default_corpus(browser, default_live_server, path):
+    context = browser.new_context(locale="fr-FR", bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(default_live_server.url + path)
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
+def test_focus_stays_on_the_filter_just_used(page, live_server):
+    page.goto(live_server.url + "/?q=noir")
+    page.focus('a.facet__link[data-value="Paysages miniers"]')
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"theme=Paysages"))
+    page.wait_for_function("() => document.activeElement && document.activeElement.dataset.value === 'Paysages miniers'")
+    # One Tab to the next filter, not thirty-five from the top of the page.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('facet__link')")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # and unticking it keeps the focus there too
+    page.wait_for_function("() => !location.search.includes('theme=')")
+    page.wait_for_function("() => document.activeElement && document.activeElement.dataset.value === 'Paysages miniers'")
+
+
+def test_on_a_phone_the_filters_open_at_the_top_and_targets_are_big_enough(browser, live_server):
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="fr-FR", has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/?q=noir")
+        assert not page.locator("a.facet__link").first.is_visible()  # folded
+        page.locator(".facets__summary").tap()
+        link = page.locator('a.facet__link[data-value="Paysages miniers"]')
+        assert link.is_visible() and link.bounding_box()["y"] < page.locator(".result").first.bounding_box()["y"]
+        link.tap()
+        page.wait_for_url(re.compile(r"theme=Paysages"))
+        # Back on the results page, the panel is open at the filter just chosen.
+        assert page.locator('a.facet__link[data-value="Paysages miniers"]').is_visible()
+        for selector in (".toolbar a", ".chip", "a.facet__link", ".modes__tab"):
+            for box in (page.locator(selector).nth(i).bounding_box() for i in range(page.locator(selector).count())):
+                assert box["height"] >= 24 and box["width"] >= 24, (selector, box)
+    finally:
+        context.close()
+
+
+def test_step_through_the_words_found_inside_one_interview(page, live_server):
+    page.goto(live_server.url + "/enregistrement/terril-vert")
+    page.fill("#q-rec", "schiste")
+    page.press("#q-rec", "Enter")
+    page.wait_for_url(re.compile(r"q=schiste"))
+    assert page.locator(".timeline__hit").count() == 2
+    page.wait_for_function("() => document.getElementById('audio').readyState >= 1")
+    page.click(".hit-nav__next")
+    page.wait_for_function("() => document.activeElement.id === 'p1'")
+    page.wait_for_function(AUDIO_AT, arg=[6])
+    assert page.locator(".hit-nav__at").inner_text().startswith("1 / 2")
+    page.click(".hit-nav__next")
+    page.wait_for_function("() => document.activeElement.id === 'p3'")
+    page.wait_for_function(AUDIO_AT, arg=[22])
+    assert page.locator(".turn.is-stepped").get_attribute("id") == "p3"
+    page.click(".hit-nav__next")  # after the last one, the first again
+    page.wait_for_function("() => document.activeElement.id === 'p1'")
+    page.click(".hit-nav__prev")
+    page.wait_for_function("() => document.activeElement.id === 'p3'")

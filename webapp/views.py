@@ -10,15 +10,17 @@ import io
 import math
 import os
 import re
+import time
+import zlib
 from typing import Optional
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
 from unidecode import unidecode
 from werkzeug.datastructures import MultiDict
 
 from indexer.query import MAX_QUERY_CHARS
-from indexer.search import FACETS_BY_NAME, MAX_EXPORT, SearchParams, timecode
+from indexer.search import FACETS_BY_NAME, MAX_EXPORT, NO_VALUE, SearchParams, timecode
 
 from . import clean_text, fail, safe_url, search_service
 
@@ -96,6 +98,19 @@ def export_url(params: SearchParams, fmt: str, **extra) -> str:
     return url_for(f"views.export_{fmt}") + ("?" + urlencode(pairs) if pairs else "")
 
 
+@bp.app_context_processor
+def footer_credits() -> dict:
+    """The credits of corpus.yaml, as the current index holds them (none while it is unavailable)."""
+    try:
+        state = search_service().snapshot().state
+    except Exception:  # noqa: BLE001  (an error page must still render: no index, a broken one …)
+        state = {}
+    site = safe_url(state.get("site")) or ""
+    site = site if site.startswith(("http://", "https://")) else ""
+    return {"site_credits": {"lines": state.get("credits") or [], "site": site,
+                             "site_name": urlsplit(site).netloc.removeprefix("www.") if site else ""}}
+
+
 # --------------------------------------------------------------------------- search page
 
 
@@ -128,11 +143,27 @@ def search():
     params = search_params()
     service = search_service()
     doc = clean_links(service.search(params))
+    if doc["total"] and params.page > doc["pages"]:
+        # Past the last page (an old link, a hand-typed page=9999): the last page, not an empty list.
+        asked = request.args.get("page", "")[:12]
+        params.page = doc["pages"]
+        params.notices = [n for n in params.notices if not n.startswith("page ")]
+        params.notices.append(f"La page {asked} n'existe pas pour cette recherche : voici la dernière, "
+                              f"la page {params.page}.")
+        doc = clean_links(service.search(params))
+    needs_words = params.mode == "concordance" and not params.q.strip()
+    if needs_words:  # a concordance lines up the words searched: without any, nothing to line up
+        doc.update(total=0, passages=[], pages=1)
     recordings = recordings_of(doc.get("passages") or [])
+    distinguish_titles(doc.get("results") or [])
     return render_template(
         "search.html",
         params=params,
         doc=doc,
+        needs_words=needs_words,
+        concordance_lines=sum(len(p.get("kwic") or []) for p in doc.get("passages") or []),
+        chosen_speakers=[facet_label("speaker", v) for v in params.filters.get("speaker", [])],
+        chosen_interviewers=[v for v in params.filters.get("speaker", []) if v in service.snapshot().interviewers],
         facets=facet_panels(params, doc),
         chips=active_filters(params),
         clear_filters_url=search_url(params, page=1, **{name: [] for name in params.filters}),
@@ -140,13 +171,25 @@ def search():
         recordings=recordings,
         citations=citations(doc, recordings) if params.mode == "citations" else [],
         modes=[(mode, label, search_url(params, mode=mode, page=1)) for mode, label in MODE_LABELS.items()],
-        sorts=[(sort, label, search_url(params, sort=sort, page=1)) for sort, label in SORT_LABELS.items()],
+        sorts=[(sort, label, search_url(params, sort=sort, page=1)) for sort, label in SORT_LABELS.items()
+               if params.q.strip() or sort == "date"],
         export_csv=export_url(params, "csv"),
         export_excel=export_url(params, "csv", sep="semicolon"),
         export_json=export_url(params, "json"),
         search_url=lambda **changes: search_url(params, **changes),
         browsing=not params.q.strip() and not params.filters,
     )
+
+
+def distinguish_titles(results: list[dict]):
+    """Results sharing a title (four "LLV – afterwork-cybersécurité") get what tells them
+    apart in their heading: the people interviewed, else the kind of text."""
+    titles = [r["recording"]["title"] for r in results]
+    for result in results:
+        rec = result["recording"]
+        if titles.count(rec["title"]) > 1:
+            guests = [s["name"] for s in rec["speakers"] if not s["interviewer"]]
+            result["distinct"] = ", ".join(guests) or facet_label("kind", rec.get("kind") or "") or None
 
 
 def facet_panels(params: SearchParams, doc: dict) -> list[dict]:
@@ -165,12 +208,17 @@ def facet_panels(params: SearchParams, doc: dict) -> list[dict]:
         for value in values:
             selected = value["value"] in active
             changed = [v for v in active if v != value["value"]] if selected else [*active, value["value"]]
+            anchor = facet_anchor(name, value["value"])
             items.append({
                 "value": value["value"],
+                "id": anchor,
                 "label": facet_label(name, value["label"]),
+                "interviewer": bool(value.get("interviewer")),
+                "missing": value["value"] == NO_VALUE,
                 "count": value["count"],
                 "selected": selected,
-                "url": search_url(params, page=1, **{name: changed}),
+                # The fragment brings the keyboard (and the eye) back to the filter just used.
+                "url": search_url(params, page=1, **{name: changed}) + "#" + anchor,
                 # Bar widths in steps of 5 % through CSS classes: no inline style (CSP).
                 "bar": 0 if not value["count"] else max(5, 5 * math.ceil(20 * value["count"] / top)),
             })
@@ -178,6 +226,11 @@ def facet_panels(params: SearchParams, doc: dict) -> list[dict]:
         panels.append({"name": name, "label": facet_heading(name, facet.label), "items": items,
                        "active": bool(active), "open_more": hidden_selected})
     return panels
+
+
+def facet_anchor(name: str, value: str) -> str:
+    """A stable id for a facet value's link, whatever characters the value has."""
+    return f"f-{name}-{zlib.crc32(value.encode('utf-8')):08x}"
 
 
 def facet_heading(name: str, label: str) -> str:
@@ -190,7 +243,9 @@ def facet_label(name: str, label: str) -> str:
     if name == "type":
         return {"transcription (verbatim)": "Transcription (verbatim)",
                 "résumé, présentation": "Résumé, présentation"}.get(label, label)
-    return label
+    if name == "kind" and label == "texte de la page":
+        return "Texte du site (pas un enregistrement)"
+    return label[:1].upper() + label[1:] if name == "kind" else label
 
 
 def active_filters(params: SearchParams) -> list[dict]:
@@ -301,6 +356,9 @@ def recording(rec_id: str):
         seek_url=lambda p: seek_url(rec["id"], p, q),
         seconds_text=seconds_text,
         back_url=url_for("views.search", q=q) if q else None,
+        ref=reference(rec),
+        coins=coins(reference(rec)),
+        cite_urls={fmt: url_for("views.cite", fmt=fmt, rec_id=rec["id"]) for fmt in CITATION_FORMATS},
     )
 
 
@@ -358,10 +416,23 @@ def seconds_text(value: float) -> str:
 # --------------------------------------------------------------------------- exports
 
 
+CONCORDANCE_COLUMNS = ["recording_id", "title", "speaker", "role", "start", "end", "left", "match", "right", "date",
+                       "link"]
+
+
+def export_columns(params: SearchParams) -> list[str]:
+    return CONCORDANCE_COLUMNS if params.mode == "concordance" else EXPORT_COLUMNS
+
+
 def export_rows(params: SearchParams) -> list[dict]:
+    """One row per passage; in concordance mode, one row per occurrence (left context, match, right context)."""
+    if params.mode == "concordance" and not params.q.strip():
+        return []
     service = search_service()
     passages = clean_links(service.export(params))
     recordings = recordings_of(passages)
+    if params.mode == "concordance":
+        return concordance_rows(passages, recordings)
     rows = []
     for p in passages:
         rec = recordings.get(p["recording_id"], {})
@@ -382,20 +453,46 @@ def export_rows(params: SearchParams) -> list[dict]:
     return rows
 
 
+def concordance_rows(passages: list[dict], recordings: dict[str, dict]) -> list[dict]:
+    rows = []
+    for p in passages:
+        rec = recordings.get(p["recording_id"], {})
+        for line in p.get("kwic") or []:
+            rows.append({
+                "recording_id": p["recording_id"],
+                "title": rec.get("title"),
+                "speaker": p.get("speaker"),
+                "role": p.get("speaker_role"),
+                "start": p.get("start"),
+                "end": p.get("end"),
+                "left": line["left"],
+                "match": line["match"],
+                "right": line["right"],
+                "date": rec.get("date"),
+                "link": absolute_url(p.get("link")) if p.get("link") else None,
+            })
+    return rows
+
+
 def export_filename(params: SearchParams, extension: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", unidecode(params.q).lower()).strip("-")[:40]
     return f"artoiscast-{slug or 'tout'}.{extension}"
 
 
-def spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet shows as text: Excel runs cells starting with = + - @ as formulas."""
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, (int, float)):
         return seconds_text(value)
-    text = str(value)
+    return str(value)
+
+
+def spreadsheet_safe(value) -> str:
+    """A cell Excel shows as text: it runs cells starting with = + - @ as formulas.
+    Only for the Excel variant: the plain CSV keeps the data exactly as it is."""
+    text = cell_text(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -406,11 +503,13 @@ def export_csv():
     rows = export_rows(params)
     out = io.StringIO()
     out.write("\ufeff")  # the BOM tells Excel the file is UTF-8, so accents survive
-    delimiter = ";" if request.args.get("sep") in ("semicolon", ";") else ","
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    excel = request.args.get("sep") in ("semicolon", ";")
+    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
+    columns = export_columns(params)
+    cell = spreadsheet_safe if excel else cell_text
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([spreadsheet_safe(row[column]) for column in EXPORT_COLUMNS])
+        writer.writerow([cell(row[column]) for column in columns])
     return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{export_filename(params, "csv")}"',
                              "Content-Type": "text/csv; charset=utf-8"})
@@ -427,7 +526,7 @@ def export_json():
         "sort": params.sort,
         "count": len(rows),
         "truncated": len(rows) >= MAX_EXPORT,
-        "columns": EXPORT_COLUMNS,
+        "columns": export_columns(params),
         "passages": rows,
     }
     response = current_app.json.response(document)
@@ -454,3 +553,145 @@ def audio(filename: str):
     if os.path.commonpath([audio_dir, target]) != audio_dir or not os.path.isfile(target):
         fail(404, "Aucun fichier audio à cette adresse.")
     return send_from_directory(audio_dir, filename, conditional=True, max_age=3600)
+
+
+# --------------------------------------------------------------------------- cite a recording
+# A recording's reference in the formats reference managers import (RIS, BibTeX,
+# CSL-JSON), and embedded in its page (Dublin Core meta tags and COinS) so that
+# Zotero's browser connector sees it: author = the people interviewed.
+
+CITATION_FORMATS = {
+    "ris": ("application/x-research-info-systems", "ris"),
+    "bib": ("application/x-bibtex", "bib"),
+    "json": ("application/vnd.citationstyles.csl+json", "json"),
+}
+PUBLISHER = "artoiscast.fr"
+
+
+def person_parts(name: str) -> dict:
+    """CSL name: "Vincent Vanherpe" -> given Vincent, family Vanherpe; one word stays literal."""
+    words = name.split()
+    if len(words) < 2:
+        return {"literal": name}
+    return {"family": words[-1], "given": " ".join(words[:-1])}
+
+
+def inverted_name(name: str) -> str:
+    """"Vanherpe, Vincent", as RIS and BibTeX write authors."""
+    parts = person_parts(name)
+    return f"{parts['family']}, {parts['given']}" if "family" in parts else name
+
+
+def reference(rec: dict) -> dict:
+    """What every format says about a recording."""
+    guests = [s["name"] for s in rec["speakers"] if not s["interviewer"]]
+    interviewers = [s["name"] for s in rec["speakers"] if s["interviewer"]]
+    date_parts = [int(p) for p in (rec.get("date") or "").split("-") if p.isdigit()]
+    return {
+        "id": rec["id"],
+        "title": rec["title"],
+        "authors": guests,
+        "interviewers": interviewers,
+        "date": rec.get("date") or "",
+        "date_parts": date_parts,
+        "kind": "video" if rec.get("media") == "video" else "audio",
+        "genre": (rec.get("kind") or "").capitalize(),
+        "url": absolute_url(recording_url(rec["id"])),
+        "source": safe_page_url(rec),
+        "accessed": time.strftime("%Y-%m-%d", time.gmtime()),
+        "theme": rec.get("theme") or "",
+    }
+
+
+def safe_page_url(rec: dict) -> str:
+    url = rec.get("page_url")
+    return url if url and url.startswith(("http://", "https://")) else ""
+
+
+def ris(ref: dict) -> str:
+    lines = [("TY", "SOUND" if ref["kind"] == "audio" else "VIDEO"), ("TI", ref["title"])]
+    lines += [("AU", inverted_name(n)) for n in ref["authors"]]
+    lines += [("A2", inverted_name(n)) for n in ref["interviewers"]]
+    if ref["date_parts"]:
+        lines.append(("PY", str(ref["date_parts"][0])))
+        lines.append(("DA", "/".join(f"{p:02d}" for p in ref["date_parts"])))
+    lines += [("PB", PUBLISHER), ("UR", ref["url"]), ("Y2", ref["accessed"].replace("-", "/")),
+              ("M3", ref["genre"] or "Entretien")]
+    if ref["source"]:
+        lines.append(("N1", f"Source : {ref['source']}"))
+    lines.append(("ER", ""))
+    # One line per tag: a line break inside a value would start a new (wrong) tag.
+    return "\r\n".join(f"{tag}  - {' '.join(value.split())}".rstrip() for tag, value in lines) + "\r\n"
+
+
+BIBTEX_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
+
+
+def bibtex_text(value: str) -> str:
+    return BIBTEX_SPECIAL.sub(lambda m: "\\" + m.group(1) if m.group(1) not in "\\^~" else " ", " ".join(value.split()))
+
+
+def bibtex(ref: dict) -> str:
+    key = re.sub(r"[^A-Za-z0-9]+", "-", unidecode(ref["id"])).strip("-")[:60] or "enregistrement"
+    fields = [("title", "{" + bibtex_text(ref["title"]) + "}"),
+              ("author", " and ".join(bibtex_text(inverted_name(n)) for n in ref["authors"])),
+              ("howpublished", "Enregistrement " + ("vidéo" if ref["kind"] == "video" else "audio")
+               + (f", {bibtex_text(ref['genre'].lower())}" if ref["genre"] else "")),
+              ("publisher", PUBLISHER)]
+    if ref["date_parts"]:
+        fields += [("year", str(ref["date_parts"][0])), ("date", ref["date"])]
+    if ref["interviewers"]:
+        fields.append(("note", "Entretien mené par " + bibtex_text(", ".join(ref["interviewers"]))))
+    fields += [("url", ref["url"]), ("urldate", ref["accessed"])]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@misc{{artoiscast-{key},\n{body}\n}}\n"
+
+
+def csl_json(ref: dict) -> list[dict]:
+    item = {
+        "id": ref["id"],
+        "type": "interview",
+        "title": ref["title"],
+        "author": [person_parts(n) for n in ref["authors"]],
+        "interviewer": [person_parts(n) for n in ref["interviewers"]],
+        "publisher": PUBLISHER,
+        "medium": "enregistrement " + ("vidéo" if ref["kind"] == "video" else "audio"),
+        "genre": ref["genre"] or "Entretien",
+        "URL": ref["url"],
+        "accessed": {"date-parts": [[int(p) for p in ref["accessed"].split("-")]]},
+        "language": "fr",
+    }
+    if ref["date_parts"]:
+        item["issued"] = {"date-parts": [ref["date_parts"]]}
+    if ref["source"]:
+        item["note"] = f"Source : {ref['source']}"
+    return [item]
+
+
+def coins(ref: dict) -> str:
+    """A COinS (OpenURL ContextObject in a span's title), read by Zotero's connector."""
+    pairs = [("ctx_ver", "Z39.88-2004"), ("rft_val_fmt", "info:ofi/fmt:kev:mtx:dc"),
+             ("rft.type", "audioRecording" if ref["kind"] == "audio" else "videoRecording"),
+             ("rft.title", ref["title"])]
+    pairs += [("rft.creator", n) for n in ref["authors"]]
+    pairs += [("rft.contributor", n) for n in ref["interviewers"]]
+    pairs += [("rft.date", ref["date"]), ("rft.publisher", PUBLISHER), ("rft.identifier", ref["url"]),
+              ("rft.language", "fr")]
+    return urlencode([(k, v) for k, v in pairs if v])
+
+
+@bp.get("/citation/<any(ris, bib, json):fmt>/<path:rec_id>")
+def cite(fmt: str, rec_id: str):
+    rec = search_service().snapshot().recordings.get(rec_id)
+    if rec is None:
+        fail(404, f"Aucun enregistrement « {rec_id[:80]} » dans l'index.")
+    ref = reference(clean_links(search_service().recording_json(rec)))
+    mimetype, extension = CITATION_FORMATS[fmt]
+    if fmt == "json":
+        body = current_app.json.dumps(csl_json(ref))
+    else:
+        body = ris(ref) if fmt == "ris" else bibtex(ref)
+    filename = re.sub(r"[^a-z0-9]+", "-", unidecode(rec_id).lower()).strip("-")[:60] or "enregistrement"
+    return Response(body.encode("utf-8"), mimetype=mimetype,
+                    headers={"Content-Type": f"{mimetype}; charset=utf-8",
+                             "Content-Disposition": f'attachment; filename="artoiscast-{filename}.{extension}"'})
