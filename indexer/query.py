@@ -24,7 +24,7 @@ from typing import Optional
 
 from unidecode import unidecode
 from whoosh import query as wq
-from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
+from whoosh.qparser import AndGroup, OrGroup, QueryParser, plugins
 
 from .analysis import FRENCH, PAIR_SEPARATOR, analyze, exact_words, fold, join_spaced_elisions
 from .vocabulary import Vocabulary
@@ -169,8 +169,18 @@ def clean(text: str) -> tuple[str, list[str]]:
     return " ".join(text.split()), notices
 
 
-def make_parser(schema, any_word: bool = False, fields: tuple[str, ...] = SEARCH_FIELDS) -> MultifieldParser:
-    parser = MultifieldParser(list(fields), schema, group=OrGroup if any_word else AndGroup)
+class _Parser(QueryParser):
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        # Whoosh runs a wildcard's text through the field's filters, stemmer included
+        # ("commer*" became "comm*"): keep it as typed, _expand_prefix folds it.
+        if termclass in (wq.Prefix, wq.Wildcard):
+            return termclass(fieldname, text, boost=boost)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+def make_parser(schema, any_word: bool = False, fields: tuple[str, ...] = SEARCH_FIELDS) -> QueryParser:
+    parser = _Parser(None, schema, group=OrGroup if any_word else AndGroup)
+    parser.add_plugin(plugins.MultifieldPlugin(list(fields)))  # what whoosh's MultifieldParser does
     for plugin in (plugins.FieldsPlugin, plugins.RangePlugin, plugins.EveryPlugin,
                    plugins.SingleQuotePlugin, plugins.BoostPlugin, plugins.PhrasePlugin):
         parser.remove_plugin_class(plugin)
