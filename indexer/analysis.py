@@ -144,7 +144,7 @@ class ConsecutivePositions(Filter):
 
 # Where the light stemmer still merges a frequent word of speech with another
 # word: these forms get their own stem ("fautes" must not find "il faut").
-STEM_EXCEPTIONS = {"faute": "faute", "fautes": "faute", "ans": "an"}
+STEM_EXCEPTIONS = {"faute": "faute", "fautes": "faute", "ans": "an", "salle": "salle", "salles": "salle"}
 
 
 def _norm(w: str) -> str:
@@ -154,7 +154,9 @@ def _norm(w: str) -> str:
     if len(w) > 4 and w.endswith("ie"):
         w = w[:-2]
     if len(w) > 4:
-        for letter in "ree":
+        # Savoy drops a final r, e, e; dropping a feminine e first makes -ier and
+        # -ière meet ("premier", "première" -> premi), as -eur and -euse do.
+        for letter in "eree":
             if w.endswith(letter):
                 w = w[:-1]
         if len(w) > 1 and w[-1] == w[-2] and w[-1].isalpha():
