@@ -39,6 +39,7 @@ MEET = {
     "chanteur": ["chanteuse", "chanteurs", "chanteuses"],
     "nouveau": ["nouveaux"],
     "usine": ["usines"],
+    "emploi": ["emplois"],
     "cité": ["cités", "cite"],
     "faute": ["fautes"],
     "an": ["ans"],
