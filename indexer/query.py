@@ -22,7 +22,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
-from unidecode import unidecode
 from whoosh import query as wq
 from whoosh.qparser import AndGroup, OrGroup, QueryParser, plugins
 
@@ -137,15 +136,6 @@ def exact_phrase_query(fieldname: str, text: str, boost: float = 1.0) -> wq.Quer
     return wq.Phrase(exact_field, pairs, boost=boost)
 
 
-def _fold(text: str) -> str:
-    """Lowercase, accents removed, one character for one (so positions still match the original)."""
-    out = []
-    for c in text:
-        folded = unidecode(c).lower()
-        out.append(folded if len(folded) == 1 else c.lower())
-    return "".join(out)
-
-
 def clean(text: str) -> tuple[str, list[str]]:
     notices = []
     text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text or "")
@@ -253,7 +243,7 @@ def _expand_prefix(prefix: str, fieldname: str, vocabulary: Vocabulary, parsed: 
     """The prefix's words in the corpus vocabulary, most frequent first, as typed (never
     stemmed: "commer*" is not "comm*"): an Or of terms in ``fieldname``'s exact field
     (the parser makes one prefix query per searched field)."""
-    prefix = _fold(prefix)
+    prefix = fold(prefix)  # as typed: accents, ligatures (œ -> oe) and case folded, never stemmed
     if len(prefix) < MIN_PREFIX_CHARS:
         note = f"Préfixe trop court « {prefix}* » : donnez au moins {MIN_PREFIX_CHARS} lettres."
         if note not in parsed.notices:
