@@ -3,7 +3,7 @@
 Built the way Whoosh builds its own analyzers: a tokenizer and small filters
 composed with ``|``. Two variants share the same first steps:
 
-    FRENCH  "L'Énergétique de Loos-en-Gohelle" -> energet, loos, gohel
+    FRENCH  "L'Énergétique de Loos-en-Gohelle" -> energet, loo, gohel
     EXACT   "L'Énergétique de Loos-en-Gohelle" -> l', energetique, de, loos, en, gohelle
             (+ the pairs "l' energetique", "energetique de" …, for quoted phrases)
 
