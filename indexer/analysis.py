@@ -1,47 +1,59 @@
-"""The French analyzer: defined once, used to index and to query.
+"""The French analyzers: defined once, used to index and to query.
 
 Built the way Whoosh builds its own analyzers: a tokenizer and small filters
-composed with ``|``.
+composed with ``|``. Two variants share the same first steps:
 
-    "L’Énergétique de Loos-en-Gohelle" -> energet, loo, gohell   (roughly)
+    FRENCH  "L'Énergétique de Loos-en-Gohelle" -> energet, loo, gohel
+    EXACT   "L'Énergétique de Loos-en-Gohelle" -> l', energetique, de, loos, en, gohelle
+            (+ the pairs "l' energetique", "energetique de" …, for quoted phrases)
 
 Order matters and is deliberate:
-1. tokenize words (hyphens and apostrophes are kept inside a token for now),
+1. tokenize words (hyphens and apostrophes are kept inside a token for now;
+   an elision written with a space, "l' envers", "aujourd' hui", is one token),
 2. lowercase,
 3. split hyphenated compounds into their parts (same positions as separate
    words, so "Loos-en-Gohelle", "Loos-en--Gohelle" and "loos en gohelle" all
    give the same tokens),
-4. remove elisions (l', qu', jusqu' …) but keep "aujourd'hui" whole,
-5. drop stop words,
-6. fold accents and ligatures with unidecode (œ -> oe), and stem the folded word
-   with the French Snowball stemmer. Folding *before* stemming is deliberate:
-   stemming the accented word and folding after makes "énergétique" and
-   "energetique" meet, but not "cybersécurité" (-> cybersecur) and
-   "cybersecurite" (-> cybersecurit), because Snowball knows the suffix "ité"
-   and not "ite". Stemming the folded word gives the same term whether or not
-   the person typed the accents.
+4. elisions (l', qu', jusqu' …): FRENCH drops them, EXACT keeps the article
+   as its own word ("l'", like a concordancer); "aujourd'hui" stays whole,
+5. FRENCH only: drop stop words,
+6. fold accents and ligatures with unidecode (œ -> oe); FRENCH then stems the
+   folded word with a light French stemmer (light_stem below). Folding *before*
+   stemming gives the same term whether or not the person typed the accents.
+   A light stemmer, not Snowball: Snowball merges words a researcher wants
+   apart ("pete" and "petit", "fautes" and "faut"); see docs/relevance-fr.md.
+
+EXACT is for quoted phrases: every word kept, unstemmed, and each pair of
+adjacent words also indexed as one term ("il y", "y avait" …), the way
+Elasticsearch's ``index_phrases`` or Whoosh's BiWordFilter do, so a phrase is
+looked up by its rare pairs instead of walking the positions of "il" and "y".
 """
 from __future__ import annotations
 
 import functools
 import re
 
-import Stemmer
 from unidecode import unidecode
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.lang import stopwords_for_language
 
+ELISION_PREFIXES = ("l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu")
+_ELIDED = "|".join(sorted(ELISION_PREFIXES, key=len, reverse=True))
+_WORD = r"[^\W_]+(?:(?:['’]|-+)[^\W_]+)*"
+
 # A word: letters/digits, optionally joined by apostrophes or hyphens
 # ("aujourd'hui", "qu'aujourd'hui", "Loos-en--Gohelle", "CO₂"), or a dotted
-# acronym such as "S.N.C.F." (kept as one token, dots removed below).
+# acronym such as "S.N.C.F." (kept as one token, dots removed below). Some
+# corpora transcribe an elision with a space ("l' envers", "aujourd' hui"):
+# the space is taken into the token, so both spellings give the same words.
 TOKEN_PATTERN = re.compile(
     r"(?:[^\W_]\.){2,}"  # dotted acronym
-    r"|[^\W_]+(?:(?:['’]|-+)[^\W_]+)*",
-    re.UNICODE,
+    rf"|(?:(?:{_ELIDED})['’]\s+)?(?:aujourd['’]\s+hui|{_WORD})",
+    re.UNICODE | re.IGNORECASE,
 )
-
-ELISION_PREFIXES = ("l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu")
-ELISION = re.compile(r"^(?:%s)['’]" % "|".join(ELISION_PREFIXES))
+ELISION = re.compile(r"^(?:%s)['’]\s*" % _ELIDED)
+_ELISION_BEFORE_SPACE = re.compile(rf"(?<![^\W_])((?:{_ELIDED}|aujourd)['’])\s+(?=[^\W_])", re.IGNORECASE)
+_SPACED_APOSTROPHE = re.compile(r"['’]\s*")
 
 # Whoosh's French list lacks "les" and a few very common words; "pas" is taken
 # out so that "Pas-de-Calais" keeps its "pas".
@@ -73,8 +85,8 @@ class CompoundSplitFilter(Filter):
             for i, part in enumerate(parts):
                 token.text = part
                 if token.positions:
-                    # The position is renumbered later by StopFilter; we only
-                    # need consecutive values here.
+                    # Positions are renumbered at the end of the chain (StopFilter,
+                    # ConsecutivePositions); we only need increasing values here.
                     token.pos = base_pos + i
                 if token.chars:
                     idx = text.index(part, search_from)
@@ -85,10 +97,15 @@ class CompoundSplitFilter(Filter):
 
 
 class ElisionFilter(Filter):
-    """Removes French elided articles and pronouns: l'usine -> usine, qu'il -> il.
+    """French elided articles and pronouns: l'usine -> usine, qu'il -> il.
 
-    "aujourd'hui" is left whole: "aujourd" is not an elision.
+    ``keep_article``: the elided word stays, as its own token ("l'", "usine"),
+    for exact phrases. "aujourd'hui" is left whole: "aujourd" is not an elision.
+    A space after the apostrophe is dropped ("aujourd' hui" -> "aujourd'hui").
     """
+
+    def __init__(self, keep_article: bool = False):
+        self.keep_article = keep_article
 
     def __call__(self, tokens):
         for token in tokens:
@@ -96,26 +113,144 @@ class ElisionFilter(Filter):
             match = ELISION.match(text)
             if match:
                 cut = match.end()
+                if self.keep_article:
+                    article = match.group().rstrip()
+                    token.text = article.replace("’", "'")
+                    if token.chars:
+                        start, end = token.startchar, token.endchar
+                        token.endchar = start + len(article)
+                    yield token
+                    if token.chars:
+                        token.startchar, token.endchar = start, end
                 token.text = text[cut:]
                 if token.chars:
                     token.startchar += cut
-            token.text = token.text.replace("’", "'").replace(".", "")
+            token.text = _SPACED_APOSTROPHE.sub("'", token.text).replace(".", "")
             if token.text:
                 yield token
 
 
-_stemmer = Stemmer.Stemmer("french")
+class ConsecutivePositions(Filter):
+    """Numbers positions 0, 1, 2 … after filters that split tokens."""
+
+    def __call__(self, tokens):
+        for pos, token in enumerate(tokens):
+            if token.positions:
+                token.pos = pos
+            yield token
+
+
+# ------------------------------------------------------------------ light stemming
+
+# Where the light stemmer still merges a frequent word of speech with another
+# word: these forms get their own stem ("fautes" must not find "il faut").
+STEM_EXCEPTIONS = {"faute": "faute", "fautes": "faute", "ans": "an", "salle": "salle", "salles": "salle"}
+
+
+def _norm(w: str) -> str:
+    """The last step of the light stemmer: doubled letters, -ie, a final -r and -e."""
+    if len(w) > 4:
+        w = re.sub(r"([^\W\d_])\1+", r"\1", w)
+    if len(w) > 4 and w.endswith("ie"):
+        w = w[:-2]
+    if len(w) > 4:
+        # Savoy drops a final r, e, e; dropping a feminine e first makes -ier and
+        # -ière meet ("premier", "première" -> premi), as -eur and -euse do.
+        for letter in "eree":
+            if w.endswith(letter):
+                w = w[:-1]
+        if len(w) > 1 and w[-1] == w[-2] and w[-1].isalpha():
+            w = w[:-1]
+    return w
 
 
 @functools.lru_cache(maxsize=200_000)
-def stem_and_fold(word: str) -> str:
-    """Accents and ligatures folded (œ -> oe), then the French Snowball stem."""
-    return _stemmer.stemWord(unidecode(word).lower())
+def light_stem(word: str) -> str:
+    """The "light" French stemmer of Jacques Savoy (UniNE), the one Lucene and
+    Elasticsearch use for French by default: plurals, feminine forms and a few
+    derivational suffixes, nothing more. ``word``: lowercase, accents folded
+    (so the rules on "ème", "ère", "ète" read "eme", "ere", "ete")."""
+    if word in STEM_EXCEPTIONS:
+        return STEM_EXCEPTIONS[word]
+    w = word
+    if len(w) > 5 and w.endswith("x"):  # chevaux -> cheval, bateaux -> bateau
+        w = w[:-2] + "l" if w[-3:-1] == "au" and w[-4] != "e" else w[:-1]
+    if len(w) > 3 and w[-1] in "xs":
+        w = w[:-1]
+    n = len(w)
+    if n > 9 and w.endswith("issement"):
+        return _norm(w[:-7] + "r")
+    if n > 8 and w.endswith("issant"):
+        return _norm(w[:-5] + "r")
+    if n > 6 and w.endswith("ement"):
+        w = w[:-4]
+        if len(w) > 3 and w.endswith("ive"):
+            w = w[:-2] + "f"
+        return _norm(w)
+    if n > 11 and w.endswith("ficatrice"):
+        return _norm(w[:-7] + "er")
+    if n > 10 and w.endswith("ficateur"):
+        return _norm(w[:-6] + "er")
+    if n > 9 and w.endswith("catrice"):
+        return _norm(w[:-7] + "quer")
+    if n > 8 and w.endswith("cateur"):
+        return _norm(w[:-6] + "quer")
+    if n > 8 and w.endswith("atrice"):
+        return _norm(w[:-6] + "er")
+    if n > 7 and w.endswith("ateur"):
+        return _norm(w[:-5] + "er")
+    if n > 6 and w.endswith("trice"):  # directrice -> directeur, then the -teur rule
+        w = w[:-4] + "eur"
+        n = len(w)
+    if n > 5 and w.endswith("ieme"):
+        return _norm(w[:-4])
+    if n > 7 and w.endswith("teuse"):
+        return _norm(w[:-3] + "r")
+    if n > 6 and w.endswith("teur"):
+        return _norm(w[:-2] + "r")
+    if n > 5 and w.endswith("euse"):
+        return _norm(w[:-2])
+    if n > 8 and w.endswith("ere"):
+        return _norm(w[:-1])
+    if n > 7 and w.endswith("ive"):
+        return _norm(w[:-2] + "f")
+    if n > 4 and w.endswith(("folle", "molle")):
+        return _norm(w[:-3] + "u")
+    if n > 9 and w.endswith("nnelle"):
+        return _norm(w[:-5])
+    if n > 9 and w.endswith("nnel"):
+        return _norm(w[:-3])
+    if n > 4 and w.endswith("ete"):
+        w = w[:-1]
+        n = len(w)
+    if n > 8 and w.endswith("ique"):
+        w = w[:-4]
+        n = len(w)
+    if n > 8 and w.endswith("esse"):
+        return _norm(w[:-3])
+    if n > 7 and w.endswith("inage"):
+        return _norm(w[:-3])
+    if n > 9 and w.endswith("isation"):
+        w = w[:-7]
+        if len(w) > 5 and w.endswith("ual"):
+            w = w[:-2] + "el"
+        return _norm(w)
+    if n > 9 and w.endswith("isateur"):
+        return _norm(w[:-7])
+    if n > 8 and w.endswith(("ation", "ition")):
+        return _norm(w[:-5])
+    return _norm(w)
 
 
 @functools.lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
+    """Lowercase, accents and ligatures folded (œ -> oe)."""
     return unidecode(word).lower()
+
+
+def stem_and_fold(word: str) -> str:
+    """Accents and ligatures folded, then the light French stem."""
+    return light_stem(fold(word))
 
 
 class StemFoldFilter(Filter):
@@ -125,21 +260,73 @@ class StemFoldFilter(Filter):
             yield token
 
 
+class FoldFilter(Filter):
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = fold(token.text)
+            yield token
+
+
+PAIR_SEPARATOR = " "
+
+
+class WordPairFilter(Filter):
+    """Each word, and each pair of adjacent words as one more term at the first
+    word's position ("il", "il y", "y", "y avait" …): a phrase of n words is
+    then n-1 pair terms at consecutive positions."""
+
+    def __call__(self, tokens):
+        previous = None
+        for token in tokens:
+            word = token.text
+            pos = token.pos if token.positions else None
+            start = token.startchar if token.chars else None
+            if previous is not None:
+                token.text = previous[0] + PAIR_SEPARATOR + word
+                if token.positions:
+                    token.pos = previous[1]
+                if token.chars:
+                    token.startchar = previous[2]
+                yield token
+                token.text, token.pos, token.startchar = word, pos, start
+            previous = (word, pos, start)
+            yield token
+
+
+def _pipeline(exact: bool):
+    """The one French pipeline; ``exact`` keeps every word and does not stem."""
+    shared = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CompoundSplitFilter() | ElisionFilter(keep_article=exact)
+    if exact:
+        return shared | FoldFilter() | ConsecutivePositions()
+    return shared | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=1) | StemFoldFilter()
+
+
 def french_analyzer():
     """The analyzer of every searchable text field, at indexing and at query time."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CompoundSplitFilter()
-        | ElisionFilter()
-        | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=1)
-        | StemFoldFilter()
-    )
+    return _pipeline(exact=False)
+
+
+def exact_analyzer():
+    """The analyzer of the exact fields (quoted phrases, prefixes): words and word pairs."""
+    return _pipeline(exact=True) | WordPairFilter()
 
 
 FRENCH = french_analyzer()
+EXACT_WORDS = _pipeline(exact=True)
+EXACT = exact_analyzer()
 
 
 def analyze(text: str) -> list[str]:
     """The terms the index holds for ``text``."""
     return [t.text for t in FRENCH(text)]
+
+
+def exact_words(text: str) -> list[str]:
+    """The words of ``text`` as the exact fields hold them (without the pairs)."""
+    return [t.text for t in EXACT_WORDS(text)]
+
+
+def join_spaced_elisions(text: str) -> str:
+    """ "l' envers" -> "l'envers", "aujourd' hui" -> "aujourd'hui": for a query
+    parser that splits words at spaces before analyzing them."""
+    return _ELISION_BEFORE_SPACE.sub(r"\1", text)

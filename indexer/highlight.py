@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
-from .analysis import FRENCH
+from .analysis import EXACT_WORDS, FRENCH
 
 SNIPPET_CHARS = 260
 CONTEXT_CHARS = 70
@@ -23,20 +23,24 @@ class Match:
     end: int
 
 
-def find_matches(text: str, terms: set[str], phrases: list[tuple[str, ...]] = ()) -> list[Match]:
+def find_matches(text: str, terms: set[str], phrases: list[tuple[str, ...]] = (),
+                 exact_phrases: list[tuple[str, ...]] = ()) -> list[Match]:
     """Where the query's words are: each single term wherever it occurs, and each
     phrase only where its words follow each other (stop words between them
-    allowed, as in the index), marked as one span."""
-    if not (terms or phrases) or not text:
+    allowed, as in the index), marked as one span. ``exact_phrases`` (quoted
+    phrases, a prefix's words) are found among the exact words (EXACT_WORDS)."""
+    if not (terms or phrases or exact_phrases) or not text:
         return []
-    tokens = [(t.text, t.startchar, t.endchar) for t in FRENCH(text, chars=True, positions=False, mode="query")]
-    spans = [(start, end) for word, start, end in tokens if word in terms]
-    words = [word for word, _, _ in tokens]
-    for phrase in phrases:
-        n = len(phrase)
-        for i in range(len(tokens) - n + 1):
-            if tuple(words[i:i + n]) == phrase:
-                spans.append((tokens[i][1], tokens[i + n - 1][2]))
+    spans = []
+    if terms or phrases:
+        tokens = [(t.text, t.startchar, t.endchar) for t in FRENCH(text, chars=True, positions=False, mode="query")]
+        spans += [(start, end) for word, start, end in tokens if word in terms]
+        spans += _phrase_spans(tokens, phrases)
+    if exact_phrases:
+        tokens = [(t.text, t.startchar, t.endchar) for t in EXACT_WORDS(text, chars=True, mode="query")]
+        single = {p[0] for p in exact_phrases if len(p) == 1}
+        spans += [(start, end) for word, start, end in tokens if word in single]
+        spans += _phrase_spans(tokens, [p for p in exact_phrases if len(p) > 1])
     matches: list[Match] = []
     for start, end in sorted(spans):
         if matches and start < matches[-1].end:
@@ -44,6 +48,17 @@ def find_matches(text: str, terms: set[str], phrases: list[tuple[str, ...]] = ()
         else:
             matches.append(Match(start, end))
     return matches
+
+
+def _phrase_spans(tokens: list[tuple[str, int, int]], phrases) -> list[tuple[int, int]]:
+    spans = []
+    words = [word for word, _, _ in tokens]
+    for phrase in phrases:
+        n = len(phrase)
+        for i in range(len(tokens) - n + 1):
+            if tuple(words[i:i + n]) == phrase:
+                spans.append((tokens[i][1], tokens[i + n - 1][2]))
+    return spans
 
 
 def _snap_left(text: str, i: int) -> int:

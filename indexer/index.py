@@ -23,14 +23,14 @@ from typing import Callable, Iterable, Optional
 from whoosh import columns, fields, index
 from whoosh.codec import whoosh3
 
-from .analysis import FRENCH
+from .analysis import EXACT, FRENCH
 from .records import Passage, Recording, Speaker
 from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 6  # 6: transcript passages carry their sound events and section topic
+INDEX_FORMAT = 7  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer
 
 
 def _cached_reader(self, fieldname, column):
@@ -58,6 +58,11 @@ def make_schema() -> fields.Schema:
         text=fields.TEXT(analyzer=FRENCH, stored=True, phrase=True, multitoken_query="phrase"),
         title=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=2.0, multitoken_query="phrase"),
         names=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=1.5, multitoken_query="phrase"),
+        # The same texts for quoted phrases and prefixes: every word, unstemmed, and
+        # each pair of adjacent words (indexer/analysis.py, EXACT).
+        text_exact=fields.TEXT(analyzer=EXACT, stored=False, phrase=True),
+        title_exact=fields.TEXT(analyzer=EXACT, stored=False, phrase=True, field_boost=2.0),
+        names_exact=fields.TEXT(analyzer=EXACT, stored=False, phrase=True, field_boost=1.5),
         # Per-document columns, read into memory once per index generation: the facet
         # filters and counts work from them (and from the recordings' metadata), not
         # from indexed keyword fields, which would cost postings on every passage.
@@ -129,6 +134,9 @@ def documents(rec: Recording) -> Iterable[dict]:
             text=passage.text,
             title=title_text,
             names=names,
+            text_exact=passage.text,
+            title_exact=title_text,
+            names_exact=names,
             c_rec=rec.id.encode("utf-8"),
             c_speaker=FACET_SEPARATOR.join(speakers).encode("utf-8"),
             c_type=ptype.encode("utf-8"),

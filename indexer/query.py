@@ -3,11 +3,15 @@
     énergie ET "pompe à chaleur" -solaire  mot*   (ERBM OU DSIL) SAUF 2023
 
 - words are all required (AND) unless joined by OU/OR; ET/OU/SAUF are read as
-  AND/OR/NOT; "-mot" excludes; "mot*" is a prefix; "…" is a phrase;
+  AND/OR/NOT; "-mot" excludes; "mot*" is a prefix;
+- unquoted words are stemmed and stop words dropped; a quoted phrase matches
+  those words, in that order, all of them, unstemmed (accents and case folded),
+  through the exact fields' word pairs (see indexer/analysis.py);
 - the thesaurus expands acronyms and synonyms (ERBM -> also "Engagement pour le
   Renouveau du Bassin Minier");
-- prefixes are expanded on the unstemmed vocabulary and then stemmed, so
-  "énergéti*" finds "énergétiques"; leading wildcards are dropped and
+- prefixes are expanded as typed (accents and case folded, never stemmed) over
+  the corpus' unstemmed words, searched in the exact fields, so "commer*" finds
+  "commerce" and "commerçants", not "comment"; leading wildcards are dropped and
   expansions capped, because they would walk the whole vocabulary;
 - "field:value" is plain text: nobody types field names, but URLs have colons.
 """
@@ -18,14 +22,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
-from unidecode import unidecode
 from whoosh import query as wq
-from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
+from whoosh.qparser import AndGroup, OrGroup, QueryParser, plugins
 
-from .analysis import FRENCH, analyze, fold, stem_and_fold
+from .analysis import FRENCH, PAIR_SEPARATOR, analyze, exact_words, fold, join_spaced_elisions
 from .vocabulary import Vocabulary
 
 SEARCH_FIELDS = ("text", "title", "names")
+EXACT_SUFFIX = "_exact"  # text -> text_exact: the same text, every word unstemmed, and word pairs
+EXACT_FIELDS = tuple(f + EXACT_SUFFIX for f in SEARCH_FIELDS)
 MAX_QUERY_CHARS = 300
 MAX_PREFIX_EXPANSION = 64
 MIN_PREFIX_CHARS = 2
@@ -39,6 +44,7 @@ class ParsedQuery:
     query: Optional[wq.Query]  # None: no query words (browse by facets)
     terms: set[str] = field(default_factory=set)  # analyzed single terms to highlight …
     phrases: list[tuple[str, ...]] = field(default_factory=list)  # … and phrases, marked only where whole
+    exact_phrases: list[tuple[str, ...]] = field(default_factory=list)  # quoted, prefixes: exact words
     words: list[str] = field(default_factory=list)  # the plain words typed, for suggestions
     notices: list[str] = field(default_factory=list)  # French messages for the person
     relaxed: bool = False  # any-word instead of all-words
@@ -91,18 +97,43 @@ class Thesaurus:
                     break
             i += 1
         for start, end, forms in reversed(spans):
-            alternatives = " OR ".join(f'"{f}"' if re.search(r"[\s\-'’]", f) else f for f in forms)
+            alternatives = " OR ".join(_stemmed_phrase(f) for f in forms)
             text = f"{text[:start]}({alternatives}){text[end:]}"
         return text
 
 
-def _fold(text: str) -> str:
-    """Lowercase, accents removed, one character for one (so positions still match the original)."""
-    out = []
-    for c in text:
-        folded = unidecode(c).lower()
-        out.append(folded if len(folded) == 1 else c.lower())
-    return "".join(out)
+def _stemmed_phrase(form: str) -> str:
+    """A form of several words as one hyphenated word: the parser searches it as a
+    phrase of stemmed words ("pompe-à-chaleur" finds "pompes à chaleur"), where
+    quotes would ask for these exact words."""
+    return "-".join(re.findall(r"[^\W_]+(?:['’][^\W_]+)*", form)) or form
+
+
+class ExactPhrasePlugin(plugins.PhrasePlugin):
+    """Quoted text -> its exact words, in order: a quoted word is a term of the
+    exact field, a phrase the pairs of its adjacent words at consecutive positions."""
+
+    class PhraseNode(plugins.PhrasePlugin.PhraseNode):
+        def query(self, parser):
+            fieldname = self.fieldname or parser.fieldname
+            return plugins.attach(exact_phrase_query(fieldname, self.text, self.boost), self)
+
+    class PhraseTagger(plugins.RegexTagger):
+        def create(self, parser, match):
+            return ExactPhrasePlugin.PhraseNode(match.group("text"), match.start("text"))
+
+
+def exact_phrase_query(fieldname: str, text: str, boost: float = 1.0) -> wq.Query:
+    words = exact_words(text)
+    if not words:
+        return wq.NullQuery
+    exact_field = fieldname + EXACT_SUFFIX
+    if len(words) == 1:
+        return wq.Term(exact_field, words[0], boost=boost)
+    pairs = [a + PAIR_SEPARATOR + b for a, b in zip(words, words[1:])]
+    if len(pairs) == 1:
+        return wq.Term(exact_field, pairs[0], boost=boost)
+    return wq.Phrase(exact_field, pairs, boost=boost)
 
 
 def clean(text: str) -> tuple[str, list[str]]:
@@ -128,11 +159,22 @@ def clean(text: str) -> tuple[str, list[str]]:
     return " ".join(text.split()), notices
 
 
-def make_parser(schema, any_word: bool = False, fields: tuple[str, ...] = SEARCH_FIELDS) -> MultifieldParser:
-    parser = MultifieldParser(list(fields), schema, group=OrGroup if any_word else AndGroup)
+class _Parser(QueryParser):
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        # Whoosh runs a wildcard's text through the field's filters, stemmer included
+        # ("commer*" became "comm*"): keep it as typed, _expand_prefix folds it.
+        if termclass in (wq.Prefix, wq.Wildcard):
+            return termclass(fieldname, text, boost=boost)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+def make_parser(schema, any_word: bool = False, fields: tuple[str, ...] = SEARCH_FIELDS) -> QueryParser:
+    parser = _Parser(None, schema, group=OrGroup if any_word else AndGroup)
+    parser.add_plugin(plugins.MultifieldPlugin(list(fields)))  # what whoosh's MultifieldParser does
     for plugin in (plugins.FieldsPlugin, plugins.RangePlugin, plugins.EveryPlugin,
-                   plugins.SingleQuotePlugin, plugins.BoostPlugin):
+                   plugins.SingleQuotePlugin, plugins.BoostPlugin, plugins.PhrasePlugin):
         parser.remove_plugin_class(plugin)
+    parser.add_plugin(ExactPhrasePlugin())
     # "-" and "+" are operators only at the start of a word: "Billy-Berclau" is a name.
     parser.add_plugin(plugins.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
     return parser
@@ -148,7 +190,7 @@ def parse(text: str, schema, vocabulary: Vocabulary, thesaurus: Optional[Thesaur
     parsed = ParsedQuery(text=cleaned, query=None, notices=notices, words=typed_words, fields=fields)
     if not cleaned.strip(" -+*?()\""):
         return parsed
-    expanded = thesaurus.expand(cleaned) if thesaurus else cleaned
+    expanded = join_spaced_elisions(thesaurus.expand(cleaned) if thesaurus else cleaned)
     try:
         q = make_parser(schema, any_word, fields).parse(expanded)
     except Exception:  # the parser should not raise; if it does, fall back to plain words
@@ -166,7 +208,7 @@ def parse(text: str, schema, vocabulary: Vocabulary, thesaurus: Optional[Thesaur
         parsed.notices.append("Une exclusion seule ne désigne aucun passage : ajoutez un mot à chercher.")
         return parsed
     parsed.query = q
-    parsed.terms, parsed.phrases = _positive_terms(q)
+    parsed.terms, parsed.phrases, parsed.exact_phrases = _positive_terms(q)
     return parsed
 
 
@@ -198,9 +240,10 @@ def _rewrite(q: wq.Query, vocabulary: Vocabulary, parsed: ParsedQuery) -> Option
 
 
 def _expand_prefix(prefix: str, fieldname: str, vocabulary: Vocabulary, parsed: ParsedQuery) -> wq.Query:
-    """The prefix's words in the corpus vocabulary, most frequent first, stemmed: an Or
-    of terms in ``fieldname`` (the parser makes one prefix query per searched field)."""
-    prefix = _fold(prefix)
+    """The prefix's words in the corpus vocabulary, most frequent first, as typed (never
+    stemmed: "commer*" is not "comm*"): an Or of terms in ``fieldname``'s exact field
+    (the parser makes one prefix query per searched field)."""
+    prefix = fold(prefix)  # as typed: accents, ligatures (œ -> oe) and case folded, never stemmed
     if len(prefix) < MIN_PREFIX_CHARS:
         note = f"Préfixe trop court « {prefix}* » : donnez au moins {MIN_PREFIX_CHARS} lettres."
         if note not in parsed.notices:
@@ -211,14 +254,8 @@ def _expand_prefix(prefix: str, fieldname: str, vocabulary: Vocabulary, parsed: 
         parsed.notices.append(
             f"« {prefix}* » correspond à trop de mots : seuls les {MAX_PREFIX_EXPANSION} plus fréquents sont cherchés."
         )
-    stems = sorted({stem_and_fold(w) for _, w in candidates[:MAX_PREFIX_EXPANSION]})
-    if not stems:
-        # Still match the stem itself: "énergét*" should find "énergétique" even if the
-        # vocabulary has no word starting that way after folding.
-        stems = analyze(prefix)
-    if not stems:
-        return wq.NullQuery
-    return _or_fields([wq.Term(fieldname, s) for s in stems])
+    words = sorted({w for _, w in candidates[:MAX_PREFIX_EXPANSION]}) or [prefix]
+    return _or_fields([wq.Term(fieldname + EXACT_SUFFIX, w) for w in words])
 
 
 def _or_fields(terms: list[wq.Query]) -> wq.Query:
@@ -254,10 +291,12 @@ def _only_negative(q: wq.Query) -> bool:
     return False
 
 
-def _positive_terms(q: wq.Query) -> tuple[set[str], list[tuple[str, ...]]]:
-    """What to highlight: the single terms and the phrases of the query that are not excluded."""
+def _positive_terms(q: wq.Query) -> tuple[set[str], list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """What to highlight: the single terms, the phrases (stemmed) and the exact word
+    sequences (quoted, or a prefix's words) of the query that are not excluded."""
     terms: set[str] = set()
     phrases: set[tuple[str, ...]] = set()
+    exact: set[tuple[str, ...]] = set()
 
     def walk(node):
         if isinstance(node, wq.Not):
@@ -271,11 +310,19 @@ def _positive_terms(q: wq.Query) -> tuple[set[str], list[tuple[str, ...]]]:
         if isinstance(node, wq.Phrase) and node.fieldname in SEARCH_FIELDS:
             phrases.add(tuple(node.words))
             return
+        if isinstance(node, wq.Term) and node.fieldname in EXACT_FIELDS:  # a word or a pair
+            text = node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text
+            exact.add(tuple(text.split(PAIR_SEPARATOR)))
+            return
+        if isinstance(node, wq.Phrase) and node.fieldname in EXACT_FIELDS:  # pairs at consecutive positions
+            pairs = [w.split(PAIR_SEPARATOR) for w in node.words]
+            exact.add(tuple(pairs[0] + [pair[-1] for pair in pairs[1:]]))
+            return
         for child in node.children():
             walk(child)
 
     walk(q)
-    return terms, sorted(phrases)
+    return terms, sorted(phrases), sorted(exact)
 
 
 TYPED_WORD = re.compile(r"(?<![\w*])[^\W_][\w'’\-]*(?![\w*])")  # a word, not a prefix (forma*)
@@ -287,7 +334,6 @@ def suggest(parsed: ParsedQuery, searcher, vocabulary: Vocabulary,
     """ "Did you mean": the query as typed (``typed``, else as understood), each word absent from
     the corpus replaced by the closest one, or left out when none is close. Only words of the
     corpus, operators, quotes and parentheses remain: markup typed is never echoed back."""
-    reader = searcher.reader()
     changed = False
 
     def replace(match: re.Match) -> str:
@@ -296,8 +342,7 @@ def suggest(parsed: ParsedQuery, searcher, vocabulary: Vocabulary,
         folded = fold(word)
         if (word in ("ET", "OU", "SAUF", "AND", "OR", "NOT") or not analyze(word)  # an operator, a stop word
                 or (thesaurus and thesaurus.knows(word))  # an acronym of the thesaurus is not a typo
-                or vocabulary.count(folded)
-                or any(reader.doc_frequency(f, stem) > 0 for stem in analyze(word) for f in SEARCH_FIELDS)):
+                or _in_corpus(folded, vocabulary)):
             return word  # the word (or another form of it: "pompe" for "pompes") is in the corpus
         found = vocabulary.suggest(folded) if len(folded) >= 3 and folded.isalpha() else None
         changed |= bool(found)
@@ -320,3 +365,21 @@ def _tidy(text: str) -> Optional[str]:
         text = text.replace("(", " ").replace(")", " ")
     text = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", " ".join(text.split())))
     return text if re.search(r"\w", text) else None
+
+
+def _in_corpus(folded: str, vocabulary: Vocabulary) -> bool:
+    """Whether every part of a typed word ("l'usine", "loos-en-gohelle") is a corpus word,
+    in some regular form, or a stop word."""
+    parts = [part for part in re.split(r"['’\-]+", folded) if part]
+    return all(not analyze(part) or any(vocabulary.count(form) for form in _regular_forms(part))
+               for part in parts)
+
+
+def _regular_forms(word: str) -> set[str]:
+    """The word and its regular plural and feminine forms. Not its stem: a typo
+    can share a light stem with a real word ("gendarmrie", "gendarmerie")."""
+    forms = {word, word + "s", word + "x", word + "e", word + "es"}
+    for ending in ("s", "x", "e", "es"):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            forms.add(word[:-len(ending)])
+    return forms

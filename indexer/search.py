@@ -497,7 +497,7 @@ class SearchService:
         nothing_to_search = parsed.query is None and bool(parsed.words)
         matched = frozenset() if nothing_to_search else self._matched(snap, s, parsed.query, filters)
         relaxed = False
-        if not matched and parsed.query is not None and len(parsed.terms) + len(parsed.phrases) > 1:
+        if not matched and parsed.query is not None and len(parsed.terms) + len(parsed.phrases) + len(parsed.exact_phrases) > 1:
             any_word = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, any_word=True, fields=fields)
             if any_word.query is not None:
                 matched = self._matched(snap, s, any_word.query, filters)
@@ -764,7 +764,7 @@ class SearchService:
                  with_kwic: bool = True) -> dict:
         stored = s.stored_fields(docnum)
         text = stored.get("text") or ""
-        matches = find_matches(text, parsed.terms, parsed.phrases) if parsed else []
+        matches = find_matches(text, parsed.terms, parsed.phrases, parsed.exact_phrases) if parsed else []
         rec_id = stored["recording_id"]
         rec = snap.recordings.get(rec_id, {})
         start, end = stored.get("start"), stored.get("end")

@@ -15,10 +15,13 @@ from typing import Optional
 
 from whoosh.spelling import ListCorrector
 
-from .analysis import fold
+from .analysis import ELISION_PREFIXES, fold
 
 VOCABULARY_FILE = "vocabulary.json"
-WORD = re.compile(r"[^\W_]{2,}")
+# The words as the exact fields hold them (prefixes are expanded over them):
+# "l'usine" -> "usine", "aujourd'hui" and "prud'hommes" whole.
+WORD = re.compile(r"(?<![^\W_])(?:(?:%s)['’])?([^\W_]+(?:['’][^\W_]+)*)"
+                  % "|".join(sorted(ELISION_PREFIXES, key=len, reverse=True)))
 
 
 class VocabularyBuilder:
@@ -44,6 +47,8 @@ class VocabularyBuilder:
         """{folded word: [count, the word as most often written]}: suggestions keep their accents."""
         folded: dict[str, list] = {}
         for word, count in self.counts.items():
+            if len(word) < 2:
+                continue
             entry = folded.setdefault(fold(word), [0, word, 0])
             entry[0] += count
             if count > entry[2]:

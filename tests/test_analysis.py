@@ -40,7 +40,7 @@ def test_elisions_removed_but_aujourdhui_kept():
 def test_stop_words_include_les_but_keep_pas_de_calais():
     assert "les" in FRENCH_STOP_WORDS
     assert analyze("les logements de la cité") == analyze("logement cité")
-    assert analyze("Pas-de-Calais") == ["pas", "calais"]
+    assert analyze("Pas-de-Calais") == ["pas"] + analyze("Calais")
 
 
 def test_hyphenated_name_positions_are_consecutive():
@@ -49,7 +49,7 @@ def test_hyphenated_name_positions_are_consecutive():
     tokens = [(t.text, t.pos) for t in FRENCH("à Loos-en-Gohelle aujourd'hui", positions=True)]
     texts = [t for t, _ in tokens]
     positions = [p for _, p in tokens]
-    assert texts == ["loos", "gohel", "aujourd'hui"]
+    assert texts == analyze("Loos") + analyze("Gohelle") + ["aujourd'hui"]
     assert positions == sorted(positions) and positions[1] == positions[0] + 1
 
 
@@ -61,3 +61,33 @@ def test_char_offsets_point_at_the_original_words():
     assert spans == ["Vers", "Loos", "Gohelle", "usine"]
 
 
+
+
+def test_elision_written_with_a_space():
+    assert analyze("aujourd' hui") == analyze("aujourd’hui") == ["aujourd'hui"]
+    assert analyze("l' envers") == analyze("L’envers") == analyze("envers")
+    assert analyze("qu' il vienne") == analyze("qu'il vienne")
+
+
+def test_exact_words_keep_everything_but_case_and_accents():
+    from indexer.analysis import exact_words
+
+    assert exact_words("Il y avait des CAMÉRAS") == ["il", "y", "avait", "des", "cameras"]
+    assert exact_words("jusqu'à Loos-en--Gohelle, S.N.C.F.") == ["jusqu'", "a", "loos", "en", "gohelle", "sncf"]
+    assert exact_words("l'envers") == exact_words("l' envers") == ["l'", "envers"]
+
+
+def test_exact_analyzer_adds_each_pair_at_its_first_word():
+    from indexer.analysis import EXACT
+
+    tokens = [(t.text, t.pos) for t in EXACT("Il y a l' envers", positions=True)]
+    assert tokens == [("il", 0), ("il y", 0), ("y", 1), ("y a", 1), ("a", 2), ("a l'", 2),
+                      ("l'", 3), ("l' envers", 3), ("envers", 4)]
+
+
+def test_exact_char_offsets_point_at_the_original_words():
+    from indexer.analysis import EXACT_WORDS
+
+    text = "À l’ envers, Loos-en--Gohelle"
+    assert [text[t.startchar:t.endchar] for t in EXACT_WORDS(text, chars=True)] == [
+        "À", "l’", "envers", "Loos", "en", "Gohelle"]

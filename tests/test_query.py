@@ -47,12 +47,52 @@ def test_prefix_expansion_uses_the_vocabulary(service):
 
 def test_thesaurus_expands_acronyms_both_ways():
     thesaurus = Thesaurus([["PAC", "pompe à chaleur"], ["IA", "intelligence artificielle"]])
-    assert thesaurus.expand("PAC Lens") == '(PAC OR "pompe à chaleur") Lens'
-    assert thesaurus.expand("pompes à chaleur") == '(PAC OR "pompe à chaleur")'
+    # a form of several words is searched as stemmed words in a row (hyphenated), not as
+    # an exact quoted phrase, so that "pompes à chaleur" still finds "pompe à chaleur"
+    assert thesaurus.expand("PAC Lens") == "(PAC OR pompe-à-chaleur) Lens"
+    assert thesaurus.expand("pompes à chaleur") == "(PAC OR pompe-à-chaleur)"
     assert thesaurus.expand('"pompe à chaleur"') == '"pompe à chaleur"'  # a quoted phrase is left as typed
-    assert thesaurus.expand("-IA") == '-(IA OR "intelligence artificielle")'
+    assert thesaurus.expand("-IA") == "-(IA OR intelligence-artificielle)"
 
 
 def test_an_exclusion_alone_says_so(service):
     doc = service.search(SearchParams(q="-lens"))
     assert any("exclusion" in n for n in doc["notices"])
+
+
+def _vocabulary(*words):
+    from indexer.vocabulary import Vocabulary
+
+    return Vocabulary({w: [1, w] for w in words})
+
+
+def _parse(q, vocabulary=None):
+    from indexer.index import make_schema
+    from indexer.query import parse
+
+    return parse(q, make_schema(), vocabulary or _vocabulary(), fields=("text",))
+
+
+def test_prefix_is_expanded_as_typed_not_stemmed():
+    vocabulary = _vocabulary("commerce", "commercants", "comment", "commencer", "travail", "travailleurs", "travees")
+    parsed = _parse("Commer*", vocabulary)
+    assert parsed.exact_phrases == [("commercants",), ("commerce",)]
+    assert {t.text for t in parsed.query.leaves()} == {"commerce", "commercants"}
+    assert {t.fieldname for t in parsed.query.leaves()} == {"text_exact"}
+    assert _parse("travai*", vocabulary).exact_phrases == [("travail",), ("travailleurs",)]
+
+
+def test_quoted_text_searches_exact_words_and_pairs():
+    parsed = _parse('"Il y avait des caméras"')
+    assert parsed.exact_phrases == [("il", "y", "avait", "des", "cameras")]
+    assert parsed.query.fieldname == "text_exact"
+    assert list(parsed.query.words) == ["il y", "y avait", "avait des", "des cameras"]
+    assert _parse('"il y"').query.text == "il y"  # two words: one pair term
+    assert _parse('"Caméras"').query.text == "cameras"  # one word: the exact word
+    assert _parse('"l\' envers"').query.text == _parse('"l\'envers"').query.text == "l' envers"
+
+
+def test_unquoted_words_stay_stemmed_and_spaced_elisions_are_joined():
+    assert _parse("caméras").terms == _parse("caméra").terms
+    assert _parse("aujourd' hui").terms == _parse("aujourd'hui").terms == {"aujourd'hui"}
+    assert _parse("l' envers").terms == _parse("envers").terms
