@@ -69,8 +69,9 @@ class Thesaurus:
         self._forms.sort(key=lambda f: len(f[0]), reverse=True)  # longest form first
 
     def knows(self, word: str) -> bool:
-        terms = tuple(analyze(word))
-        return any(terms == form for form, _ in self._forms)
+        """Whether ``word`` is one of the forms as written (case and accents folded): a
+        stem would also take a typo that shares it ("solaiire" and "solaire")."""
+        return fold(word) in {fold(form) for forms in self.entries for form in forms}
 
     def expand(self, text: str) -> str:
         """Replaces each form found outside quotes by (form OR "other form" …)."""
