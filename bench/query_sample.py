@@ -8,8 +8,9 @@ text, with a seed:
 
 - single word, by frequency of its term (stem) in the archive, per million words:
   ``frequent`` >= 500 (the few hundred most frequent terms, a few % of passages
-  each), ``rare`` < 25, ``medium`` in between; a scale-free definition, so the
-  same words fall in the same class at 5 h and at 1,000 h;
+  each), ``rare`` < 25 (or heard once, in a small archive), ``medium`` in
+  between; a scale-free definition, so the same words fall in the same class at
+  5 h and at 1,000 h;
 - two words spoken in the same cue (so they meet in a passage);
 - a phrase: two or three adjacent plain words of a cue (a pair of content words,
   or a triple whose first and last words are content words: "salle des pendus");
@@ -123,11 +124,12 @@ def frequency_classes(text: ArchiveText) -> dict[str, list[str]]:
     classes: dict[str, list[str]] = {"word, frequent": [], "word, medium": [], "word, rare": []}
     for term in sorted(by_term):
         spellings = by_term[term]
-        per_million = sum(spellings.values()) / max(1, text.words) * 1e6
+        count = sum(spellings.values())
+        per_million = count / max(1, text.words) * 1e6
         word = min(spellings, key=lambda w: (-spellings[w], w))
         if per_million >= FREQUENT_PER_MILLION:
             classes["word, frequent"].append(word)
-        elif per_million < RARE_PER_MILLION:
+        elif per_million < RARE_PER_MILLION or count == 1:
             classes["word, rare"].append(word)
         else:
             classes["word, medium"].append(word)
