@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import fts5_baseline
-from indexer.analysis import FRENCH_STOP_WORDS, analyze, fold, stem_and_fold
+from indexer.analysis import ELISION, FRENCH_STOP_WORDS, analyze, fold, stem_and_fold
 
 FREQUENT_PER_MILLION = 500.0
 RARE_PER_MILLION = 25.0
@@ -51,7 +51,7 @@ FACET_SUFFIX = " + facet"
 CLASSES = BASE_CLASSES + tuple(c + FACET_SUFFIX for c in BASE_CLASSES)
 TRIES_PER_QUERY = 500
 
-LETTERS = re.compile(r"[^\W\d_]+")  # a word as both engines cut it: apostrophes and hyphens separate words
+TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")  # words joined by apostrophes or hyphens
 PLAIN_WORD = re.compile(r"^[^\W\d_]+$")  # a whitespace-separated token that is a word and nothing else
 
 
@@ -79,6 +79,23 @@ class ArchiveText:
     cues: list[tuple[Source, str]] = field(default_factory=list)
 
 
+def spoken_words(text: str) -> list[str]:
+    """The lowercase words of a text that both engines see as words.
+
+    Hyphens separate words for both; an elided article goes ("l'époque" ->
+    "époque"); a word with another apostrophe ("aujourd'hui") is one word to
+    the application and two to FTS5, so it is left out.
+    """
+    words = []
+    for token in TOKEN.findall(text.lower()):
+        if "'" in token or "’" in token:
+            token = ELISION.sub("", token, count=1)
+            if "'" in token or "’" in token:
+                continue
+        words += [part for part in token.split("-") if part]
+    return words
+
+
 def is_content_word(word: str) -> bool:
     return len(word) >= MIN_WORD_LETTERS and word not in FRENCH_STOP_WORDS and bool(analyze(word))
 
@@ -96,7 +113,7 @@ def read_archive(corpus: Path, seed: int, cue_pool: int = CUE_POOL) -> ArchiveTe
         if not entry.get("transcript"):
             continue
         for cue in fts5_baseline.read_vtt(Path(corpus) / entry["transcript"]):
-            words = LETTERS.findall(cue.text.lower())
+            words = spoken_words(cue.text)
             text.words += len(words)
             text.surface.update(words)
             source = None
@@ -185,7 +202,7 @@ class Sampler:
             return word, self.text.first_heard[word]
         source, cue = rng.choice(self.text.cues)
         if base == "two words":
-            words = list(dict.fromkeys(w for w in LETTERS.findall(cue.lower()) if is_content_word(w)))
+            words = list(dict.fromkeys(w for w in spoken_words(cue) if is_content_word(w)))
             if len(words) < 2:
                 return None
             a, b = sorted(rng.sample(range(len(words)), 2))
@@ -196,7 +213,7 @@ class Sampler:
             phrases = adjacent_phrases(cue)
             return ('"' + rng.choice(phrases) + '"', source) if phrases else None
         if base == "prefix":
-            words = [w for w in LETTERS.findall(cue.lower()) if is_content_word(w)]
+            words = [w for w in spoken_words(cue) if is_content_word(w)]
             if not words:
                 return None
             word = rng.choice(words)

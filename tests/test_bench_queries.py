@@ -135,3 +135,9 @@ def test_filters_come_from_the_recording_of_the_words(archive, queries):
         for name, value in q.params.items():
             if name != "q":
                 assert value in values[name], (name, value)
+
+
+def test_words_are_cut_as_both_engines_cut_them():
+    # "aujourd'hui" is one word to the application and two to FTS5: never a query word.
+    assert query_sample.spoken_words("Aujourd'hui, l'époque de Loos-en-Gohelle, jusqu'à l’usine.") == [
+        "époque", "de", "loos", "en", "gohelle", "à", "usine"]
