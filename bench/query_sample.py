@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import re
 import sys
@@ -44,7 +45,8 @@ FREQUENT_PER_MILLION = 500.0
 RARE_PER_MILLION = 25.0
 MIN_WORD_LETTERS = 3
 PREFIX_LETTERS = (2, 6)
-CUE_POOL = 20_000  # cues kept (a seeded reservoir sample) to draw phrases, word pairs and prefixes from
+CUE_POOL = 20_000
+READ_BUDGET_BYTES = 25_000_000  # of transcripts read to draw queries (about 250 h of speech)  # cues kept (a seeded reservoir sample) to draw phrases, word pairs and prefixes from
 FILTERS = ("theme", "year", "kind", "speaker")
 BASE_CLASSES = ("word, frequent", "word, medium", "word, rare", "two words", "phrase", "prefix")
 FACET_SUFFIX = " + facet"
@@ -100,28 +102,30 @@ def is_content_word(word: str) -> bool:
     return len(word) >= MIN_WORD_LETTERS and word not in FRENCH_STOP_WORDS and bool(analyze(word))
 
 
-def read_archive(corpus: Path, seed: int, cue_pool: int = CUE_POOL) -> ArchiveText:
-    """One pass over the transcripts, in corpus.yaml order (deterministic)."""
+def read_archive(corpus: Path, seed: int, cue_pool: int = CUE_POOL, budget_bytes: int = READ_BUDGET_BYTES) -> ArchiveText:
+    """One pass over the transcripts, in corpus.yaml order (deterministic).
+
+    Bounded: past ``budget_bytes`` of transcripts, every k-th recording only, so
+    the words read are spread over the whole archive (at 1,000 h, about a quarter
+    of it); every query still comes from the archive's own text.
+    """
     data = fts5_baseline.load_corpus(corpus)
     entries = list((data.get("recordings") or {}).items())
+    paths = [Path(corpus) / e["transcript"] if e.get("transcript") else None for _, e in entries]
+    total = sum(p.stat().st_size for p in paths if p is not None and p.is_file())
+    stride = max(1, math.ceil(total / budget_bytes))
     text = ArchiveText(recordings=[])
     rng = random.Random(f"{seed}:cue-pool")
     seen_cues = 0
     for index, (rec_id, entry) in enumerate(entries):
         date = str(entry.get("date") or "")
         text.recordings.append({"id": rec_id, "theme": entry.get("theme"), "kind": entry.get("kind"), "year": date[:4] or None})
-        if not entry.get("transcript"):
+        if paths[index] is None or index % stride:
             continue
-        for cue in fts5_baseline.read_vtt(Path(corpus) / entry["transcript"]):
-            words = spoken_words(cue.text)
-            text.words += len(words)
-            text.surface.update(words)
-            source = None
-            for word in words:
-                if word not in text.first_heard:
-                    source = source or Source(index, cue.speaker)
-                    text.first_heard[word] = source
-            # Reservoir sampling: every cue has the same chance to be in the pool.
+        by_speaker: dict[str | None, list[str]] = {}
+        for cue in fts5_baseline.read_vtt(paths[index]):
+            by_speaker.setdefault(cue.speaker, []).append(cue.text)
+            # Reservoir sampling: every cue read has the same chance to be in the pool.
             seen_cues += 1
             if len(text.cues) < cue_pool:
                 text.cues.append((Source(index, cue.speaker), cue.text))
@@ -129,6 +133,13 @@ def read_archive(corpus: Path, seed: int, cue_pool: int = CUE_POOL) -> ArchiveTe
                 slot = rng.randrange(seen_cues)
                 if slot < cue_pool:
                     text.cues[slot] = (Source(index, cue.speaker), cue.text)
+        for speaker, said in by_speaker.items():  # one pass per speaker: fast, and who said a word is known
+            words = spoken_words(" ".join(said))
+            text.words += len(words)
+            text.surface.update(words)
+            source = Source(index, speaker)
+            for word in set(words).difference(text.first_heard):
+                text.first_heard[word] = source
     return text
 
 

@@ -7,7 +7,10 @@ query twice, and its phrases, word pairs and prefixes come from the archive
 """
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +20,7 @@ import yaml
 from bench import fts5_baseline, generate_archive, query_sample
 from bench.query_sample import CLASSES, FACET_SUFFIX, query_key
 
+REPO = Path(__file__).resolve().parent.parent
 PER_CLASS = 6
 CONCURRENT_PER_CLASS = 3
 
@@ -141,3 +145,28 @@ def test_words_are_cut_as_both_engines_cut_them():
     # "aujourd'hui" is one word to the application and two to FTS5: never a query word.
     assert query_sample.spoken_words("Aujourd'hui, l'époque de Loos-en-Gohelle, jusqu'à l’usine.") == [
         "époque", "de", "loos", "en", "gohelle", "à", "usine"]
+
+
+def test_same_queries_in_another_process(archive):
+    """Nothing depends on Python's per-process string hashing: two processes draw the same set."""
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(REPO)}
+        run = subprocess.run([sys.executable, "-m", "bench.query_sample", "--corpus", str(archive), "--seed", "5",
+                              "--per-class", "3", "--concurrent-per-class", "2"],
+                             cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        outputs.append(run.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].splitlines()) == len(CLASSES) * (1 + 3 + 2)
+
+
+def test_a_read_budget_spreads_the_reading_over_the_archive(archive):
+    size = sum(p.stat().st_size for p in (archive / "transcripts").glob("*.vtt"))
+    whole = query_sample.read_archive(archive, 1)
+    enough = query_sample.read_archive(archive, 1, budget_bytes=size)
+    every_other = query_sample.read_archive(archive, 1, budget_bytes=-(-size // 2))  # every other recording
+    assert enough.words == whole.words
+    assert 0 < every_other.words < whole.words
+    assert len(whole.recordings) >= 3
+    assert {s.recording for s, _ in every_other.cues} == set(range(0, len(whole.recordings), 2))
