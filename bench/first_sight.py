@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import time
 from typing import Callable
@@ -156,6 +157,7 @@ def concurrent_blocks(make_client: Callable, ports: dict[str, int], queries: lis
 def measure(servers: dict, make_client: Callable, queries: QuerySet, args) -> dict:
     """servers: system name -> a started Server (fresh: it has only answered the probe)."""
     clients = {name: make_client(server.port) for name, server in servers.items()}
+    load_before = os.getloadavg()
     try:
         for query in queries.warmup:
             for client in clients.values():
@@ -177,4 +179,6 @@ def measure(servers: dict, make_client: Callable, queries: QuerySet, args) -> di
         "concurrent": concurrent,
         "cached": {name: by_class(r) for name, r in cached.items()},
         "records": sequential,
+        # Other work on the machine makes tails longer: the 1-minute load average before and after.
+        "load_average": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
     }

@@ -1,21 +1,28 @@
-"""The benchmark of issue 6: archive scale, Whoosh application vs SQLite FTS5.
+"""The benchmark of issues 6 and 13: archive scale, Whoosh application vs SQLite FTS5.
 
     .venv/bin/python -m bench.run_benchmark --hours 100 1000 --out docs/performance.md
+    make bench-quick     # the same at 5 h, in about a minute (report in var/bench-quick)
 
 For each size N (hours of recordings):
 1. generates the synthetic archive (bench/generate_archive.py) under --workdir,
-   or reuses it when the manifest says it is the same (hours, seed, version);
+   or reuses it when the manifest says it is the same (hours, seed, version),
+   and draws the first-sight queries from it (bench/query_sample.py, seeded);
 2. builds both indexes in subprocesses, measuring wall time, words/s, peak RSS
    and size: ``artoiscast ... index`` (the application) and
    ``python -m bench.fts5_baseline build``;
-3. for each system in turn (never both at once): starts its HTTP server on a
-   free loopback port, measures the time until /api/search answers, runs the
-   query mix (a fixed number of requests per query class, sequential, then a
-   small number of concurrent clients; both bounded in time), reads the
-   server's peak RSS, then adds one 1-hour transcript to the corpus, runs the
-   system's indexing command, and measures when a search finds it;
-4. restores the corpus and writes the markdown report (and results.json in
-   the work directory).
+3. the headline, first sight (bench/first_sight.py): fresh servers of both
+   systems side by side, every sampled query asked once, the systems
+   interleaved query by query; then other new queries with 4 concurrent
+   clients; then the first queries again (cached, secondary); then the
+   application's time by stage, in process (bench/stage_timers.py);
+4. for each system in turn (never both at once): starts its HTTP server on a
+   free loopback port, measures the time until /api/search answers, runs
+   issue 6's fixed query mix (a fixed number of requests per query class,
+   sequential, then a small number of concurrent clients; both bounded in
+   time), reads the server's peak RSS, then adds one 1-hour transcript to the
+   corpus, runs the system's indexing command, and measures when a search finds it;
+5. restores the corpus and writes the markdown report (and results.json, and
+   every first-sight answer in N h/first-sight.json, in the work directory).
 
 The application side is skipped, with the reason in the report, when it is not
 there or fails; the FTS5 side always runs. Only loopback connections are made.
@@ -864,7 +871,9 @@ def render_first_sight(size: dict) -> list[str]:
         "",
         f"{asked} queries drawn from this archive (seed {size['queries']['seed']}), each asked once, on fresh servers, "
         "the application and FTS5 interleaved query by query; one client, keep-alive."
-        + (f" **Only {asked} of {fs['planned']} asked within the time bound.**" if asked < fs["planned"] else ""),
+        + (f" **Only {asked} of {fs['planned']} asked within the time bound.**" if asked < fs["planned"] else "")
+        + (f" Load average of the machine (1 min) before / after: {fs['load_average'][0]} / {fs['load_average'][1]}"
+           f" on {os.cpu_count()} CPUs." if fs.get("load_average") else ""),
         "",
         "| query class | queries | app p50 | app p95 | app max | app ≤ 100 ms | FTS5 p50 | FTS5 p95 | FTS5 max | FTS5 ≤ 100 ms "
         "| ratio p95 | app p95 ≤ 100 ms | mean total app / FTS5 (no hits) |",
