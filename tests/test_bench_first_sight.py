@@ -81,3 +81,41 @@ def test_stage_timers_cover_a_search_and_leave_the_service_as_it_was(built):
     assert abs(sum(stages.values()) - result["mean_ms"]) < 0.05 * result["mean_ms"] + 0.1
     from indexer import search
     assert search.parse.__module__ == "indexer.query" and search.suggest.__module__ == "indexer.query"
+
+
+def test_the_app_answers_no_sampled_query_from_its_cache(built):
+    """Asked in order to a fresh service, no query finds in the per-generation cache anything an
+    earlier query left there (matches, rankings, facet counts; a filter's own document set may be reused)."""
+    work, _, queries = built
+    from indexer import search
+
+    service = search.SearchService(work / "whoosh-index")
+    service.search(search.SearchParams.from_args(run_benchmark.PROBE))  # the harness's probe comes first too
+    snap = service.snapshot()
+    original = snap.cached
+    earlier: set = set()
+    current: set = set()
+    reused: list = []
+
+    def spy(key, compute):
+        computed = []
+        value = original(key, lambda: computed.append(1) or compute())
+        if computed:
+            current.add(key)
+        elif value is not None and key in earlier and key[0] != "f":
+            reused.append(key)
+        return value
+
+    snap.cached = spy
+    asked = queries.warmup + queries.first_sight + queries.concurrent
+    for query in asked:
+        service.search(search.SearchParams.from_args(query.params))
+        earlier |= current
+        current.clear()
+    assert service.snapshot() is snap
+    assert len(earlier) >= len(asked)
+    assert reused == []
+    # The check can fail: the same queries again are answered from the cache.
+    for query in queries.first_sight[:3]:
+        service.search(search.SearchParams.from_args(query.params))
+    assert len(reused) >= 3
