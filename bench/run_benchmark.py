@@ -451,10 +451,10 @@ def build_system(system: str, app, corpus: Path, index: Path, manifest: dict, wo
     return result
 
 
-def measure_first_sight(built: dict[str, tuple], queries, work: Path, args) -> dict:
+def measure_first_sight(built: dict, queries, work: Path, args) -> dict:
     """The headline: fresh servers of every built system, side by side (see bench/first_sight.py).
 
-    built: system -> (serve command for a port)."""
+    built: system -> its serve command for a port (a function)."""
     servers: dict[str, Server] = {}
     try:
         for system, serve_cmd in built.items():
