@@ -45,6 +45,8 @@ def answer(status: int, body: bytes, seconds: float, cls: str) -> dict:
         try:
             doc = json.loads(body)
             record["total"] = int(doc["total"])
+            if doc.get("partial"):
+                record["partial"] = True  # the application cut the search short (its time limit)
             if isinstance(doc.get("took_ms"), (int, float)):
                 record["took_ms"] = doc["took_ms"]
             if isinstance(doc.get("timings"), dict):
@@ -67,6 +69,7 @@ def summarize(records: list[dict]) -> dict:
         within_target=round(sum(1 for x in ms if x <= TARGET_MS) / len(records), 3),
         mean_total=round(sum(r["total"] for r in ok) / len(ok), 1),
         no_hits=sum(1 for r in ok if r["total"] == 0),
+        partial=sum(1 for r in ok if r.get("partial")),
     )
     if took:
         out.update(took_p50=round(percentile(took, 50), 2), took_p95=round(percentile(took, 95), 2))

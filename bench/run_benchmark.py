@@ -827,7 +827,8 @@ def render_markdown(results: dict, args) -> str:
         f"  {args.concurrency} clients, {args.concurrent_per_class} other new queries per class, in blocks of {args.concurrency * first_sight.BLOCK_PER_CLIENT} queries that each",
         "  system answers in turn (throughput: answers over the time spent in its blocks); then the first queries again",
         f"  (cached, secondary). Each step is bounded at {args.first_sight_seconds:g} s. `≤ 100 ms` is the share of all queries asked",
-        "  answered within 100 ms (an error counts as a miss). Filter document sets are cached per generation like",
+        "  answered within 100 ms (an error - a non-200 answer or no answer in 30 s - counts as a miss; \"partial\" counts",
+        "  the answers the application cut short at its time limit). Filter document sets are cached per generation like",
         "  the query's own results, so a filter value seen before may be cheaper, as on a live server.",
         f"- Fixed mix: {args.requests} requests per class (fewer if the class takes more than {args.class_seconds:g} s), one",
         "  keep-alive HTTP connection, after one warm-up pass over every query. Latency is from sending the request to",
@@ -884,10 +885,12 @@ def render_first_sight(size: dict) -> list[str]:
         if not a and not b:
             continue
         errors = a.get("errors", 0) + b.get("errors", 0)
+        partial = a.get("partial", 0) + b.get("partial", 0)
         target = "—" if a.get("p95") is None else ("yes" if a["p95"] <= TARGET_MS else "**no**")
         label = "**all**" if cls == "all" else cls
         lines.append(
-            f"| {label} | {max(a.get('n', 0), b.get('n', 0))}{f' ({errors} errors)' if errors else ''} | "
+            f"| {label} | {max(a.get('n', 0), b.get('n', 0))}{f' ({errors} errors)' if errors else ''}"
+            f"{f' ({partial} partial)' if partial else ''} | "
             f"{fmt_ms(a.get('p50'))} | {fmt_ms(a.get('p95'))} | {fmt_ms(a.get('max'))} | {share(a.get('within_target'))} | "
             f"{fmt_ms(b.get('p50'))} | {fmt_ms(b.get('p95'))} | {fmt_ms(b.get('max'))} | {share(b.get('within_target'))} | "
             f"{ratio(a.get('p95'), b.get('p95'))} | {target} | "
@@ -925,7 +928,7 @@ def render_first_sight(size: dict) -> list[str]:
     ]
     for label, r in (("application (Whoosh)", a), ("SQLite FTS5", b)):
         if r:
-            errors = f" ({r['errors']} errors)" if r.get("errors") else ""
+            errors = (f" ({r['errors']} errors)" if r.get("errors") else "") + (f" ({r['partial']} partial)" if r.get("partial") else "")
             lines.append(f"| {label} | {r.get('n', '—')}{errors} | {fmt_ms(r.get('p50'))} | {fmt_ms(r.get('p95'))} | "
                          f"{fmt_ms(r.get('max'))} | {share(r.get('within_target'))} | {r.get('throughput', '—')} |")
     if a and b:

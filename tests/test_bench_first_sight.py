@@ -64,11 +64,12 @@ def test_summary_counts_errors_as_misses():
     records = [first_sight.answer(200, b'{"total": 3, "took_ms": 1.5}', 0.050, "phrase"),
                first_sight.answer(200, b'{"total": 0}', 0.250, "phrase"),
                first_sight.answer(503, b"busy", 0.001, "phrase"),
-               first_sight.answer(200, b"not json", 0.001, "phrase")]
+               first_sight.answer(200, b"not json", 0.001, "phrase"),
+               first_sight.answer(200, b'{"total": 1, "partial": true}', 0.090, "phrase")]
     summary = first_sight.summarize(records)
-    assert summary["n"] == 4 and summary["errors"] == 2
-    assert summary["within_target"] == 0.25  # one of four asked came back within 100 ms
-    assert (summary["p50"], summary["max"], summary["no_hits"], summary["mean_total"]) == (50.0, 250.0, 1, 1.5)
+    assert summary["n"] == 5 and summary["errors"] == 2 and summary["partial"] == 1
+    assert summary["within_target"] == 0.4  # two of five asked came back within 100 ms
+    assert (summary["p50"], summary["max"], summary["no_hits"], summary["mean_total"]) == (90.0, 250.0, 1, 1.3)
 
 
 def test_stage_timers_cover_a_search_and_leave_the_service_as_it_was(built):
