@@ -298,6 +298,13 @@ class Fts5Search:
         self.db.close()
 
     def search(self, params: dict) -> dict:
+        """The answer, with ``took_ms`` (search only, without HTTP and JSON) as the application reports it."""
+        started = time.perf_counter()
+        answer = self._search(params)
+        answer["took_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+    def _search(self, params: dict) -> dict:
         q = (params.get("q") or "").strip()
         page = max(1, int(params.get("page") or 1))
         per_page = min(50, max(1, int(params.get("per_page") or 10)))
