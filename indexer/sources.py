@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from .corpus import Corpus, load_corpus
+from .corpus import CORPUS_FILE, Corpus, load_corpus
+from .corpus_files import CorpusFileError, read_corpus_file, resolve_corpus_path
 from .dates import parse_date
 from .gazetteer import Gazetteer
 from .page import parse_page
@@ -51,25 +52,27 @@ def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
     ``page_ids`` and of the corpus.yaml entries ``spec_ids`` (``corpus``: already loaded)."""
     root = Path(root)
     corpus = corpus or load_corpus(root)
-    result = CorpusRecords(corpus, [], list(corpus.problems), [root / "corpus.yaml"])
+    result = CorpusRecords(corpus, [], [*corpus.problems, *corpus.entry_problems], [root / "corpus.yaml"])
     by_id: dict[str, Recording] = {}
 
     for page in corpus.pages:
         if page_ids is not None and page.id not in page_ids:
             continue
         if not page.file:
-            result.problems.append(Problem("corpus.yaml", None, f"page « {page.id} » : aucun fichier local "
+            result.problems.append(Problem(CORPUS_FILE, page.line, f"page « {page.id} » : aucun fichier local "
                                            "(lancez « artoiscast fetch »)", "warning"))
             continue
-        path = root / page.file
         try:
-            content = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            content = path.read_bytes().decode("cp1252", errors="replace")
-            result.problems.append(Problem(page.file, None, "page décodée en cp1252 (UTF-8 invalide)", "warning"))
-        except OSError as exc:
-            result.problems.append(Problem(page.file, None, f"page illisible : {exc.strerror or exc}"))
+            path = resolve_corpus_path(root, page.file)
+            data = read_corpus_file(root, page.file)
+        except CorpusFileError as error:
+            result.problems.append(Problem(CORPUS_FILE, page.line, f"page « {page.id} » : file {error}"))
             continue
+        try:
+            content = data.decode("utf-8")
+        except UnicodeDecodeError:
+            content = data.decode("cp1252", errors="replace")
+            result.problems.append(Problem(page.file, None, "page décodée en cp1252 (UTF-8 invalide)", "warning"))
         result.files.append(path)
         parsed = parse_page(content, page, corpus, page.file, is_html=path.suffix.lower() in (".html", ".htm"))
         result.problems.extend(parsed.problems)
@@ -87,7 +90,8 @@ def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
         rec = by_id.get(rec_id)
         if rec is None:
             if not spec.get("transcript") and not spec.get("title"):
-                result.problems.append(Problem("corpus.yaml", None, f"recordings.{rec_id} : aucun enregistrement "
+                result.problems.append(Problem(CORPUS_FILE, corpus.line(f"recordings.{rec_id}"),
+                                               f"recordings.{rec_id} : aucun enregistrement "
                                                "de ce nom dans les pages, et ni « title » ni « transcript » pour "
                                                "le créer"))
                 continue
@@ -127,24 +131,30 @@ def apply_overrides(rec: Recording, spec: dict, corpus: Corpus, result: CorpusRe
             if url:
                 setattr(rec, key, url)
             else:
-                result.problems.append(Problem("corpus.yaml", None, f"{where} : {key} doit être une adresse "
-                                               f"http(s) (« {str(spec[key])[:60]} » ignorée)", "warning"))
+                result.problems.append(Problem(CORPUS_FILE, corpus.line(f"{where}.{key}"),
+                                               f"{where} : {key} doit être une adresse http(s) "
+                                               f"(« {str(spec[key])[:60]} » ignorée)", "warning"))
     if spec.get("date"):
         found = parse_date(spec["date"])
         if found:
             rec.date, rec.date_label = found.iso, str(spec["date"])
         else:
-            result.problems.append(Problem("corpus.yaml", None, f"{where} : date illisible « {spec['date']} »",
-                                           "warning"))
+            result.problems.append(Problem(CORPUS_FILE, corpus.line(f"{where}.date"),
+                                           f"{where} : date illisible « {spec['date']} »", "warning"))
     if spec.get("audio"):
-        audio = Path(str(spec["audio"]))
-        path = (corpus.root / audio).resolve()
+        audio = str(spec["audio"])
+        line = corpus.line(f"{where}.audio")
+        try:
+            path = resolve_corpus_path(corpus.root, audio)
+        except CorpusFileError as error:
+            result.problems.append(Problem(CORPUS_FILE, line, f"{where} : audio {error}"))
+            path = None
         audio_root = corpus.audio_dir.resolve()
-        if not path.is_relative_to(audio_root):
-            result.problems.append(Problem("corpus.yaml", None, f"{where} : le fichier audio doit être dans "
+        if path is None:
+            pass
+        elif not path.is_relative_to(audio_root):
+            result.problems.append(Problem(CORPUS_FILE, line, f"{where} : le fichier audio doit être dans "
                                            f"{corpus.audio_dir.name}/ (« {audio} » ignoré)"))
-        elif not path.is_file():
-            result.problems.append(Problem("corpus.yaml", None, f"{where} : fichier audio introuvable « {audio} »"))
         else:
             rec.audio_file = str(path.relative_to(audio_root))
             result.files.append(path)
@@ -170,8 +180,13 @@ def _as_list(value) -> list:
 def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: CorpusRecords):
     """Verbatim passages from the recording's transcript, speakers named through corpus.yaml."""
     rel = str(spec["transcript"])
-    path = corpus.root / rel
-    transcript = read_transcript(path)
+    try:
+        path = resolve_corpus_path(corpus.root, rel)
+    except CorpusFileError as error:  # outside the corpus, a FIFO, a device …: never read
+        result.problems.append(Problem(CORPUS_FILE, corpus.line(f"recordings.{rec.id}.transcript"),
+                                       f"recordings.{rec.id} : transcript {error}"))
+        return
+    transcript = read_transcript(rel, root=corpus.root)
     for problem in transcript.problems:
         problem.file = rel
     result.problems.extend(transcript.problems)

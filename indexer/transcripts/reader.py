@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
+from indexer.corpus_files import CorpusFileError, read_corpus_file, read_regular_file
 from indexer.transcripts.common import decode_into
 from indexer.transcripts.model import Transcript
 from indexer.transcripts.otr import is_otr, read_otr
@@ -24,18 +24,12 @@ EXTENSIONS = (*TEXT_READERS, ".json", ".otr", ".trs")
 FORMAT_BY_EXTENSION = {**{ext: fmt for ext, (fmt, _) in TEXT_READERS.items()}, ".otr": "otr", ".trs": "trs"}
 
 
-def os_error_reason(error: OSError) -> str:
-    if isinstance(error, FileNotFoundError):
-        return "fichier introuvable"
-    if isinstance(error, PermissionError):
-        return "fichier illisible : accès refusé"
-    if isinstance(error, IsADirectoryError):
-        return "c'est un dossier, pas un fichier"
-    return f"fichier illisible ({error.strerror or error})"
-
-
-def read_transcript(path: str | os.PathLike) -> Transcript:
+def read_transcript(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Transcript:
     """Read a transcript file; the format comes from the extension (and, for .json, the content).
+
+    ``root``: the corpus folder, when ``path`` is a name from the corpus (relative
+    to it): the file must then be inside it (indexer.corpus_files). Either way it
+    must be a regular file within the size limit.
 
     Never raises on bad content: an unreadable, undecodable or invalid file gives
     a Transcript with no cues, readable=False and one error Problem.
@@ -46,9 +40,9 @@ def read_transcript(path: str | os.PathLike) -> Transcript:
         transcript.fail(f"format de transcription inconnu « {extension or os.path.basename(str(path))} »")
         return transcript
     try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        transcript.fail(os_error_reason(error))
+        data = read_regular_file(path) if root is None else read_corpus_file(root, path)
+    except CorpusFileError as error:
+        transcript.fail(error.reason)
         return transcript
     try:
         read_content(transcript, extension, data)
