@@ -14,7 +14,7 @@ from typing import Any, Optional
 import yaml
 from unidecode import unidecode
 
-from .corpus_files import CorpusFileError, read_corpus_file
+from .corpus_files import CorpusFileError, display_name, read_corpus_file
 from .records import Problem, Speaker
 
 CORPUS_FILE = "corpus.yaml"
@@ -201,8 +201,14 @@ def load_corpus(root: os.PathLike | str) -> Corpus:
         corpus.problems.append(Problem(rel, None, "fichier de description du corpus introuvable ; "
                                        "seuls les fichiers de pages/ seront lus", "warning"))
         for page_file in sorted((root / "pages").glob("*")) if (root / "pages").is_dir() else []:
-            if page_file.suffix in (".txt", ".html", ".htm"):
-                corpus.pages.append(PageSource(page_file.stem, None, None, f"pages/{page_file.name}"))
+            if page_file.suffix not in (".txt", ".html", ".htm"):
+                continue
+            if display_name(page_file.name) != page_file.name:  # undecodable bytes, kept as surrogates
+                corpus.entry_problems.append(Problem(f"pages/{display_name(page_file.name)}", None,
+                                                     "nom de fichier qui n'est pas de l'UTF-8 valide : "
+                                                     "page ignorée, renommez le fichier"))
+                continue
+            corpus.pages.append(PageSource(page_file.stem, None, None, f"pages/{page_file.name}"))
         return corpus
     try:
         data, corpus.lines, duplicates = read_yaml(read_corpus_file(root, CORPUS_FILE).decode("utf-8"))

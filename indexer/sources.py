@@ -17,6 +17,7 @@ from .gazetteer import Gazetteer
 from .page import parse_page
 from .records import Problem, Recording, Speaker, web_url
 from .transcripts import passages_from_cues, read_transcript
+from .transcripts.passages import MAX_PASSAGE_CHARS, split_long_cues
 
 
 @dataclass
@@ -202,7 +203,11 @@ def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: Corpus
     speaker_map = {label: corpus.canonical_name(name) for label, name in speaker_map.items()}
     interviewers = {s.name for s in rec.speakers if s.interviewer}
     interviewers |= {name for name in speaker_map.values() if getattr(corpus.person(name), "interviewer", False)}
-    passages = passages_from_cues(transcript.cues, speaker_map, interviewers)
+    cues, cut = split_long_cues(transcript.cues)
+    for cue in cut:
+        result.problems.append(Problem(rel, cue.line, f"segment de {len(cue.text)} caractères découpé en passages "
+                                       f"d'au plus {MAX_PASSAGE_CHARS} caractères (même horodatage)", "warning"))
+    passages = passages_from_cues(cues, speaker_map, interviewers)
     rec.transcript = rel
     rec.passages.extend(passages)
     known = {s.name for s in rec.speakers}
@@ -215,6 +220,6 @@ def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: Corpus
     stats = result.formats[transcript.format]
     stats.files += 1
     stats.cues_read += transcript.cues_read
-    stats.cues_indexed += sum(len(p.cues) for p in passages)
+    stats.cues_indexed += len(transcript.cues)  # every cue read goes into a passage (long ones in pieces)
     stats.skipped += transcript.skipped
     stats.passages += len(passages)

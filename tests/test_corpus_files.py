@@ -162,7 +162,8 @@ def test_the_module_refuses_what_is_not_a_regular_file_inside_the_root(tmp_path)
     assert read_corpus_file(root, "bon.txt") == "un texte".encode()
     assert resolve_corpus_path(root, "bon.txt") == (root / "bon.txt").resolve()
     for name, reason in [("tube.txt", "tube nommé"), ("dehors.txt", "hors du dossier"), ("../ailleurs.txt", "hors du"),
-                         ("absent.txt", "introuvable"), (".", "dossier"), ("", "vide"), ("a\0b", "caractère nul")]:
+                         ("absent.txt", "introuvable"), (".", "dossier"), ("", "vide"), ("a\0b", "caractère nul"),
+                         (os.fsdecode(b"caf\xe9.txt"), "UTF-8")]:
         with pytest.raises(CorpusFileError) as error:
             read_corpus_file(root, name)
         assert reason in str(error.value), name

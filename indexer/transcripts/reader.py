@@ -56,6 +56,12 @@ def read_transcript(path: str | os.PathLike, root: str | os.PathLike | None = No
     return transcript
 
 
+def _json_int(digits: str) -> int | float:
+    """A JSON integer; past 18 digits a float (inf when too large), which the readers
+    report on its segment - int() refuses 4,300 digits and would drop the whole file."""
+    return int(digits) if len(digits) <= 18 else float(digits)
+
+
 def read_content(transcript: Transcript, extension: str, data: bytes) -> None:
     if extension == ".trs":
         read_trs(transcript, data)  # XML: decoded as its declaration says
@@ -67,7 +73,7 @@ def read_content(transcript: Transcript, extension: str, data: bytes) -> None:
         return
     # .json and .otr: the shape of the content says which tool wrote it.
     try:
-        content = json.loads(text)
+        content = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as error:
         transcript.fail(f"JSON invalide : {error.msg}", error.lineno)
         return
