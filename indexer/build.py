@@ -118,9 +118,11 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: Optional[i
     corpus_dir = Path(corpus_dir)
     records = read_corpus(corpus_dir)
     unreadable = [p for p in records.corpus.problems if p.severity == "error"]
-    if read_state(Path(index_dir)) and (unreadable or not records.recordings):
+    previous = read_state(Path(index_dir))
+    if unreadable or (previous and not records.recordings):
+        # An unreadable corpus.yaml (invalid, refused aliases, too large) never builds an index.
         reason = str(unreadable[0]) if unreadable else "le corpus ne donne aucun enregistrement"
-        raise BuildRefused(f"{reason} ; l'index précédent est conservé")
+        raise BuildRefused(f"{reason} ; " + ("l'index précédent est conservé" if previous else "aucun index construit"))
     fps = fingerprints(records.corpus)
     if procs is None:
         procs = default_procs(sum(len(r.passages) for r in records.recordings))

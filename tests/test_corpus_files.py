@@ -262,3 +262,6 @@ recordings:
     assert built.returncode == 2
     assert "alias YAML" in built.stderr and "index précédent est conservé" in built.stderr
     assert total(index, "coquelicots") == 1
+    first = run_cli(corpus, tmp_path / "nouvel-index", "index")  # no index yet: none is built from it
+    assert first.returncode == 2 and "alias YAML" in first.stderr and "aucun index construit" in first.stderr
+    assert not (tmp_path / "nouvel-index" / "corpus_state.json").exists()
