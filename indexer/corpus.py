@@ -135,16 +135,18 @@ class YamlRefused(ValueError):
 # libyaml's parser when PyYAML has it: a 1,000-hour archive's corpus.yaml takes
 # seconds with the pure-Python one. The constructor is Python either way.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_YAML_DEPTH = 50  # corpus.yaml needs 5
 _LINE_DEPTH = 3  # "recordings.x.transcript": deep enough for every report
 
 
-def read_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int, int]]]:
+def read_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, str, int]]]:
     """corpus.yaml text -> (data, lines of its entries, duplicate keys).
 
     The node tree is composed first and inspected before any Python object is
     built: an alias (``*name``) is refused (YamlRefused), because a 1 KB file of
     nested aliases ("billion laughs") expands to gigabytes in whatever walks the
-    data. ``lines`` maps "pages[0]", "pages[0].file", "recordings.x" … to their
+    data; so is nesting deeper than MAX_YAML_DEPTH (json.dumps of the entries
+    would overflow). ``lines`` maps "pages[0]", "pages[0].file", "recordings.x" … to their
     line; duplicates are (mapping path, key, line of the repeated key).
     Raises yaml.YAMLError for invalid YAML.
     """
@@ -172,6 +174,8 @@ def _inspect_nodes(root) -> tuple[dict[str, int], list[tuple[str, str, int]]]:
         if id(node) in seen:  # document order: the anchor was visited first, this is an alias
             raise YamlRefused(where, "les alias YAML (« *nom ») ne sont pas acceptés : écrivez la valeur en entier")
         seen.add(id(node))
+        if depth > MAX_YAML_DEPTH:  # what walks the data later (json.dumps …) would overflow the stack
+            raise YamlRefused(line, f"imbrication de plus de {MAX_YAML_DEPTH} niveaux : refusée")
         if depth <= _LINE_DEPTH and path:
             lines.setdefault(path, line)
         children = []

@@ -265,3 +265,13 @@ recordings:
     first = run_cli(corpus, tmp_path / "nouvel-index", "index")  # no index yet: none is built from it
     assert first.returncode == 2 and "alias YAML" in first.stderr and "aucun index construit" in first.stderr
     assert not (tmp_path / "nouvel-index" / "corpus_state.json").exists()
+
+
+def test_a_corpus_yaml_nested_too_deep_fails_in_check_not_later_in_index(tmp_path):
+    nested = "recordings:\n  veillee:\n    title: La veillée\n    notes: " + "[" * 900 + "]" * 900 + "\n"
+    corpus = make_corpus(tmp_path, nested)
+    index = tmp_path / "index"
+    check = run_cli(corpus, index, "check")
+    assert check.returncode == 1 and "corpus.yaml:4: error: YAML refusé : imbrication" in check.stdout
+    built = run_cli(corpus, index, "index")
+    assert built.returncode == 2 and "imbrication" in built.stderr and "RecursionError" not in built.stderr
