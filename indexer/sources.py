@@ -6,7 +6,7 @@ This is the one place that reads the corpus folder. Every problem is collected
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -15,9 +15,9 @@ from .corpus_files import CorpusFileError, read_corpus_file, resolve_corpus_path
 from .dates import parse_date
 from .gazetteer import Gazetteer
 from .page import parse_page
-from .records import Problem, Recording, Speaker, web_url
+from .records import Passage, Problem, Recording, Speaker, web_url
 from .transcripts import passages_from_cues, read_transcript
-from .transcripts.passages import MAX_PASSAGE_CHARS, split_long_cues
+from .transcripts.passages import MAX_PASSAGE_CHARS, split_long_cues, text_pieces
 
 
 @dataclass
@@ -79,6 +79,7 @@ def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
         result.problems.extend(parsed.problems)
         result.themes.extend(t for t in parsed.themes if t not in result.themes)
         for rec in parsed.recordings:
+            rec.passages = _bounded_passages(rec.passages, page.file, result)
             by_id[rec.id] = rec
             result.recordings.append(rec)
         result.page_recordings[page.id] = [rec.id for rec in parsed.recordings]
@@ -109,6 +110,20 @@ def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
         orgs = [s.organisation for s in rec.speakers if s.organisation and not s.interviewer]
         rec.organisations = list(dict.fromkeys(rec.organisations + orgs + organisations.find(*texts)))
     return result
+
+
+def _bounded_passages(passages: list[Passage], file: str, result: CorpusRecords) -> list[Passage]:
+    """A page passage longer than MAX_PASSAGE_CHARS becomes several (reported; nothing lost):
+    every search that matches a passage reads and marks it."""
+    out: list[Passage] = []
+    for passage in passages:
+        if len(passage.text) <= MAX_PASSAGE_CHARS:
+            out.append(passage)
+            continue
+        result.problems.append(Problem(file, passage.line, f"passage de {len(passage.text)} caractères découpé en "
+                                       f"passages d'au plus {MAX_PASSAGE_CHARS} caractères", "warning"))
+        out.extend(replace(passage, text=piece) for piece in text_pieces(passage.text, MAX_PASSAGE_CHARS))
+    return out
 
 
 def _speaker_from_spec(item: Any, corpus: Corpus) -> Optional[Speaker]:

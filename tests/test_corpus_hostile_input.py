@@ -195,3 +195,19 @@ def test_page_files_that_are_not_utf8_are_named_without_corpus_yaml(tmp_path):
     built = run_cli(corpus, index, "index")
     assert built.returncode == 0, built.stderr
     assert SearchService(index).search(SearchParams(q="grisou"))["total"] >= 1
+
+
+def test_a_huge_page_paragraph_becomes_bounded_passages_and_is_reported(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "pages").mkdir(parents=True)
+    words = 200_000
+    page = (REPO / "corpus" / "pages" / "economie.txt").read_text(encoding="utf-8")
+    page = page.replace("\n", "\nLes terrils " + "gravelotte " * words + "\n", 1)  # in the page's introduction
+    (corpus / "pages" / "economie.txt").write_text(page, encoding="utf-8")
+    (corpus / "corpus.yaml").write_text("pages:\n  - id: economie\n    file: pages/economie.txt\n", encoding="utf-8")
+    with must_finish():
+        records = read_corpus(corpus)
+    passages = [p for rec in records.recordings for p in rec.passages]
+    assert all(len(p.text) <= MAX_PASSAGE_CHARS for p in passages)
+    assert sum(p.text.count("gravelotte") for p in passages) == words
+    assert any(p.file == "pages/economie.txt" and "découpé" in p.reason for p in records.problems)

@@ -88,11 +88,12 @@ def split_long_cues(cues: list[Cue], max_chars: int = MAX_PASSAGE_CHARS) -> tupl
             out.append(cue)
             continue
         cut.append(cue)
-        out.extend(replace(cue, text=piece) for piece in _pieces(cue.text, max_chars))
+        out.extend(replace(cue, text=piece) for piece in text_pieces(cue.text, max_chars))
     return out, cut
 
 
-def _pieces(text: str, max_chars: int) -> Iterable[str]:
+def text_pieces(text: str, max_chars: int) -> Iterable[str]:
+    """``text`` cut at spaces (or anywhere, if it has none) into pieces of at most ``max_chars``."""
     start = 0
     while start < len(text):
         end = min(len(text), start + max_chars)
