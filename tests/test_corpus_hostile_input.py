@@ -155,11 +155,16 @@ recordings:
     title: La première veillée
   veillee:
     title: La seconde veillée
+    title: Un titre répété
+places: [Lens]
+places: [Liévin]
 """, encoding="utf-8")
     records = read_corpus(corpus)
     found = {(p.line, p.severity): p.reason for p in records.problems if p.file == "corpus.yaml"}
     assert "« economie »" in found[(5, "error")] and "ligne 3" in found[(5, "error")]
     assert "« veillee » est décrit deux fois" in found[(10, "error")]
+    assert "« recordings.veillee.title » en double" in found[(12, "warning")]
+    assert "« places » en double" in found[(14, "error")]
     result = run_cli(corpus, tmp_path / "index", "check")
     assert result.returncode == 1
     assert "corpus.yaml:5: error:" in result.stdout and "corpus.yaml:10: error:" in result.stdout
