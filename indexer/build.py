@@ -122,7 +122,8 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: Optional[i
     if unreadable or (previous and not records.recordings):
         # An unreadable corpus.yaml (invalid, refused aliases, too large) never builds an index.
         reason = str(unreadable[0]) if unreadable else "le corpus ne donne aucun enregistrement"
-        raise BuildRefused(f"{reason} ; " + ("l'index précédent est conservé" if previous else "aucun index construit"))
+        kept = "l'index précédent est conservé" if previous else "aucun index construit"
+        raise BuildRefused(f"{reason} ; {kept}")
     fps = fingerprints(records.corpus)
     if procs is None:
         procs = default_procs(sum(len(r.passages) for r in records.recordings))

@@ -238,8 +238,9 @@ def load_corpus(root: os.PathLike | str) -> Corpus:
             corpus.entry_problems.append(Problem(CORPUS_FILE, line, f"recordings : « {key} » est décrit deux fois ; "
                                                  f"seule la dernière description (ligne {line}) est utilisée"))
         else:  # a whole section repeated loses its first half: an error; a repeated detail, a warning
+            severity = "warning" if mapping else "error"
             corpus.entry_problems.append(Problem(CORPUS_FILE, line, f"clé « {where} » en double : seule la "
-                                                 "dernière valeur est utilisée", "error" if not mapping else "warning"))
+                                                 "dernière valeur est utilisée", severity))
     if not isinstance(data, dict):
         corpus.problems.append(Problem(rel, None, "le fichier doit contenir un dictionnaire (site, pages, people …)"))
         return corpus
