@@ -69,10 +69,12 @@ def max_file_bytes() -> int:
     return int(megabytes * 1024 * 1024)
 
 
-def display_name(name) -> str:
-    """A file name fit for a message, even when it is not valid UTF-8 (shown as \\xNN)."""
+def display_name(name, limit: Optional[int] = 200) -> str:
+    """A file name fit for a message, even when it is not valid UTF-8 (shown as \\xNN),
+    cut at ``limit`` characters."""
     text = os.fsdecode(name) if isinstance(name, bytes) else str(name)
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
 
 
 def _is_utf8(text: str) -> bool:
@@ -100,11 +102,12 @@ def resolve_corpus_path(root: os.PathLike | str, name: os.PathLike | str) -> Pat
         raise CorpusFileError(shown, "nom de fichier qui n'est pas de l'UTF-8 valide : renommez le fichier")
     real_root = Path(root).resolve()
     try:
-        path = (real_root / text).resolve(strict=True)
+        path = (real_root / text).resolve()
     except OSError as error:
         raise CorpusFileError(shown, _os_reason(error)) from None
     except RuntimeError:  # a loop of symbolic links
         raise CorpusFileError(shown, "boucle de liens symboliques") from None
+    # Containment before existence: whether a file exists outside the corpus is none of its business.
     if not path.is_relative_to(real_root):
         raise CorpusFileError(shown, "hors du dossier du corpus : refusé")
     _check_regular(path, shown)

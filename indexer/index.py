@@ -159,7 +159,7 @@ def corpus_state(corpus_root: Path) -> dict:
             if name.startswith("."):
                 continue
             rel = (base / name).as_posix()
-            state[display_name(rel)] = _file_fingerprint(root, rel)
+            state[display_name(rel, limit=None)] = _file_fingerprint(root, rel)
     return dict(sorted(state.items()))
 
 

@@ -159,14 +159,17 @@ def test_the_module_refuses_what_is_not_a_regular_file_inside_the_root(tmp_path)
     os.mkfifo(root / "tube.txt")
     (root / "dehors.txt").symlink_to(tmp_path / "ailleurs.txt")
     (tmp_path / "ailleurs.txt").write_text("hors du corpus", encoding="utf-8")
+    (root / "boucle.txt").symlink_to(root / "boucle.txt")
     assert read_corpus_file(root, "bon.txt") == "un texte".encode()
     assert resolve_corpus_path(root, "bon.txt") == (root / "bon.txt").resolve()
     for name, reason in [("tube.txt", "tube nommé"), ("dehors.txt", "hors du dossier"), ("../ailleurs.txt", "hors du"),
                          ("absent.txt", "introuvable"), (".", "dossier"), ("", "vide"), ("a\0b", "caractère nul"),
-                         (os.fsdecode(b"caf\xe9.txt"), "UTF-8")]:
+                         (os.fsdecode(b"caf\xe9.txt"), "UTF-8"), ("boucle.txt", "boucle"),
+                         ("/etc/absent-de-partout", "hors du dossier"), ("x" * 5000, "illisible")]:
         with pytest.raises(CorpusFileError) as error:
             read_corpus_file(root, name)
-        assert reason in str(error.value), name
+        assert reason in str(error.value), name[:50]
+        assert len(str(error.value)) < 300
 
 
 # --------------------------------------------------------------------------- size limits
