@@ -150,6 +150,8 @@ recordings:
     assert total(index, "coquelicots") == 1
     again = run_cli(corpus, index, "index", "--if-stale")
     assert again.returncode == 0 and "Index à jour" in again.stdout
+    update = run_cli(corpus, index, "index", "--update")  # fingerprints the files corpus.yaml names
+    assert update.returncode == 0 and "Index à jour" in update.stdout
 
 
 def test_the_module_refuses_what_is_not_a_regular_file_inside_the_root(tmp_path):
@@ -278,3 +280,17 @@ def test_a_corpus_yaml_nested_too_deep_fails_in_check_not_later_in_index(tmp_pat
     assert check.returncode == 1 and "corpus.yaml:4: error: YAML refusé : imbrication" in check.stdout
     built = run_cli(corpus, index, "index")
     assert built.returncode == 2 and "imbrication" in built.stderr and "RecursionError" not in built.stderr
+
+
+def test_fingerprints_never_read_a_file_outside_the_corpus(tmp_path):
+    from indexer.build import fingerprints
+    from indexer.corpus import load_corpus
+
+    secret = tmp_path / "secret.vtt"
+    secret.write_text(SECRET_VTT, encoding="utf-8")
+    corpus = make_corpus(tmp_path, "recordings:\n  fuite:\n    title: Une fuite\n    transcript: ../secret.vtt\n"
+                                   "  lien:\n    title: Un lien\n    transcript: transcripts/lien.vtt\n")
+    (corpus / "transcripts" / "lien.vtt").symlink_to(secret)
+    before = fingerprints(load_corpus(corpus)).specs
+    secret.write_text(SECRET_VTT.replace(SECRET_WORD, "autre chose"), encoding="utf-8")
+    assert fingerprints(load_corpus(corpus)).specs == before  # its content never reached the digest
