@@ -104,6 +104,24 @@ def test_the_densest_window_is_found_in_one_pass_over_many_matches():
     assert html.count("<mark>mine</mark>") >= 40 and html.count("abcdefghi") <= 4
 
 
+@pytest.mark.parametrize("name, payload", [
+    ("chevrons.vtt", "<" * 400_000),
+    ("voix.vtt", "<v " * 150_000),
+    ("classes.vtt", "<v." * 150_000),
+    ("chevrons.srt", "<" * 400_000),
+    ("accolades.srt", "{\\" * 200_000),
+])
+def test_markup_that_never_closes_is_read_in_one_pass(tmp_path, name, payload):
+    path = tmp_path / name
+    header, comma = ("WEBVTT\n\n", ".") if name.endswith(".vtt") else ("", ",")
+    path.write_text(f"{header}00:00:01{comma}000 --> 00:00:02{comma}000\nUn métier {payload} à tisser.\n\n"
+                    f"00:00:03{comma}000 --> 00:00:04{comma}000\nLa navette.\n", encoding="utf-8")
+    with must_finish():
+        transcript = read_transcript(path)
+    assert transcript.readable and transcript.cues[-1].text == "La navette."
+    assert "métier" in transcript.cues[0].text
+
+
 # --------------------------------------------------------------------------- timecodes
 
 

@@ -158,7 +158,7 @@ def collapse_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
-MARKUP_TAG = re.compile(r"<[^>]*>")
+MARKUP_TAG = re.compile(r"<[^<>]*>")  # no "<" inside: a run of "<<<…" stays linear
 
 
 def strip_tags(text: str) -> str:

@@ -14,7 +14,7 @@ from indexer.transcripts.model import Transcript
 from indexer.transcripts.speakers import chunks_by_speaker
 
 # {\an8}-style positioning codes some editors leave in SRT text.
-ASS_CODE = re.compile(r"\{\\[^}]*\}")
+ASS_CODE = re.compile(r"\{\\[^{}]*\}")  # no "{" inside: linear on "{\{\{\…"
 
 
 def read_srt(transcript: Transcript, text: str) -> None:

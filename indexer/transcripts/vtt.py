@@ -16,7 +16,7 @@ HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
 # Blocks that carry no speech.
 SKIPPED_BLOCK = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t].*)?$")
 # <v Name>, <v.class1.class2 Name>; the closing </v> is optional.
-VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>")
+VOICE_TAG = re.compile(r"<v(?:\.[^\s<>]*)?(?:[ \t]+([^<>]*))?>")  # no "<" inside: linear on "<v <v …"
 
 
 def read_vtt(transcript: Transcript, text: str) -> None:
