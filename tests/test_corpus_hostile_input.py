@@ -122,6 +122,21 @@ def test_markup_that_never_closes_is_read_in_one_pass(tmp_path, name, payload):
     assert "métier" in transcript.cues[0].text
 
 
+@pytest.mark.parametrize("name, content", [
+    ("espaces.srt", "1\n00:00:01,000 --> 00:00:02,000\n" + " " * 300_000 + "Gaston parle\n\n"
+                    "2\n00:00:03,000 --> 00:00:04,000\nLa navette.\n"),
+    ("espaces.txt", "00:01 Gaston" + " " * 300_000 + "parle\n" + " " * 300_000 + "suite\n"
+                    "[" + " " * 300_000 + "00:02] début\n00:03 La navette.\n"),
+])
+def test_long_runs_of_spaces_are_read_in_one_pass(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with must_finish():
+        transcript = read_transcript(path)
+    assert transcript.readable and transcript.cues[-1].text == "La navette."
+    assert transcript.cues[0].text.startswith("Gaston parle")
+
+
 # --------------------------------------------------------------------------- timecodes
 
 
