@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .corpus import CORPUS_FILE, Corpus, load_corpus
-from .corpus_files import CorpusFileError, read_corpus_file, resolve_corpus_path
+from .corpus_files import CorpusFileError, display_name, read_corpus_file, resolve_corpus_path
 from .dates import parse_date
 from .gazetteer import Gazetteer
 from .page import parse_page
@@ -67,7 +67,8 @@ def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
             path = resolve_corpus_path(root, page.file)
             data = read_corpus_file(root, page.file)
         except CorpusFileError as error:
-            result.problems.append(Problem(CORPUS_FILE, page.line, f"page « {page.id} » : file {error}"))
+            where = CORPUS_FILE if page.line else display_name(page.file)  # pages/ read without corpus.yaml
+            result.problems.append(Problem(where, page.line, f"page « {page.id} » : file {error}"))
             continue
         try:
             content = data.decode("utf-8")
