@@ -39,13 +39,9 @@ def find_matches(text: str, terms: set[str], phrases: list[tuple[str, ...]] = ()
     tokens = [(t.text, t.startchar, t.endchar) for t in FRENCH(text, chars=True, positions=False, mode="query")]
     spans = [(start, end) for word, start, end in tokens if word in terms]
     words = [word for word, _, _ in tokens]
-    by_first_word: dict[str, list[tuple[str, ...]]] = {}
     for phrase in phrases:
-        if phrase:
-            by_first_word.setdefault(phrase[0], []).append(phrase)
-    for i, word in enumerate(words):  # only the phrases starting with this word are compared
-        for phrase in by_first_word.get(word, ()):
-            n = len(phrase)
+        n = len(phrase)
+        for i in range(len(tokens) - n + 1):
             if tuple(words[i:i + n]) == phrase:
                 spans.append((tokens[i][1], tokens[i + n - 1][2]))
     matches: list[Match] = []
