@@ -136,7 +136,7 @@ class YamlRefused(ValueError):
 # seconds with the pure-Python one. The constructor is Python either way.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_YAML_DEPTH = 50  # corpus.yaml needs 5
-_LINE_DEPTH = 3  # "recordings.x.transcript": deep enough for every report
+_LINE_DEPTH = 4  # "recordings.x.speaker_labels.SPEAKER_00": deep enough for every report
 
 
 def read_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, str, int]]]:

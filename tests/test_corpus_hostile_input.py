@@ -249,3 +249,14 @@ def test_a_huge_page_paragraph_becomes_bounded_passages_and_is_reported(tmp_path
     assert all(len(p.text) <= MAX_PASSAGE_CHARS for p in passages)
     assert sum(p.text.count("gravelotte") for p in passages) == words
     assert any(p.file == "pages/economie.txt" and "découpé" in p.reason for p in records.problems)
+
+
+def test_corpus_yaml_lines_are_known_down_to_a_speaker_label(tmp_path):
+    from indexer.corpus import load_corpus
+
+    (tmp_path / "corpus.yaml").write_text("recordings:\n  veillee:\n    title: La veillée\n"
+                                          "    speaker_labels:\n      SPEAKER_00: Gaston\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert corpus.line("recordings.veillee") == 2 and corpus.line("recordings.veillee.title") == 3
+    assert corpus.line("recordings.veillee.speaker_labels.SPEAKER_00") == 5
+    assert corpus.line("recordings.veillee.audio") == 2  # a key it does not have: the entry's line
