@@ -20,6 +20,7 @@ from typing import Optional
 
 from .corpus import Corpus, load_corpus
 from .harvest.manifest import downloaded_audio_by_page
+from .corpus_files import CorpusFileError, corpus_file_digest, resolve_corpus_path
 from .index import INDEX_FORMAT, corpus_state, read_state, write_index
 from .sources import CorpusRecords, read_corpus
 
@@ -40,23 +41,42 @@ def _digest(*parts) -> str:
 
 
 def _file_bytes(root: Path, rel) -> bytes:
+    """What a fingerprint needs of a file the corpus names: its digest, or why it cannot be read
+    (through indexer.corpus_files: never outside the corpus, never a FIFO, bounded)."""
+    if not rel:
+        return b""
+    digest = hashlib.sha256()
     try:
-        return (root / str(rel)).read_bytes() if rel else b""
-    except OSError:
-        return b"<missing>"
+        corpus_file_digest(root, str(rel), digest)
+    except CorpusFileError as error:
+        return f"<{error.reason}>".encode()
+    return digest.hexdigest().encode()
+
+
+def _is_audio_file(root: Path, rel) -> bool:
+    try:
+        return bool(rel) and resolve_corpus_path(root, str(rel)) is not None
+    except CorpusFileError:
+        return False
+
+
+def _without_line(entry: dict) -> dict:
+    return {key: value for key, value in entry.items() if key != "line"}
 
 
 def fingerprints(corpus: Corpus) -> Fingerprints:
     root = corpus.root
     shared = {k: v for k, v in corpus.data.items() if k not in ("pages", "recordings")}
     # A page whose recordings' audio was downloaded since (fetch --audio) is read again.
+    # Without the entry's line: a page added above another must not make that one "changed".
     downloads = downloaded_audio_by_page(root)
-    pages = {p.id: _digest(asdict(p), _file_bytes(root, p.file), *([downloads[p.id]] if p.id in downloads else []))
+    pages = {p.id: _digest(_without_line(asdict(p)), _file_bytes(root, p.file),
+                           *([downloads[p.id]] if p.id in downloads else []))
              for p in corpus.pages}
     specs = {}
     for rec_id, spec in corpus.recordings.items():
-        audio = root / str(spec["audio"]) if spec.get("audio") else None
-        specs[rec_id] = _digest(spec, _file_bytes(root, spec.get("transcript")), bool(audio and audio.is_file()))
+        specs[rec_id] = _digest(spec, _file_bytes(root, spec.get("transcript")),
+                                _is_audio_file(root, spec.get("audio")))
     return Fingerprints(_digest(shared), pages, specs)
 
 
@@ -106,9 +126,12 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: Optional[i
     corpus_dir = Path(corpus_dir)
     records = read_corpus(corpus_dir)
     unreadable = [p for p in records.corpus.problems if p.severity == "error"]
-    if read_state(Path(index_dir)) and (unreadable or not records.recordings):
+    previous = read_state(Path(index_dir))
+    if unreadable or (previous and not records.recordings):
+        # An unreadable corpus.yaml (invalid, refused aliases, too large) never builds an index.
         reason = str(unreadable[0]) if unreadable else "le corpus ne donne aucun enregistrement"
-        raise BuildRefused(f"{reason} ; l'index précédent est conservé")
+        kept = "l'index précédent est conservé" if previous else "aucun index construit"
+        raise BuildRefused(f"{reason} ; {kept}")
     fps = fingerprints(records.corpus)
     if procs is None:
         procs = default_procs(sum(len(r.passages) for r in records.recordings))

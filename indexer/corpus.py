@@ -14,6 +14,7 @@ from typing import Any, Optional
 import yaml
 from unidecode import unidecode
 
+from .corpus_files import CorpusFileError, display_name, read_corpus_file
 from .harvest.sitelist import read_site_list
 from .records import Problem, Speaker
 
@@ -26,6 +27,7 @@ class PageSource:
     url: Optional[str]
     title: Optional[str]
     file: Optional[str]
+    line: Optional[int] = None  # in corpus.yaml, of the entry's "file:" (else of the entry), for reports
 
 
 @dataclass
@@ -58,9 +60,15 @@ class Corpus:
     thesaurus: list[list[str]] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
     recordings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # corpus.yaml itself unreadable (error) or doubtful
+    entry_problems: list[Problem] = field(default_factory=list)  # one entry skipped or merged; the rest is used
     data: dict = field(default_factory=dict)  # corpus.yaml as read
     credits: list[str] = field(default_factory=list)  # the site's credits, shown in the pages' footer
+    lines: dict[str, int] = field(default_factory=dict)  # "pages[0].file", "recordings.x.transcript" … -> line
+
+    def line(self, where: str) -> Optional[int]:
+        """The corpus.yaml line of an entry ("recordings.x") or of one of its keys ("recordings.x.audio")."""
+        return self.lines.get(where) or self.lines.get(where.rsplit(".", 1)[0])
 
     def __post_init__(self):
         self._people_by_key: dict[str, Person] = {}
@@ -119,50 +127,152 @@ def _as_list(value) -> list:
     return [value]
 
 
+class YamlRefused(ValueError):
+    """A corpus.yaml construct that is refused (an alias); ``line`` is 1-based."""
+
+    def __init__(self, line: Optional[int], reason: str):
+        super().__init__(reason)
+        self.line = line
+
+
+# libyaml's parser when PyYAML has it: a 1,000-hour archive's corpus.yaml takes
+# seconds with the pure-Python one. The constructor is Python either way.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_YAML_DEPTH = 50  # corpus.yaml needs 5
+_LINE_DEPTH = 4  # "recordings.x.speaker_labels.SPEAKER_00": deep enough for every report
+
+
+def read_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, str, int]]]:
+    """corpus.yaml text -> (data, lines of its entries, duplicate keys).
+
+    The node tree is composed first and inspected before any Python object is
+    built: an alias (``*name``) is refused (YamlRefused), because a 1 KB file of
+    nested aliases ("billion laughs") expands to gigabytes in whatever walks the
+    data; so is nesting deeper than MAX_YAML_DEPTH (json.dumps of the entries
+    would overflow). ``lines`` maps "pages[0]", "pages[0].file", "recordings.x" … to their
+    line; duplicates are (mapping path, key, line of the repeated key).
+    Raises yaml.YAMLError for invalid YAML.
+    """
+    loader = _YAML_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, []
+        lines, duplicates = _inspect_nodes(node)
+        return loader.construct_document(node), lines, duplicates
+    finally:
+        loader.dispose()
+
+
+def _inspect_nodes(root) -> tuple[dict[str, int], list[tuple[str, str, int]]]:
+    """One pass over the node tree (each node once): lines, duplicate keys, aliases."""
+    lines: dict[str, int] = {}
+    duplicates: list[tuple[str, str, int]] = []
+    seen: set[int] = set()
+    # (node, path, depth, its line, line of the reference to it): the node of an
+    # alias is its anchor's, so its own mark points at the anchor, not the alias.
+    stack = [(root, "", 0, root.start_mark.line + 1, root.start_mark.line + 1)]
+    while stack:
+        node, path, depth, line, where = stack.pop()
+        if id(node) in seen:  # document order: the anchor was visited first, this is an alias
+            raise YamlRefused(where, "les alias YAML (« *nom ») ne sont pas acceptés : écrivez la valeur en entier")
+        seen.add(id(node))
+        if depth > MAX_YAML_DEPTH:  # what walks the data later (json.dumps …) would overflow the stack
+            raise YamlRefused(line, f"imbrication de plus de {MAX_YAML_DEPTH} niveaux : refusée")
+        if depth <= _LINE_DEPTH and path:
+            lines.setdefault(path, line)
+        children = []
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[str, int] = {}
+            for key, value in node.value:
+                key_line = key.start_mark.line + 1
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else f"<{key.tag}>"
+                if isinstance(key, yaml.ScalarNode) and name in first_line:
+                    duplicates.append((path, name, key_line))
+                first_line.setdefault(name, key_line)
+                children.append((key, f"{path}.<clé>", depth + 1, key_line, key_line))
+                children.append((value, f"{path}.{name}" if path else name, depth + 1, key_line, key_line))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                children.append((item, f"{path}[{i}]", depth + 1, item.start_mark.line + 1, line))
+        stack.extend(reversed(children))  # popped in document order
+    return lines, duplicates
+
+
 def load_corpus(root: os.PathLike | str) -> Corpus:
     root = Path(root)
     corpus = Corpus(root=root)
     path = root / CORPUS_FILE
     rel = str(path)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         corpus.problems.append(Problem(rel, None, "fichier de description du corpus introuvable ; "
                                        "seuls les fichiers de pages/ seront lus", "warning"))
         add_harvested_pages(corpus)
         listed = {page.file for page in corpus.pages}
         for page_file in sorted((root / "pages").glob("*")) if (root / "pages").is_dir() else []:
-            if page_file.suffix in (".txt", ".html", ".htm") and f"pages/{page_file.name}" not in listed:
-                corpus.pages.append(PageSource(page_file.stem, None, None, f"pages/{page_file.name}"))
+            if page_file.suffix not in (".txt", ".html", ".htm") or f"pages/{page_file.name}" in listed:
+                continue
+            if display_name(page_file.name) != page_file.name:  # undecodable bytes, kept as surrogates
+                corpus.entry_problems.append(Problem(f"pages/{display_name(page_file.name)}", None,
+                                                     "nom de fichier qui n'est pas de l'UTF-8 valide : "
+                                                     "page ignorée, renommez le fichier"))
+                continue
+            corpus.pages.append(PageSource(page_file.stem, None, None, f"pages/{page_file.name}"))
         return corpus
     try:
-        # libyaml's loader when PyYAML has it: a 1,000-hour archive's corpus.yaml
-        # takes seconds with the pure-Python one.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        data, corpus.lines, duplicates = read_yaml(read_corpus_file(root, CORPUS_FILE).decode("utf-8"))
+        data = data or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         corpus.problems.append(Problem(rel, line, f"YAML invalide : {getattr(exc, 'problem', exc)}"))
         return corpus
-    except (OSError, UnicodeDecodeError) as exc:
+    except YamlRefused as exc:
+        corpus.problems.append(Problem(rel, exc.line, f"YAML refusé : {exc}"))
+        return corpus
+    except CorpusFileError as exc:
         corpus.problems.append(Problem(rel, None, f"lecture impossible : {exc}"))
         return corpus
+    except UnicodeDecodeError as exc:
+        corpus.problems.append(Problem(rel, None, f"lecture impossible : UTF-8 invalide ({exc.reason}, "
+                                       f"octet {exc.start})"))
+        return corpus
+    for mapping, key, line in duplicates:
+        where = f"{mapping}.{key}" if mapping else key
+        if mapping == "recordings":
+            corpus.entry_problems.append(Problem(CORPUS_FILE, line, f"recordings : « {key} » est décrit deux fois ; "
+                                                 f"seule la dernière description (ligne {line}) est utilisée"))
+        else:  # a whole section repeated loses its first half: an error; a repeated detail, a warning
+            severity = "warning" if mapping else "error"
+            corpus.entry_problems.append(Problem(CORPUS_FILE, line, f"clé « {where} » en double : seule la "
+                                                 "dernière valeur est utilisée", severity))
     if not isinstance(data, dict):
         corpus.problems.append(Problem(rel, None, "le fichier doit contenir un dictionnaire (site, pages, people …)"))
         return corpus
     corpus.data = data
 
     def bad(section: str, reason: str):
-        corpus.problems.append(Problem(rel, None, f"{section} : {reason}", "warning"))
+        corpus.problems.append(Problem(rel, corpus.lines.get(section), f"{section} : {reason}", "warning"))
 
     corpus.site = str(data.get("site") or corpus.site)
     credits = data.get("credits")
     if credits is not None and not all(isinstance(c, str) for c in _as_list(credits)):
         bad("credits", "une phrase, ou une liste de phrases")
     corpus.credits = [" ".join(c.split())[:500] for c in _as_list(credits) if isinstance(c, str) and c.strip()][:10]
+    page_lines: dict[str, Optional[int]] = {}
     for i, page in enumerate(_as_list(data.get("pages"))):
         if not isinstance(page, dict) or not page.get("id"):
             bad(f"pages[{i}]", "chaque page demande au moins un « id »")
             continue
-        corpus.pages.append(PageSource(str(page["id"]), page.get("url"), page.get("title"), page.get("file")))
+        page_id, line = str(page["id"]), corpus.lines.get(f"pages[{i}]")
+        if page_id in page_lines:
+            corpus.entry_problems.append(Problem(CORPUS_FILE, line, f"pages[{i}] : l'identifiant « {page_id} » est "
+                                                 f"déjà celui de la page de la ligne {page_lines[page_id]} : "
+                                                 "page ignorée"))
+            continue
+        page_lines[page_id] = line
+        file_line = corpus.lines.get(f"pages[{i}].file", line)  # where a bad file name is reported
+        corpus.pages.append(PageSource(page_id, page.get("url"), page.get("title"), page.get("file"), file_line))
     for i, person in enumerate(_as_list(data.get("people"))):
         if isinstance(person, str):
             person = {"name": person}

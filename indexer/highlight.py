@@ -3,6 +3,11 @@
 The passage is re-analyzed with the same French analyzer, so a query for
 "énergie" marks "énergétiques" and "Énergies" exactly where the index matched.
 Everything returned as HTML is escaped first; only our own <mark> tags are added.
+
+What one passage costs here is bounded and linear: only its first
+MAX_HIGHLIGHT_CHARS characters are analyzed (the indexer cuts passages below
+that; older indexes and page texts may hold longer ones), and the densest
+window is found in one pass over the matches.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from .analysis import EXACT_WORDS, FRENCH
 SNIPPET_CHARS = 260
 CONTEXT_CHARS = 70
 MAX_KWIC = 5
+MAX_HIGHLIGHT_CHARS = 20_000
 
 
 @dataclass
@@ -31,6 +37,7 @@ def find_matches(text: str, terms: set[str], phrases: list[tuple[str, ...]] = ()
     phrases, a prefix's words) are found among the exact words (EXACT_WORDS)."""
     if not (terms or phrases or exact_phrases) or not text:
         return []
+    text = text[:MAX_HIGHLIGHT_CHARS]
     spans = []
     if terms or phrases:
         tokens = [(t.text, t.startchar, t.endchar) for t in FRENCH(text, chars=True, positions=False, mode="query")]
@@ -64,14 +71,14 @@ def _phrase_spans(tokens: list[tuple[str, int, int]], phrases) -> list[tuple[int
 def _snap_left(text: str, i: int) -> int:
     if i <= 0:
         return 0
-    space = text.rfind(" ", 0, i)
+    space = text.rfind(" ", max(0, i - 24), i)  # never a scan back through a long text
     return space + 1 if space >= 0 and i - space < 25 else i
 
 
 def _snap_right(text: str, i: int) -> int:
     if i >= len(text):
         return len(text)
-    space = text.find(" ", i)
+    space = text.find(" ", i, i + 25)
     return space if 0 <= space and space - i < 25 else i
 
 
@@ -90,14 +97,19 @@ def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None
 
 
 def snippet(text: str, matches: list[Match], width: int = SNIPPET_CHARS) -> str:
-    """The densest window of the passage, as escaped HTML with <mark>s."""
+    """The densest window of the passage, as escaped HTML with <mark>s.
+
+    ``matches`` in text order, as find_matches gives them."""
     if len(text) <= width:
         return mark(text, matches)
     best_start, best_count = 0, 0
-    for m in matches:
-        count = sum(1 for other in matches if m.start <= other.start < m.start + width - 40)
-        if count > best_count:
-            best_start, best_count = m.start, count
+    following = 0  # index of the first match starting past the window of matches[i]
+    for i, m in enumerate(matches):
+        following = max(following, i)
+        while following < len(matches) and matches[following].start < m.start + width - 40:
+            following += 1
+        if following - i > best_count:
+            best_start, best_count = m.start, following - i
     start = _snap_left(text, max(0, best_start - 40)) if matches else 0
     end = _snap_right(text, min(len(text), start + width))
     html = mark(text, matches, start, end)

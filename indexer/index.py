@@ -24,6 +24,7 @@ from whoosh import columns, fields, index
 from whoosh.codec import whoosh3
 
 from .analysis import EXACT, FRENCH
+from .corpus_files import CorpusFileError, corpus_file_digest, display_name
 from .records import Passage, Recording, Speaker
 from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 
@@ -158,19 +159,36 @@ def documents(rec: Recording) -> Iterable[dict]:
 
 
 def corpus_state(corpus_root: Path) -> dict:
-    """A fingerprint of the corpus: every file under it but the audio (large, and not indexed)."""
+    """A fingerprint of the corpus: every file under it but the audio (large, and not indexed).
+
+    Read through indexer.corpus_files: a FIFO, a device or a link leading out of
+    the corpus is never read, and a file over the size limit is known by its
+    size and date only. Names that are not UTF-8 are kept, escaped (\\xNN).
+    """
     root = Path(corpus_root)
     state = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if not path.is_file() or rel.parts[0] == "audio" or any(p.startswith(".") for p in rel.parts):
-            continue
+    for folder, dirs, files in os.walk(root):  # does not follow links to folders
+        base = Path(folder).relative_to(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (base == Path(".") and d == "audio"))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            rel = (base / name).as_posix()
+            state[display_name(rel, limit=None)] = _file_fingerprint(root, rel)
+    return dict(sorted(state.items()))
+
+
+def _file_fingerprint(root: Path, rel: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        corpus_file_digest(root, rel, digest)
+    except CorpusFileError as error:
         try:
-            data = path.read_bytes()
+            info = (root / rel).lstat()
+            return f"{error.reason} ({info.st_size} octets, {info.st_mtime_ns})"
         except OSError:
-            continue
-        state[rel.as_posix()] = hashlib.sha256(data).hexdigest()
-    return state
+            return error.reason
+    return digest.hexdigest()
 
 
 def read_state(index_dir: Path) -> Optional[dict]:

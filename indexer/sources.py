@@ -6,19 +6,19 @@ This is the one place that reads the corpus folder. Every problem is collected
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-
-from .corpus import Corpus, load_corpus, name_key
+from .corpus import CORPUS_FILE, Corpus, load_corpus, name_key
+from .corpus_files import CorpusFileError, display_name, read_corpus_file, resolve_corpus_path
 from .dates import parse_date
 from .gazetteer import Gazetteer
 from .harvest.manifest import downloaded_audio_files
 from .page import parse_page
-from .records import Problem, Recording, Speaker, web_url
+from .records import Passage, Problem, Recording, Speaker, web_url
 from .transcripts import passages_from_cues, read_transcript
+from .transcripts.passages import MAX_PASSAGE_CHARS, split_long_cues, text_pieces
 
 
 @dataclass
@@ -54,30 +54,34 @@ def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
     ``page_ids`` and of the corpus.yaml entries ``spec_ids`` (``corpus``: already loaded)."""
     root = Path(root)
     corpus = corpus or load_corpus(root)
-    result = CorpusRecords(corpus, [], list(corpus.problems), [root / "corpus.yaml"])
+    result = CorpusRecords(corpus, [], [*corpus.problems, *corpus.entry_problems], [root / "corpus.yaml"])
     by_id: dict[str, Recording] = {}
 
     for page in corpus.pages:
         if page_ids is not None and page.id not in page_ids:
             continue
         if not page.file:
-            result.problems.append(Problem("corpus.yaml", None, f"page « {page.id} » : aucun fichier local "
+            result.problems.append(Problem(CORPUS_FILE, page.line, f"page « {page.id} » : aucun fichier local "
                                            "(lancez « artoiscast fetch »)", "warning"))
             continue
-        path = root / page.file
         try:
-            content = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            content = path.read_bytes().decode("cp1252", errors="replace")
-            result.problems.append(Problem(page.file, None, "page décodée en cp1252 (UTF-8 invalide)", "warning"))
-        except OSError as exc:
-            result.problems.append(Problem(page.file, None, f"page illisible : {exc.strerror or exc}"))
+            path = resolve_corpus_path(root, page.file)
+            data = read_corpus_file(root, page.file)
+        except CorpusFileError as error:
+            where = CORPUS_FILE if page.line else display_name(page.file)  # pages/ read without corpus.yaml
+            result.problems.append(Problem(where, page.line, f"page « {page.id} » : file {error}"))
             continue
+        try:
+            content = data.decode("utf-8")
+        except UnicodeDecodeError:
+            content = data.decode("cp1252", errors="replace")
+            result.problems.append(Problem(page.file, None, "page décodée en cp1252 (UTF-8 invalide)", "warning"))
         result.files.append(path)
         parsed = parse_page(content, page, corpus, page.file, is_html=path.suffix.lower() in (".html", ".htm"))
         result.problems.extend(parsed.problems)
         result.themes.extend(t for t in parsed.themes if t not in result.themes)
         for rec in parsed.recordings:
+            rec.passages = _bounded_passages(rec.passages, page.file, result)
             by_id[rec.id] = rec
             result.recordings.append(rec)
         result.page_recordings[page.id] = [rec.id for rec in parsed.recordings]
@@ -90,7 +94,8 @@ def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
         rec = by_id.get(rec_id)
         if rec is None:
             if not spec.get("transcript") and not spec.get("title"):
-                result.problems.append(Problem("corpus.yaml", None, f"recordings.{rec_id} : aucun enregistrement "
+                result.problems.append(Problem(CORPUS_FILE, corpus.line(f"recordings.{rec_id}"),
+                                               f"recordings.{rec_id} : aucun enregistrement "
                                                "de ce nom dans les pages, et ni « title » ni « transcript » pour "
                                                "le créer"))
                 continue
@@ -131,6 +136,18 @@ def written_speaker(corpus: Corpus, name: str, role=None, organisation=None, int
     speaker = corpus.speaker(name, role, organisation, interviewer)
     speaker.name = written_name(corpus, name)
     return speaker
+def _bounded_passages(passages: list[Passage], file: str, result: CorpusRecords) -> list[Passage]:
+    """A page passage longer than MAX_PASSAGE_CHARS becomes several (reported; nothing lost):
+    every search that matches a passage reads and marks it."""
+    out: list[Passage] = []
+    for passage in passages:
+        if len(passage.text) <= MAX_PASSAGE_CHARS:
+            out.append(passage)
+            continue
+        result.problems.append(Problem(file, passage.line, f"passage de {len(passage.text)} caractères découpé en "
+                                       f"passages d'au plus {MAX_PASSAGE_CHARS} caractères", "warning"))
+        out.extend(replace(passage, text=piece) for piece in text_pieces(passage.text, MAX_PASSAGE_CHARS))
+    return out
 
 
 def _speaker_from_spec(item: Any, corpus: Corpus) -> Optional[Speaker]:
@@ -154,24 +171,30 @@ def apply_overrides(rec: Recording, spec: dict, corpus: Corpus, result: CorpusRe
             if url:
                 setattr(rec, key, url)
             else:
-                result.problems.append(Problem("corpus.yaml", None, f"{where} : {key} doit être une adresse "
-                                               f"http(s) (« {str(spec[key])[:60]} » ignorée)", "warning"))
+                result.problems.append(Problem(CORPUS_FILE, corpus.line(f"{where}.{key}"),
+                                               f"{where} : {key} doit être une adresse http(s) "
+                                               f"(« {str(spec[key])[:60]} » ignorée)", "warning"))
     if spec.get("date"):
         found = parse_date(spec["date"])
         if found:
             rec.date, rec.date_label = found.iso, str(spec["date"])
         else:
-            result.problems.append(Problem("corpus.yaml", None, f"{where} : date illisible « {spec['date']} »",
-                                           "warning"))
+            result.problems.append(Problem(CORPUS_FILE, corpus.line(f"{where}.date"),
+                                           f"{where} : date illisible « {spec['date']} »", "warning"))
     if spec.get("audio"):
-        audio = Path(str(spec["audio"]))
-        path = (corpus.root / audio).resolve()
+        audio = str(spec["audio"])
+        line = corpus.line(f"{where}.audio")
+        try:
+            path = resolve_corpus_path(corpus.root, audio)
+        except CorpusFileError as error:
+            result.problems.append(Problem(CORPUS_FILE, line, f"{where} : audio {error}"))
+            path = None
         audio_root = corpus.audio_dir.resolve()
-        if not path.is_relative_to(audio_root):
-            result.problems.append(Problem("corpus.yaml", None, f"{where} : le fichier audio doit être dans "
+        if path is None:
+            pass
+        elif not path.is_relative_to(audio_root):
+            result.problems.append(Problem(CORPUS_FILE, line, f"{where} : le fichier audio doit être dans "
                                            f"{corpus.audio_dir.name}/ (« {audio} » ignoré)"))
-        elif not path.is_file():
-            result.problems.append(Problem("corpus.yaml", None, f"{where} : fichier audio introuvable « {audio} »"))
         else:
             rec.audio_file = str(path.relative_to(audio_root))
             result.files.append(path)
@@ -197,8 +220,13 @@ def _as_list(value) -> list:
 def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: CorpusRecords):
     """Verbatim passages from the recording's transcript, speakers named through corpus.yaml."""
     rel = str(spec["transcript"])
-    path = corpus.root / rel
-    transcript = read_transcript(path)
+    try:
+        path = resolve_corpus_path(corpus.root, rel)
+    except CorpusFileError as error:  # outside the corpus, a FIFO, a device …: never read
+        result.problems.append(Problem(CORPUS_FILE, corpus.line(f"recordings.{rec.id}.transcript"),
+                                       f"recordings.{rec.id} : transcript {error}"))
+        return
+    transcript = read_transcript(rel, root=corpus.root)
     for problem in transcript.problems:
         problem.file = rel
     result.problems.extend(transcript.problems)
@@ -209,7 +237,11 @@ def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: Corpus
     speaker_map, aliases = transcript_speakers(rec, spec, corpus, transcript, rel, result)
     interviewers = {s.name for s in rec.speakers if s.interviewer}
     interviewers |= {name for name in speaker_map.values() if getattr(corpus.person(name), "interviewer", False)}
-    passages = passages_from_cues(transcript.cues, speaker_map, interviewers)
+    cues, cut = split_long_cues(transcript.cues)
+    for cue in cut:
+        result.problems.append(Problem(rel, cue.line, f"segment de {len(cue.text)} caractères découpé en passages "
+                                       f"d'au plus {MAX_PASSAGE_CHARS} caractères (même horodatage)", "warning"))
+    passages = passages_from_cues(cues, speaker_map, interviewers)
     rec.transcript = rel
     rec.passages.extend(passages)
     known = {s.name: s for s in rec.speakers}
@@ -226,7 +258,7 @@ def attach_transcript(rec: Recording, spec: dict, corpus: Corpus, result: Corpus
     stats = result.formats[transcript.format]
     stats.files += 1
     stats.cues_read += transcript.cues_read
-    stats.cues_indexed += sum(len(p.cues) for p in passages)
+    stats.cues_indexed += len(transcript.cues)  # every cue read goes into a passage (long ones in pieces)
     stats.skipped += transcript.skipped
     stats.passages += len(passages)
 
@@ -256,7 +288,7 @@ def transcript_speakers(rec: Recording, spec: dict, corpus: Corpus, transcript, 
     """
     raw_labels = spec.get("speaker_labels") or {}
     if not isinstance(raw_labels, dict):
-        result.problems.append(Problem("corpus.yaml", yaml_line(corpus, "recordings", rec.id, "speaker_labels"),
+        result.problems.append(Problem("corpus.yaml", corpus.line(f"recordings.{rec.id}.speaker_labels"),
                                        f"recordings.{rec.id}.speaker_labels : doit être un dictionnaire "
                                        "étiquette -> nom (ignoré)", "warning"))
         raw_labels = {}
@@ -282,23 +314,8 @@ def transcript_speakers(rec: Recording, spec: dict, corpus: Corpus, transcript, 
                                                if label in transcript.speaker_names else label
                                                for label in speaker_map)) or "aucun"
             result.problems.append(Problem(
-                "corpus.yaml", yaml_line(corpus, "recordings", rec.id, "speaker_labels", key),
+                "corpus.yaml", corpus.line(f"recordings.{rec.id}.speaker_labels.{key}"),
                 f"recordings.{rec.id}.speaker_labels : « {key} » ne correspond à aucun intervenant de {rel} "
                 f"(intervenants du fichier : {speakers})", "warning"))
     return speaker_map, aliases
 
-
-def yaml_line(corpus: Corpus, *keys: str) -> Optional[int]:
-    """The line of a key in corpus.yaml (for a report), or None. Read again only when needed."""
-    try:
-        node = yaml.compose((corpus.root / "corpus.yaml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    for key in keys:
-        if not isinstance(node, yaml.MappingNode):
-            return None
-        found = next(((k, v) for k, v in node.value if str(k.value) == str(key)), None)
-        if found is None:
-            return None
-        key_node, node = found
-    return key_node.start_mark.line + 1 if keys else None

@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..corpus_files import CorpusFileError, read_corpus_file
+
 MANIFEST = "harvest.json"
 AUDIO_DIR = "audio"
 
@@ -27,8 +29,8 @@ class Manifest:
     @classmethod
     def load(cls, root: Path) -> "Manifest":
         try:
-            data = json.loads((Path(root) / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(read_corpus_file(root, MANIFEST).decode("utf-8"))
+        except (CorpusFileError, ValueError):  # absent, not a regular file, too large, not JSON
             return cls()
         if not isinstance(data, dict):
             return cls()

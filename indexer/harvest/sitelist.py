@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from unidecode import unidecode
 
+from ..corpus_files import CorpusFileError, read_corpus_file
 from ..records import Problem, web_url
 
 SITE_LIST = "site.yaml"
@@ -69,16 +70,20 @@ def unique_id(base: str, taken: set[str]) -> str:
 
 def read_site_list(root: Path) -> tuple[list[SitePage], list[Problem]]:
     """The harvested pages of a corpus, each checked; problems name site.yaml."""
+    from ..corpus import YamlRefused, read_yaml  # corpus.py imports this module
+
     path = Path(root) / SITE_LIST
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return [], []
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:  # read as corpus.yaml is: inside the corpus, a regular file, bounded, no YAML aliases
+        data = read_yaml(read_corpus_file(root, SITE_LIST).decode("utf-8"))[0] or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return [], [Problem(SITE_LIST, mark.line + 1 if mark else None,
                             f"YAML invalide : {getattr(exc, 'problem', exc)} (pages récoltées ignorées)")]
-    except (OSError, UnicodeDecodeError) as exc:
+    except YamlRefused as exc:
+        return [], [Problem(SITE_LIST, exc.line, f"{exc} (pages récoltées ignorées)")]
+    except (CorpusFileError, UnicodeDecodeError) as exc:
         return [], [Problem(SITE_LIST, None, f"lecture impossible : {exc}")]
     entries = data.get("pages") if isinstance(data, dict) else None
     if not isinstance(entries, list):

@@ -78,6 +78,11 @@ class TimecodeError(ValueError):
 # Our own few lines rather than srt.srt_timestamp_to_timedelta: that one needs
 # the hours, and reads "00:00:01,5" as 1.005 s instead of 1.5 s.
 TIMECODE = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d+))?")
+MAX_HOUR_DIGITS = 6  # 999,999 hours: any real recording is far below
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def parse_timecode(text: str) -> float:
@@ -89,6 +94,8 @@ def parse_timecode(text: str) -> float:
     if not match:
         raise TimecodeError(f"horodatage illisible « {text} »")
     hours, minutes, seconds, fraction = match.groups()
+    if hours and len(hours.lstrip("0")) > MAX_HOUR_DIGITS:  # 400 digits: no float holds them
+        raise TimecodeError(f"horodatage impossible « {_shorten(text)} » (heures trop grandes)")
     if int(minutes) >= 60 or int(seconds) >= 60:
         raise TimecodeError(f"horodatage impossible « {text} »")
     value = float(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
@@ -151,7 +158,7 @@ def collapse_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
-MARKUP_TAG = re.compile(r"<[^>]*>")
+MARKUP_TAG = re.compile(r"<[^<>]*>")  # no "<" inside: a run of "<<<…" stays linear
 
 
 def strip_tags(text: str) -> str:
@@ -177,6 +184,10 @@ def number_or_none(value) -> Optional[float]:
             value = float(value.strip())
         except ValueError:
             return None
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return float(value)
+    if isinstance(value, (int, float)):
+        try:
+            value = float(value)
+        except OverflowError:  # a JSON integer of 400 digits
+            return None
+        return value if math.isfinite(value) else None
     return None

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
+from indexer.corpus_files import CorpusFileError, read_corpus_file, read_regular_file
 from indexer.transcripts.cha import read_cha
 from indexer.transcripts.common import decode_into
 from indexer.transcripts.eaf import read_eaf
@@ -33,18 +33,12 @@ EXTENSIONS = (*TEXT_READERS, ".json", ".otr", *XML_READERS)
 FORMAT_BY_EXTENSION = {**{ext: fmt for ext, (fmt, _) in {**TEXT_READERS, **XML_READERS}.items()}, ".otr": "otr"}
 
 
-def os_error_reason(error: OSError) -> str:
-    if isinstance(error, FileNotFoundError):
-        return "fichier introuvable"
-    if isinstance(error, PermissionError):
-        return "fichier illisible : accès refusé"
-    if isinstance(error, IsADirectoryError):
-        return "c'est un dossier, pas un fichier"
-    return f"fichier illisible ({error.strerror or error})"
-
-
-def read_transcript(path: str | os.PathLike) -> Transcript:
+def read_transcript(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Transcript:
     """Read a transcript file; the format comes from the extension (and, for .json, the content).
+
+    ``root``: the corpus folder, when ``path`` is a name from the corpus (relative
+    to it): the file must then be inside it (indexer.corpus_files). Either way it
+    must be a regular file within the size limit.
 
     Never raises on bad content: an unreadable, undecodable or invalid file gives
     a Transcript with no cues, readable=False and one error Problem.
@@ -56,9 +50,9 @@ def read_transcript(path: str | os.PathLike) -> Transcript:
                         f"(formats reconnus : {', '.join(EXTENSIONS).replace('.textgrid', '.TextGrid')})")
         return transcript
     try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        transcript.fail(os_error_reason(error))
+        data = read_regular_file(path) if root is None else read_corpus_file(root, path)
+    except CorpusFileError as error:
+        transcript.fail(error.reason)
         return transcript
     try:
         read_content(transcript, extension, data)
@@ -74,6 +68,12 @@ def read_transcript(path: str | os.PathLike) -> Transcript:
     return transcript
 
 
+def _json_int(digits: str) -> int | float:
+    """A JSON integer; past 18 digits a float (inf when too large), which the readers
+    report on its segment - int() refuses 4,300 digits and would drop the whole file."""
+    return int(digits) if len(digits) <= 18 else float(digits)
+
+
 def read_content(transcript: Transcript, extension: str, data: bytes) -> None:
     if extension in XML_READERS:
         XML_READERS[extension][1](transcript, data)
@@ -85,7 +85,7 @@ def read_content(transcript: Transcript, extension: str, data: bytes) -> None:
         return
     # .json and .otr: the shape of the content says which tool wrote it.
     try:
-        content = json.loads(text)
+        content = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as error:
         transcript.fail(f"JSON invalide : {error.msg}", error.lineno)
         return

@@ -13,7 +13,8 @@ from typing import Optional
 from indexer.transcripts.common import collapse_spaces
 
 # "NOM :" - \s also matches the (narrow) non-breaking space of French typography.
-COLON_PREFIX = re.compile(r"^\s*(?P<name>[^:\[\]()]{1,40}?)\s*:(?:\s+|$)(?P<text>.*)$", re.DOTALL)
+# The name starts with a non-space: else a long run of spaces is tried n² ways.
+COLON_PREFIX = re.compile(r"^\s*(?P<name>[^:\[\]()\s][^:\[\]()]{0,39}?)\s*:(?:\s+|$)(?P<text>.*)$", re.DOTALL)
 BRACKET_PREFIX = re.compile(r"^\s*\[(?P<name>[^\]]{1,40})\]\s*(?P<text>.*)$", re.DOTALL)
 DIALOGUE_DASH = re.compile(r"^\s*[-–—]\s+")
 

@@ -13,7 +13,7 @@ from indexer.transcripts.model import Transcript
 from indexer.transcripts.speakers import subtitle_chunks
 
 # {\an8}-style positioning codes some editors leave in SRT text.
-ASS_CODE = re.compile(r"\{\\[^}]*\}")
+ASS_CODE = re.compile(r"\{\\[^{}]*\}")  # no "{" inside: linear on "{\{\{\…"
 
 
 def read_srt(transcript: Transcript, text: str) -> None:

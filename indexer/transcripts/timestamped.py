@@ -22,11 +22,12 @@ from indexer.transcripts.model import Transcript
 from indexer.transcripts.speakers import chunks_by_speaker
 
 # Seconds and minutes always have two digits, so that "00:7x" is a typo, not 7 s.
+# Spaces after a bracket only ("\s*(?:\[\s*)?", not "\s*\[?\s*"): else a long run of spaces is tried n² ways.
 TIMED_LINE = re.compile(
-    r"^\s*[\[(]?\s*(?P<time>\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?)(?![\d:])\s*[\])]?\s*(?:[-–—|]\s+)?(?P<text>.*)$"
+    r"^\s*(?:[\[(]\s*)?(?P<time>\d{1,2}(?::\d{2}){1,2}(?:[.,]\d{1,3})?)(?![\d:])\s*(?:[\])]\s*)?(?:[-–—|]\s+)?(?P<text>.*)$"
 )
 # Starts like a time but is not one: "00:7x", "[1:2] …", "00:123 …".
-LOOKS_TIMED = re.compile(r"^\s*[\[(]?\s*(?P<token>\d{1,2}:\d[^\s\])]*)")
+LOOKS_TIMED = re.compile(r"^\s*(?:[\[(]\s*)?(?P<token>\d{1,2}:\d[^\s\])]*)")
 
 
 @dataclass

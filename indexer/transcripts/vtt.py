@@ -16,7 +16,7 @@ HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
 # Blocks that carry no speech.
 SKIPPED_BLOCK = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t].*)?$")
 # <v Name>, <v.class1.class2 Name>; the closing </v> is optional.
-VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>")
+VOICE_TAG = re.compile(r"<v(?:\.[^\s<>]*)?(?:[ \t]+([^>]*))?>")
 
 
 def read_vtt(transcript: Transcript, text: str) -> None:
@@ -57,7 +57,11 @@ def voice_chunks(payload: str) -> list[tuple[str | None, str]]:
     only; an unlabelled cue has speaker None.
     """
     # re.split with one group: [text before any voice, name1, text1, name2, text2, …]
-    parts = VOICE_TAG.split(payload)
+    # No tag after the last ">": splitting only up to it keeps "<v <v <v …" (never
+    # closed) linear, where each "<v" would be scanned to the end of the cue.
+    tags_end = payload.rfind(">") + 1
+    parts = VOICE_TAG.split(payload[:tags_end])
+    parts[-1] += payload[tags_end:]
     chunks = [(None, parts[0])]
     for index in range(1, len(parts), 2):
         name = collapse_spaces(parts[index] or "") or None

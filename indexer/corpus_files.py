@@ -1,0 +1,224 @@
+"""Reading the files a corpus names - the one way every reader does it.
+
+A corpus comes from third parties: ``corpus.yaml``, a harvested list or a
+manifest may name ``/etc/passwd``, ``../../secret.ini``, a symbolic link to
+``/dev/zero``, a FIFO or a 200 MB file. Every reader of corpus files goes
+through this module, so that a name:
+
+- resolves (after symbolic links) inside the corpus folder,
+- is a regular file (opened with O_NONBLOCK, then checked with fstat: a FIFO
+  never blocks, a device is never read),
+- is read up to a size limit only (one byte more is read to detect overflow).
+
+Anything else raises :class:`CorpusFileError`: ``str(error)`` names the file
+and says why (French, for the person fixing the corpus); ``error.reason`` is
+the reason alone, for reports that name the file already. The limit comes from
+the environment (``ARTOISCAST_MAX_FILE_MB``), never from the corpus itself.
+
+Typical use::
+
+    try:
+        data = read_corpus_file(corpus_root, "transcripts/a.vtt")
+    except CorpusFileError as error:
+        report(error.name, error.reason)
+
+``resolve_corpus_path`` alone is for files that are checked but not read
+(audio files served later); ``read_regular_file`` is for a file named by the
+user rather than by a corpus (no folder to stay in, same other checks).
+"""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Iterator, Optional
+
+MAX_FILE_MB_VARIABLE = "ARTOISCAST_MAX_FILE_MB"
+DEFAULT_MAX_FILE_MB = 32.0
+_CHUNK = 1 << 20
+
+
+class CorpusFileError(Exception):
+    """A corpus file that must not or cannot be read. ``str(error)`` is the French reason."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"« {name} » : {reason}")
+        self.name = name  # the name as the corpus gave it (printable)
+        self.reason = reason
+
+
+def _os_reason(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "fichier introuvable"
+    if isinstance(error, PermissionError):
+        return "fichier illisible : accès refusé"
+    if isinstance(error, IsADirectoryError):
+        return "c'est un dossier, pas un fichier"
+    return f"fichier illisible ({error.strerror or error})"
+
+
+def max_file_bytes() -> int:
+    """The size limit of one corpus file, from ARTOISCAST_MAX_FILE_MB (default 32 MB)."""
+    value = os.environ.get(MAX_FILE_MB_VARIABLE, "").strip()
+    try:
+        megabytes = float(value) if value else DEFAULT_MAX_FILE_MB
+    except ValueError:
+        megabytes = DEFAULT_MAX_FILE_MB
+    if not megabytes > 0:  # also NaN
+        megabytes = DEFAULT_MAX_FILE_MB
+    return int(megabytes * 1024 * 1024)
+
+
+def display_name(name, limit: Optional[int] = 200) -> str:
+    """A file name fit for a message, even when it is not valid UTF-8 (shown as \\xNN),
+    cut at ``limit`` characters."""
+    text = os.fsdecode(name) if isinstance(name, bytes) else str(name)
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes of a file name come as lone surrogates
+        return False
+    return True
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} Mo"
+
+
+def resolve_corpus_path(root: os.PathLike | str, name: os.PathLike | str) -> Path:
+    """The real path of ``name`` (relative to ``root``), which must be a regular file
+    inside ``root`` once symbolic links are followed. Raises CorpusFileError."""
+    shown = display_name(name)
+    text = os.fspath(name) if isinstance(name, os.PathLike) else str(name)
+    if not text.strip():
+        raise CorpusFileError(shown, "nom de fichier vide")
+    if "\0" in text:
+        raise CorpusFileError(shown, "nom de fichier invalide (caractère nul)")
+    if not _is_utf8(text):  # would fail later, in the index and in every message
+        raise CorpusFileError(shown, "nom de fichier qui n'est pas de l'UTF-8 valide : renommez le fichier")
+    real_root = Path(root).resolve()
+    try:
+        path = (real_root / text).resolve()
+    except OSError as error:
+        raise CorpusFileError(shown, _os_reason(error)) from None
+    except RuntimeError:  # a loop of symbolic links
+        raise CorpusFileError(shown, "boucle de liens symboliques") from None
+    # Containment before existence: whether a file exists outside the corpus is none of its business.
+    if not path.is_relative_to(real_root):
+        raise CorpusFileError(shown, "hors du dossier du corpus : refusé")
+    _check_regular(path, shown)
+    return path
+
+
+def _check_regular(path: Path, shown: str) -> None:
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        raise CorpusFileError(shown, _os_reason(error)) from None
+    if stat.S_ISDIR(mode):
+        raise CorpusFileError(shown, "c'est un dossier, pas un fichier")
+    if not stat.S_ISREG(mode):
+        raise CorpusFileError(shown, f"pas un fichier ordinaire ({_kind(mode)}) : refusé")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "dossier"
+    if stat.S_ISFIFO(mode):
+        return "tube nommé"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "périphérique"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "type inconnu"
+
+
+def _open_regular(path: Path, shown: str) -> int:
+    """A file descriptor on ``path``, which must be a regular file (never blocks)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as error:
+        raise CorpusFileError(shown, _os_reason(error)) from None
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as error:
+        os.close(fd)
+        raise CorpusFileError(shown, _os_reason(error)) from None
+    if not stat.S_ISREG(mode):  # swapped after resolve_corpus_path's check
+        os.close(fd)
+        raise CorpusFileError(shown, f"pas un fichier ordinaire ({_kind(mode)}) : refusé")
+    return fd
+
+
+def _chunks(fd: int, shown: str, limit: Optional[int]) -> Iterator[bytes]:
+    """The file's bytes; CorpusFileError once more than ``limit`` bytes were read."""
+    total = 0
+    while True:
+        want = _CHUNK if limit is None else min(_CHUNK, limit + 1 - total)
+        try:
+            chunk = os.read(fd, want)
+        except OSError as error:
+            raise CorpusFileError(shown, _os_reason(error)) from None
+        if not chunk:
+            return
+        total += len(chunk)
+        if limit is not None and total > limit:
+            raise CorpusFileError(shown, f"fichier de plus de {_megabytes(limit)} (taille maximale) : ignoré ; "
+                                         f"limite réglable par la variable {MAX_FILE_MB_VARIABLE}")
+        yield chunk
+
+
+def read_corpus_file(root: os.PathLike | str, name: os.PathLike | str, limit: Optional[int] = None) -> bytes:
+    """The bytes of the corpus file ``name`` (relative to ``root``).
+
+    ``limit``: the most bytes accepted (default: max_file_bytes()).
+    Raises CorpusFileError when the name leaves the corpus, is not a regular
+    file, cannot be read or is larger than the limit.
+    """
+    shown = display_name(name)
+    path = resolve_corpus_path(root, name)
+    limit = max_file_bytes() if limit is None else limit
+    fd = _open_regular(path, shown)
+    try:
+        return b"".join(_chunks(fd, shown, limit))
+    finally:
+        os.close(fd)
+
+
+def read_regular_file(path: os.PathLike | str, limit: Optional[int] = None) -> bytes:
+    """The bytes of ``path``, which must be a regular file within the size limit
+    (no containment: for a file the user named, e.g. on the command line)."""
+    shown = display_name(path)
+    real = Path(path)
+    try:
+        real = real.resolve(strict=True)
+    except OSError as error:
+        raise CorpusFileError(shown, _os_reason(error)) from None
+    except RuntimeError:
+        raise CorpusFileError(shown, "boucle de liens symboliques") from None
+    _check_regular(real, shown)
+    limit = max_file_bytes() if limit is None else limit
+    fd = _open_regular(real, shown)
+    try:
+        return b"".join(_chunks(fd, shown, limit))
+    finally:
+        os.close(fd)
+
+
+def corpus_file_digest(root: os.PathLike | str, name: os.PathLike | str, digest, limit: Optional[int] = None) -> None:
+    """Feed the bytes of a corpus file to ``digest`` (a hashlib object) without
+    holding it in memory; same checks and limit as read_corpus_file."""
+    shown = display_name(name)
+    path = resolve_corpus_path(root, name)
+    limit = max_file_bytes() if limit is None else limit
+    fd = _open_regular(path, shown)
+    try:
+        for chunk in _chunks(fd, shown, limit):
+            digest.update(chunk)
+    finally:
+        os.close(fd)
