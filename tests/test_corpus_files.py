@@ -294,3 +294,33 @@ def test_fingerprints_never_read_a_file_outside_the_corpus(tmp_path):
     before = fingerprints(load_corpus(corpus)).specs
     secret.write_text(SECRET_VTT.replace(SECRET_WORD, "autre chose"), encoding="utf-8")
     assert fingerprints(load_corpus(corpus)).specs == before  # its content never reached the digest
+
+
+# --------------------------------------------------------------------------- the harvester's own files
+
+
+def test_site_yaml_and_harvest_json_are_read_like_corpus_yaml(tmp_path):
+    """site.yaml and harvest.json are corpus files too: an alias bomb, a FIFO or a link
+    out of the corpus in their place is refused at once, and the curated pages still count."""
+    from indexer.corpus import load_corpus
+    from indexer.harvest.manifest import Manifest
+
+    corpus = tmp_path / "corpus"
+    (corpus / "pages").mkdir(parents=True)
+    (corpus / "pages" / "une.txt").write_text("Une page\n", encoding="utf-8")
+    (corpus / "corpus.yaml").write_text("pages:\n  - id: une\n    file: pages/une.txt\n", encoding="utf-8")
+    (corpus / "site.yaml").write_text(billion_laughs(), encoding="utf-8")
+    outside = tmp_path / "secret.json"
+    outside.write_text('{"audio": {"https://x.example/a.mp3": {"file": "a.mp3"}}}', encoding="utf-8")
+    os.symlink(outside, corpus / "harvest.json")
+
+    loaded = load_corpus(corpus)
+    assert [p.id for p in loaded.pages] == ["une"]
+    assert any(p.file == "site.yaml" and "alias" in p.reason for p in loaded.problems)
+    assert Manifest.load(corpus).audio == {}  # the file outside the corpus is never read
+
+    (corpus / "site.yaml").unlink()
+    os.mkfifo(corpus / "site.yaml")
+    loaded = load_corpus(corpus)  # a FIFO would block a plain read forever
+    assert [p.id for p in loaded.pages] == ["une"]
+    assert any(p.file == "site.yaml" for p in loaded.problems)
