@@ -27,7 +27,9 @@ from .vocabulary import Vocabulary
 
 SEARCH_FIELDS = ("text", "title", "names")
 MAX_QUERY_CHARS = 300
-MAX_PREFIX_EXPANSION = 64
+MAX_PREFIX_EXPANSION = 64  # words one prefix stands for …
+MAX_QUERY_EXPANSION = 128  # … and all the prefixes of a query together
+MAX_QUERY_PREFIXES = 8  # prefixes expanded per query; the others are searched as typed (their stem)
 MIN_PREFIX_CHARS = 2
 
 FRENCH_OPERATORS = {"ET": "AND", "OU": "OR", "SAUF": "NOT"}
@@ -43,6 +45,7 @@ class ParsedQuery:
     notices: list[str] = field(default_factory=list)  # French messages for the person
     relaxed: bool = False  # any-word instead of all-words
     fields: tuple[str, ...] = SEARCH_FIELDS  # "text" alone: the words must be in the passage itself
+    expansions: dict[str, list[str]] = field(default_factory=dict)  # prefix -> its stems (one lookup per query)
 
 
 class Thesaurus:
@@ -110,7 +113,7 @@ def clean(text: str) -> tuple[str, list[str]]:
     text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text or "")
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_CHARS:
-        text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+        text = cut_query(text)
         notices.append(f"La recherche a été coupée à {MAX_QUERY_CHARS} caractères.")
     if text.count('"') % 2:
         text = text.replace('"', " ")
@@ -126,6 +129,21 @@ def clean(text: str) -> tuple[str, list[str]]:
     # French operators, in capitals like their English counterparts.
     text = re.sub(r"(?<![\w\"])(ET|OU|SAUF)(?![\w\"])", lambda m: FRENCH_OPERATORS[m.group(1)], text)
     return " ".join(text.split()), notices
+
+
+_OPERATOR = re.compile(r"^(?:AND|OR|NOT|ET|OU|SAUF|[-+]+)$")
+
+
+def cut_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
+    """At most ``limit`` characters, cut between words, without an operator left dangling
+    at the end (« … chômage OR » would otherwise be read differently by each reader)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit + 1]
+    words = (cut.rsplit(None, 1)[0] if " " in cut.strip() else text[:limit]).split()
+    while words and _OPERATOR.match(words[-1]):
+        words.pop()
+    return " ".join(words)
 
 
 def make_parser(schema, any_word: bool = False, fields: tuple[str, ...] = SEARCH_FIELDS) -> MultifieldParser:
@@ -206,12 +224,9 @@ def _expand_prefix(prefix: str, fieldname: str, vocabulary: Vocabulary, parsed: 
         if note not in parsed.notices:
             parsed.notices.append(note)
         return wq.NullQuery
-    candidates = vocabulary.prefixed(prefix)
-    if len(candidates) > MAX_PREFIX_EXPANSION:
-        parsed.notices.append(
-            f"« {prefix}* » correspond à trop de mots : seuls les {MAX_PREFIX_EXPANSION} plus fréquents sont cherchés."
-        )
-    stems = sorted({stem_and_fold(w) for _, w in candidates[:MAX_PREFIX_EXPANSION]})
+    if prefix not in parsed.expansions:
+        parsed.expansions[prefix] = _prefix_stems(prefix, vocabulary, parsed)
+    stems = parsed.expansions[prefix]
     if not stems:
         # Still match the stem itself: "énergét*" should find "énergétique" even if the
         # vocabulary has no word starting that way after folding.
@@ -219,6 +234,26 @@ def _expand_prefix(prefix: str, fieldname: str, vocabulary: Vocabulary, parsed: 
     if not stems:
         return wq.NullQuery
     return _or_fields([wq.Term(fieldname, s) for s in stems])
+
+
+def _prefix_stems(prefix: str, vocabulary: Vocabulary, parsed: ParsedQuery) -> list[str]:
+    """The stems a prefix is searched as, within the query's budget: past MAX_QUERY_PREFIXES
+    prefixes, or MAX_QUERY_EXPANSION words for them all, a prefix is only its own stem
+    (a hundred broad prefixes would otherwise read most of the index for one request)."""
+    used = sum(len(stems) for stems in parsed.expansions.values())
+    room = min(MAX_PREFIX_EXPANSION, MAX_QUERY_EXPANSION - used)
+    if len(parsed.expansions) >= MAX_QUERY_PREFIXES or room <= 0:
+        note = (f"Trop de mots à compléter (*) dans la recherche : au-delà de {MAX_QUERY_PREFIXES} préfixes "
+                f"ou {MAX_QUERY_EXPANSION} mots, les suivants sont cherchés tels quels.")
+        if note not in parsed.notices:
+            parsed.notices.append(note)
+        return []
+    candidates = vocabulary.prefixed(prefix)
+    if len(candidates) > room:
+        parsed.notices.append(
+            f"« {prefix}* » correspond à trop de mots : seuls les {room} plus fréquents sont cherchés."
+        )
+    return sorted({stem_and_fold(w) for _, w in candidates[:room]})
 
 
 def _or_fields(terms: list[wq.Query]) -> wq.Query:

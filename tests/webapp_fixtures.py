@@ -163,7 +163,9 @@ def test_index(test_corpus) -> Path:
 
 @pytest.fixture
 def app(test_corpus, test_index):
-    return create_app({"INDEX_DIR": str(test_index), "CORPUS_DIR": str(test_corpus)})
+    # The address the site is served at, as `serve` sets it: absolute links in citations and the API.
+    return create_app({"INDEX_DIR": str(test_index), "CORPUS_DIR": str(test_corpus),
+                       "SERVER_ADDRESS": "http://localhost"})
 
 
 @pytest.fixture
