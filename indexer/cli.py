@@ -317,7 +317,8 @@ class BackgroundBuild:
         self.process: subprocess.Popen | None = None
 
     def start(self):
-        self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, start_new_session=True)
+        # In the server's process group: stopping the server (Ctrl+C, a kill of the group) stops the build.
+        self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL)
         threading.Thread(target=self._watch, name="index-build", daemon=True).start()
 
     def running(self) -> bool:

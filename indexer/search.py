@@ -412,6 +412,7 @@ class _Budget(threading.local):
     deadline = float("inf")
     cut = False
     slot = False
+    retry_skipped = False  # no slot was free for the any-word retry
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -462,6 +463,7 @@ class SearchService:
         instead of an error per request."""
         budget = self._budget
         budget.deadline, budget.cut, budget.slot = time.monotonic() + self.time_limit, False, False
+        budget.retry_skipped = False
         try:
             yield budget
         except (IndexUnavailable, Overloaded):
@@ -482,10 +484,13 @@ class SearchService:
     def _claim_slot(self):
         """An expensive request takes one of the few slots, or is refused at once: a
         handful of broad prefixes or exports cannot take every thread from the others."""
+        if not self._try_slot():
+            raise Overloaded()
+
+    def _try_slot(self) -> bool:
         if not self._budget.slot:
-            if not self._expensive.acquire(blocking=False):
-                raise Overloaded()
-            self._budget.slot = True
+            self._budget.slot = self._expensive.acquire(blocking=False)
+        return self._budget.slot
 
     def _scoring_time(self) -> float:
         return max(0.0001, min(self.time_limit, self._budget.left()))
@@ -572,6 +577,9 @@ class SearchService:
         matched, parsed, relaxed = self._match(snap, s, params, parsed, filters)
         if relaxed:
             notices.append("Aucun passage ne contient tous les mots : voici ceux qui en contiennent au moins un.")
+        if self._budget.retry_skipped:
+            notices.append("Le serveur est très sollicité : la recherche des passages contenant au moins un "
+                           "des mots n'a pas été faite. Réessayez dans quelques secondes.")
         facets = self._facets(snap, s, parsed.query, filters, matched)
         if params.mode == "results":
             total, results, partial = self._grouped(snap, s, params, parsed, matched)
@@ -615,9 +623,11 @@ class SearchService:
             return matched, parsed, False
         any_word = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, any_word=True,
                          fields=_fields(params.mode))
-        if any_word.query is None:
+        # An any-word query matches much more than an all-words one: it needs a slot, and
+        # when none is free the person gets the (empty) all-words answer and a notice, not a 503.
+        if any_word.query is None or not self._try_slot():
+            self._budget.retry_skipped = any_word.query is not None
             return matched, parsed, False
-        self._claim_slot()  # an any-word query matches much more than an all-words one
         relaxed = self._matched(snap, s, any_word.query, filters)
         return (relaxed, any_word, True) if relaxed else (matched, parsed, False)
 
