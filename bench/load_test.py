@@ -52,6 +52,7 @@ def free_port() -> int:
 @dataclass
 class Stats:
     latencies: list[float] = field(default_factory=list)
+    answered_at: list[float] = field(default_factory=list)  # time.monotonic() of each answer
     failures: list[str] = field(default_factory=list)
     by_status: dict[int, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -59,6 +60,7 @@ class Stats:
     def record(self, seconds: float, status: int | None, error: str | None = None):
         with self.lock:
             self.latencies.append(seconds)
+            self.answered_at.append(time.monotonic())
             if status is not None:
                 self.by_status[status] = self.by_status.get(status, 0) + 1
             if error:
@@ -147,12 +149,13 @@ def hostile_request(rng: random.Random, kind: int) -> str:
 
 def timed_client(port: int, deadline: float, stats: Stats, next_path, ok_statuses: set[int],
                  max_requests: int = 100_000):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    """One visitor after another: a new connection for each request, as many people have."""
     for n in range(max_requests):
         if time.monotonic() >= deadline:
             break
         path = next_path(n)
         started = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
             conn.request("GET", path)
             response = conn.getresponse()
@@ -166,14 +169,14 @@ def timed_client(port: int, deadline: float, stats: Stats, next_path, ok_statuse
             stats.record(elapsed, response.status, error)
         except (OSError, http.client.HTTPException) as exc:
             stats.record(time.perf_counter() - started, None, f"{type(exc).__name__} {path[:120]}: {exc}")
+        finally:
             conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.close()
 
 
-def idle_connections(port: int, count: int, deadline: float, held: list):
+def idle_connections(port: int, count: int, deadline: float, held: list, opened: threading.Event):
     """Slowloris: ``count`` connections that send a request line one byte every few
-    seconds and never finish it. ``held`` gets how many were still open at the end."""
+    seconds and never finish it. ``held`` gets how many were still open at the end, and
+    when they were let go."""
     sockets = []
     for _ in range(count):
         try:
@@ -182,6 +185,7 @@ def idle_connections(port: int, count: int, deadline: float, held: list):
             sockets.append(sock)
         except OSError:
             break
+    opened.set()
     while time.monotonic() < deadline:
         time.sleep(min(3.0, max(0.0, deadline - time.monotonic())))
         for sock in list(sockets):
@@ -190,6 +194,7 @@ def idle_connections(port: int, count: int, deadline: float, held: list):
             except OSError:
                 sockets.remove(sock)
     held.append(len(sockets))
+    held.append(time.monotonic())
     for sock in sockets:
         sock.close()
 
@@ -242,13 +247,18 @@ def run_attack(clients: int, hostile: int, idle: int, seconds: float, hours: flo
             t.start()
         for t in group:
             t.join(timeout=seconds + 120)
+        # The idle connections first: the normal clients then have to get new connections past them.
         deadline = time.monotonic() + seconds
-        group = [threading.Thread(target=idle_connections, args=(port, idle, deadline, held))]
+        opened = threading.Event()
+        idler = threading.Thread(target=idle_connections, args=(port, idle, deadline, held, opened))
+        idler.start()
+        opened.wait(60)
+        group = [idler]
         group += [threading.Thread(target=timed_client, args=(
             port, deadline, attack, lambda n, i=i, rng=random.Random(1000 + i): hostile_request(rng, n + i),
             {200, 503})) for i in range(hostile)]
         group += normal_clients(normal, deadline, 100)
-        for t in group:
+        for t in group[1:]:
             t.start()
         for t in group:
             t.join(timeout=seconds + 120)
@@ -269,6 +279,9 @@ def run_attack(clients: int, hostile: int, idle: int, seconds: float, hours: flo
         "normal": latency_summary(normal),
         "hostile_requests": latency_summary(attack),
         "idle_held": held[0] if held else 0,
+        # Normal answers received while the idle connections were all still open (waitress's
+        # default limit of 100 connections made normal clients wait for them to go).
+        "normal_answered_during_idle": sum(1 for t in normal.answered_at if held and t < held[1]),
         "server_errors": server_errors,
         "target_p95_ms": ATTACK_P95_TARGET_MS,
     }
