@@ -278,7 +278,8 @@ def test_segments_truncated_under_load_give_503_then_update_and_if_stale_rebuild
 
     corpus, index = site
     assert artoiscast(corpus, index, "index").exit_code == 0
-    app = app_for(corpus, index)
+    # A slot per client thread: every 503 here is the index's, none is "too many exports at once".
+    app = create_app({"INDEX_DIR": str(index), "CORPUS_DIR": str(corpus), "EXPENSIVE_SLOTS": 8})
     statuses: dict[int, int] = {}
     bodies: list[str] = []
     truncated = threading.Event()
