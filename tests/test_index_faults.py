@@ -439,3 +439,24 @@ def test_the_building_page(site):
         response = client.get(url)
         assert response.status_code == 503 and response.headers["Retry-After"]
         assert "en construction" in response.get_data(as_text=True), url
+
+
+def test_serve_closes_idle_connections_and_links_ignore_the_host_header(site):
+    """`serve`'s waitress limits are set (here a 2 s idle timeout): a connection that sends
+    nothing is closed by the server; and links use the address served on, not the Host sent."""
+    import socket
+
+    corpus, index = site
+    assert artoiscast(corpus, index, "index").exit_code == 0
+    with Serve(corpus, index, "--channel-timeout", "2") as server:
+        status, _, body = server.get("/api/search?q=navette", headers={"Host": "evil.example",
+                                                                       "X-Forwarded-Host": "evil.example"})
+        assert status == 200 and "evil" not in body
+        link = json.loads(body)["results"][0]["passages"][0]["link"]
+        assert link.startswith(f"http://127.0.0.1:{server.port}/enregistrement/filature-pasteur")
+        idle = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        try:
+            idle.settimeout(30)  # bounded: the server closes it long before
+            assert idle.recv(1024) == b""  # closed by the server, without an answer
+        finally:
+            idle.close()
