@@ -21,7 +21,7 @@ import click
 
 from .build import build_index, index_is_stale, update_index
 from .corpus import load_corpus
-from .index import IndexUnavailable, read_state
+from .index import IndexUnavailable, index_damage, read_state
 from .search import EXPENSIVE_SLOTS, FACETS, SearchParams, SearchService, timecode
 from .sources import read_corpus
 
@@ -160,6 +160,10 @@ def index(obj, rebuild: bool, if_stale: bool, update: bool, procs: int):
         return
     if rebuild:
         _remove_broken(index_dir)
+    elif (if_stale or update) and read_state(index_dir):
+        damage = index_damage(index_dir)
+        if damage:  # said, because the cron's log is where someone will look
+            click.echo(f"L'index en service ne peut pas être lu ({damage}) : reconstruction complète.")
     started = time.perf_counter()
     try:
         if update and not rebuild:
@@ -315,6 +319,7 @@ class BackgroundBuild:
                         "index", "--if-stale"]
         self.timeout = timeout
         self.process: subprocess.Popen | None = None
+        self.stopping = False
 
     def start(self):
         # In the server's process group: stopping the server (Ctrl+C, a kill of the group) stops the build.
@@ -329,14 +334,16 @@ class BackgroundBuild:
             code = self.process.wait(timeout=self.timeout)
         except subprocess.TimeoutExpired:
             self.stop()
+            self.stopping = False
             click.echo(f"Construction de l'index arrêtée après {self.timeout:g} s (--build-timeout) : "
                        f"l'index précédent, s'il existe, reste servi. Voir « artoiscast check ».", err=True)
             return
-        if code:
+        if code and not self.stopping:
             click.echo("Échec de la construction de l'index en arrière-plan : l'index précédent, s'il existe, "
                        "reste servi.", err=True)
 
     def stop(self):
+        self.stopping = True
         if self.running():
             self.process.kill()
             self.process.wait(timeout=10)

@@ -140,7 +140,7 @@ def cut_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
     if len(text) <= limit:
         return text
     cut = text[:limit + 1]
-    words = (cut.rsplit(None, 1)[0] if " " in cut.strip() else text[:limit]).split()
+    words = (cut.rsplit(" ", 1)[0] if " " in cut else text[:limit]).split()
     while words and _OPERATOR.match(words[-1]):
         words.pop()
     return " ".join(words)

@@ -707,6 +707,20 @@ def test_page_and_export_agree_when_the_cut_leaves_a_dangling_or(client):
     assert len(csv_rows) - 1 == page["total_passages"]
 
 
+@pytest.mark.parametrize("text, expected_end", [
+    ("mot " * 72 + "grisou OR chevalement", "grisou"),
+    ("mot " * 72 + "grisou OU chevalement", "grisou"),
+    ("mot " * 72 + "grisou ET SAUF chevalement", "grisou"),
+    ("mot " * 72 + "grisou - chevalement", "grisou"),
+    ("mot " * 80, "mot"),
+])
+def test_the_query_cut_leaves_no_dangling_operator(text, expected_end):
+    from indexer.query import cut_query
+
+    cut = cut_query(text)
+    assert len(cut) <= 300 and cut.split()[-1] == expected_end and text.startswith(cut)
+
+
 def test_links_never_follow_the_host_header(test_corpus, test_index):
     """Without --base-url, a client's Host (or X-Forwarded-Host) never reaches a link: in
     the API, the exports and the citation text, links are relative, or use the address
