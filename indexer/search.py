@@ -42,13 +42,13 @@ MAX_FILTER_CHARS = 120
 CACHE_ENTRIES = 512  # results kept per index generation …
 CACHE_BUDGET = 2_000_000  # … holding at most this many document numbers (~100 MB)
 MODES = ("results", "citations", "concordance")
+SORTS = ("relevance", "date")
 # Request bounds (see SearchService): a search whose query has more terms than this once
 # prefixes and synonyms are expanded, an export, or an any-word retry is "expensive", and
 # only EXPENSIVE_SLOTS of those run at once; the others are answered Overloaded (503).
 EXPENSIVE_TERMS = 48
 EXPENSIVE_SLOTS = 2
 MATCH_CHECK_EVERY = 256  # documents matched between two looks at the request's deadline
-SORTS = ("relevance", "date")
 
 
 # --------------------------------------------------------------------------- facets
