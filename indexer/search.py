@@ -656,6 +656,8 @@ class SearchService:
             return None
         s = snap.searcher()
         parsed = parse(q, snap.schema, snap.vocabulary, snap.thesaurus) if q else None
+        if parsed and query_terms(parsed.query) > EXPENSIVE_TERMS:
+            self._claim_slot()  # the same broad query through a recording page costs the same
         docnums = sorted(s.document_numbers(recording_id=rec_id, doc_type="passage"))
         hit_docs = self._base_docs(snap, s, parsed.query) if parsed and parsed.query is not None else set()
         passages = []

@@ -669,7 +669,9 @@ def test_expensive_requests_share_a_few_slots_and_others_are_still_served(wide_i
         assert inside.wait(30)
         client = app.test_client()
         for url in (f"/export.json?q={COMMON_WORD}", "/export.csv", "/?q=" + quote(hundred_prefixes()),
-                    "/api/search?q=" + quote(hundred_prefixes())):
+                    "/api/search?q=" + quote(hundred_prefixes()),
+                    "/enregistrement/bavardages?q=" + quote(hundred_prefixes()),
+                    "/api/recordings/bavardages?q=" + quote(hundred_prefixes())):
             response = client.get(url)
             assert response.status_code == 503, url
             assert int(response.headers["Retry-After"]) > 0
@@ -684,6 +686,7 @@ def test_expensive_requests_share_a_few_slots_and_others_are_still_served(wide_i
         ordinary = client.get(f"/api/search?q={COMMON_WORD}")
         assert ordinary.status_code == 200 and ordinary.get_json()["total_passages"] == 1200
         assert client.get("/?q=bavardages").status_code == 200
+        assert client.get(f"/enregistrement/bavardages?q={COMMON_WORD}").status_code == 200
     finally:
         release.set()
         holder.join(timeout=30)
