@@ -384,9 +384,10 @@ def waitress_options(threads: int, connection_limit: int, channel_timeout: float
                    "séparées par des virgules (ex. 127.0.0.1).")
 @click.option("--time-limit", envvar="ARTOISCAST_TIME_LIMIT", default=3.0, show_default=True,
               help="Secondes de calcul au plus par recherche (au-delà : résultats partiels).")
-@click.option("--expensive-slots", envvar="ARTOISCAST_EXPENSIVE_SLOTS", default=EXPENSIVE_SLOTS, show_default=True,
-              help="Requêtes coûteuses (préfixes larges, exports, recherches élargies) traitées en même temps ; "
-                   "les autres reçoivent 503 avec Retry-After.")
+@click.option("--expensive-slots", envvar="ARTOISCAST_EXPENSIVE_SLOTS", type=int, default=None,
+              help=f"Requêtes coûteuses (préfixes larges, exports, recherches élargies) traitées en même temps ; "
+                   f"les autres reçoivent 503 avec Retry-After. Par défaut {EXPENSIVE_SLOTS}, "
+                   f"et jamais plus de la moitié des fils.")
 @click.option("--connection-limit", envvar="ARTOISCAST_CONNECTION_LIMIT", default=1000, show_default=True,
               help="Connexions ouvertes au plus (waitress).")
 @click.option("--channel-timeout", envvar="ARTOISCAST_CHANNEL_TIMEOUT", default=30.0, show_default=True,
@@ -403,6 +404,8 @@ def serve(obj, host: str, port: int, threads: int, base_url: str, trusted_proxy:
     from webapp import create_app
 
     corpus_dir, index_dir = obj["corpus"], obj["index"]
+    if expensive_slots is None:  # half the threads at most stay for ordinary requests
+        expensive_slots = max(1, min(EXPENSIVE_SLOTS, threads // 2))
     build = BackgroundBuild(corpus_dir, index_dir, build_timeout)
     build.start()
     click.echo("Vérification de l'index en arrière-plan (reconstruit s'il manque ou date) ; "
