@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Optional
 
 from .corpus import Corpus, load_corpus
-from .harvest.manifest import downloaded_audio_by_page
 from .corpus_files import CorpusFileError, corpus_file_digest, resolve_corpus_path
-from .index import INDEX_FORMAT, corpus_state, read_state, write_index
+from .harvest.manifest import downloaded_audio_by_page
+from .index import INDEX_FORMAT, corpus_state, index_damage, read_state, write_index
 from .sources import CorpusRecords, read_corpus
 
 
@@ -158,7 +158,8 @@ def update_index(corpus_dir: Path | str, index_dir: Path | str) -> UpdateResult:
     state = read_state(Path(index_dir))
     corpus = load_corpus(corpus_dir)
     fps = fingerprints(corpus)
-    if not state or state.get("format") != INDEX_FORMAT or state.get("global") != fps.global_:
+    if (not state or state.get("format") != INDEX_FORMAT or state.get("global") != fps.global_
+            or index_damage(index_dir)):  # a damaged index would be hard-linked into the next generation
         records = build_index(corpus_dir, index_dir)
         return UpdateResult(records, True, set(), time.perf_counter() - started)
     old_pages, old_specs = state.get("pages", {}), state.get("specs", {})
@@ -184,8 +185,8 @@ def update_index(corpus_dir: Path | str, index_dir: Path | str) -> UpdateResult:
 
 
 def index_is_stale(corpus_dir: Path | str, index_dir: Path | str) -> bool:
-    """True when there is no index or the corpus changed since it was built."""
+    """True when there is no index, the serving index cannot be read, or the corpus changed since it was built."""
     state = read_state(Path(index_dir))
-    if not state or state.get("format") != INDEX_FORMAT:
+    if not state or state.get("format") != INDEX_FORMAT or index_damage(index_dir):
         return True
     return state.get("files") != corpus_state(Path(corpus_dir))

@@ -9,7 +9,10 @@ import functools
 import json
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,9 +22,9 @@ import click
 
 from .build import build_index, index_is_stale, update_index
 from .harvest.harvester import Harvester, Options as HarvestOptions
-from .index import IndexUnavailable, read_state
+from .index import IndexUnavailable, index_damage, read_state
 from .records import web_url
-from .search import FACETS, SearchParams, SearchService, timecode
+from .search import EXPENSIVE_SLOTS, FACETS, SearchParams, SearchService, timecode
 from .sources import read_corpus
 
 DEFAULT_CORPUS = "corpus"
@@ -241,6 +244,10 @@ def index(obj, rebuild: bool, if_stale: bool, update: bool, procs: int, quiet: b
         return
     if rebuild:
         _remove_broken(index_dir)
+    elif (if_stale or update) and read_state(index_dir):
+        damage = index_damage(index_dir)
+        if damage:  # said, because the cron's log is where someone will look
+            click.echo(f"L'index en service ne peut pas être lu ({damage}) : reconstruction complète.")
     started = time.perf_counter()
     try:
         if update and not rebuild:
@@ -253,8 +260,8 @@ def index(obj, rebuild: bool, if_stale: bool, update: bool, procs: int, quiet: b
                            f"enregistrement(s) réindexé(s) ou retiré(s) -> {index_dir}")
                 _print_problems(result.records.problems)
                 return
-            click.echo("Mise à jour partielle impossible (pas d'index, ou personnes, organisations, thésaurus "
-                       "ou lieux modifiés) : l'index a été reconstruit en entier.")
+            click.echo("Mise à jour partielle impossible (pas d'index, index endommagé, ou personnes, organisations, "
+                       "thésaurus ou lieux modifiés) : l'index a été reconstruit en entier.")
             records = result.records
         else:
             progress = Progress(enabled=False if quiet else None)
@@ -386,34 +393,124 @@ def _print_results(doc: dict):
 # --------------------------------------------------------------------------- serve
 
 
+class BackgroundBuild:
+    """`artoiscast index --if-stale` in a child process, so that `serve` listens at once.
+
+    A corpus can hold a file that takes a build forever (a FIFO, a huge or endless
+    file): the server never waits for it. It serves the last good index meanwhile (or a
+    503 "en construction" page when there is none) and picks up the new generation when
+    the build swaps it in. A child process, not a thread, so that a build that runs past
+    ``timeout`` seconds - or out of memory - can be stopped without touching the server.
+    """
+
+    def __init__(self, corpus_dir: Path, index_dir: Path, timeout: float):
+        self.command = [sys.executable, "-m", "indexer", "--corpus", str(corpus_dir), "--index", str(index_dir),
+                        "index", "--if-stale"]
+        self.timeout = timeout
+        self.process: subprocess.Popen | None = None
+        self.stopping = False
+
+    def start(self):
+        # In the server's process group: stopping the server (Ctrl+C, a kill of the group) stops the build.
+        self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL)
+        threading.Thread(target=self._watch, name="index-build", daemon=True).start()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def _watch(self):
+        try:
+            code = self.process.wait(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            self.stopping = False
+            click.echo(f"Construction de l'index arrêtée après {self.timeout:g} s (--build-timeout) : "
+                       f"l'index précédent, s'il existe, reste servi. Voir « artoiscast check ».", err=True)
+            return
+        if code and not self.stopping:
+            click.echo("Échec de la construction de l'index en arrière-plan : l'index précédent, s'il existe, "
+                       "reste servi.", err=True)
+
+    def stop(self):
+        self.stopping = True
+        if self.running():
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def server_address(host: str, port: int) -> str:
+    """The address links can use when no --base-url is given; none for a wildcard host."""
+    if host in ("", "0.0.0.0", "::", "*"):
+        return ""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def waitress_options(threads: int, connection_limit: int, channel_timeout: float) -> dict:
+    """waitress's limits, set rather than left to defaults: its default of 100 connections
+    lets 100 idle clients lock everyone out; idle connections are closed after
+    ``channel_timeout`` seconds. Only GET and HEAD are served, so bodies stay tiny."""
+    return {
+        "threads": threads,
+        "connection_limit": connection_limit,
+        "channel_timeout": channel_timeout,
+        "cleanup_interval": max(1, min(10, int(channel_timeout // 2) or 1)),
+        "asyncore_use_poll": True,  # select() stops at 1,024 descriptors
+        "max_request_header_size": 65536,
+        "max_request_body_size": 65536,
+        "ident": "artoiscast-search",
+    }
+
+
 @main.command()
 @corpus_options
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-@click.option("--threads", default=4, show_default=True, help="Fils de traitement de waitress.")
+@click.option("--threads", default=4, show_default=True, envvar="ARTOISCAST_THREADS",
+              help="Fils de traitement de waitress.")
 @click.option("--base-url", envvar="ARTOISCAST_BASE_URL", default="",
-              help="Adresse publique du site (liens absolus des citations et de l'API).")
+              help="Adresse publique du site (liens absolus des citations, des exports et de l'API).")
+@click.option("--trusted-proxy", envvar="ARTOISCAST_TRUSTED_PROXY", default="",
+              help="Adresses (ou réseaux) du mandataire inverse dont les en-têtes X-Forwarded-* sont crus, "
+                   "séparées par des virgules (ex. 127.0.0.1).")
+@click.option("--time-limit", envvar="ARTOISCAST_TIME_LIMIT", default=3.0, show_default=True,
+              help="Secondes de calcul au plus par recherche (au-delà : résultats partiels).")
+@click.option("--expensive-slots", envvar="ARTOISCAST_EXPENSIVE_SLOTS", type=int, default=None,
+              help=f"Requêtes coûteuses (préfixes larges, exports, recherches élargies) traitées en même temps ; "
+                   f"les autres reçoivent 503 avec Retry-After. Par défaut {EXPENSIVE_SLOTS}, "
+                   f"et jamais plus de la moitié des fils.")
+@click.option("--connection-limit", envvar="ARTOISCAST_CONNECTION_LIMIT", default=1000, show_default=True,
+              help="Connexions ouvertes au plus (waitress).")
+@click.option("--channel-timeout", envvar="ARTOISCAST_CHANNEL_TIMEOUT", default=30.0, show_default=True,
+              help="Secondes d'inactivité après lesquelles une connexion est fermée (waitress).")
+@click.option("--build-timeout", envvar="ARTOISCAST_BUILD_TIMEOUT", default=1800.0, show_default=True,
+              help="Durée maximale de la construction de l'index lancée au démarrage (secondes).")
 @click.pass_obj
-def serve(obj, host: str, port: int, threads: int, base_url: str):
-    """Sert l'application web (waitress), après avoir construit l'index s'il manque ou date."""
+def serve(obj, host: str, port: int, threads: int, base_url: str, trusted_proxy: str, time_limit: float,
+          expensive_slots: int, connection_limit: int, channel_timeout: float, build_timeout: float):
+    """Sert l'application web (waitress) tout de suite ; l'index est (re)construit en arrière-plan s'il manque
+    ou date, et l'index précédent est servi en attendant."""
     from waitress import serve as waitress_serve
 
     from webapp import create_app
 
     corpus_dir, index_dir = obj["corpus"], obj["index"]
-    if index_is_stale(corpus_dir, index_dir):
-        click.echo("Index absent ou plus ancien que le corpus : construction …")
-        try:
-            build_index(corpus_dir, index_dir)
-        except Exception as exc:
-            if read_state(index_dir):
-                click.echo(f"Échec de la reconstruction ({exc}) : l'index précédent est servi.", err=True)
-            else:
-                click.echo(f"Impossible de construire l'index : {exc}", err=True)
-                sys.exit(2)
-    app = create_app({"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir), "BASE_URL": base_url})
+    if expensive_slots is None:  # half the threads at most stay for ordinary requests
+        expensive_slots = max(1, min(EXPENSIVE_SLOTS, threads // 2))
+    build = BackgroundBuild(corpus_dir, index_dir, build_timeout)
+    build.start()
+    click.echo("Vérification de l'index en arrière-plan (reconstruit s'il manque ou date) ; "
+               + ("l'index actuel est servi en attendant." if read_state(index_dir)
+                  else "les pages indiquent « index en construction » en attendant."))
+    app = create_app({"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir), "BASE_URL": base_url,
+                      "SERVER_ADDRESS": server_address(host, port), "TRUSTED_PROXIES": trusted_proxy,
+                      "SEARCH_TIME_LIMIT": time_limit, "EXPENSIVE_SLOTS": expensive_slots, "INDEX_BUILD": build})
+    # SIGTERM (systemd, kill) ends like Ctrl+C, so that the build below is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     click.echo(f"artoiscast-search sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="artoiscast-search")
+    try:
+        waitress_serve(app, host=host, port=port, **waitress_options(threads, connection_limit, channel_timeout))
+    finally:
+        build.stop()
 
 
 if __name__ == "__main__":

@@ -257,7 +257,7 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
         for name in (VOCABULARY_FILE, STATE_FILE):
             (generation / name).unlink(missing_ok=True)  # hard links: never write through them
         vocabulary.save(generation)
-        state = {**state, "format": INDEX_FORMAT}
+        state = {**state, "format": INDEX_FORMAT, "segments": segment_sizes(generation)}
         (generation / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
         swap_in(link, generation)
     except BaseException:
@@ -286,6 +286,51 @@ def swap_in(link: Path, generation: Path):
     for old in link.parent.glob(f"{link.name}.gen-*"):
         if old.is_dir() and old.resolve() not in keep:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def segment_sizes(generation: Path) -> dict[str, int]:
+    """The size of each Whoosh file of a generation, recorded in its state when it is
+    written: Whoosh never rewrites a segment file, so a different size means damage
+    (a truncated or half-copied file), found without reading the index."""
+    return {item.name: item.stat().st_size for item in sorted(Path(generation).iterdir())
+            if item.is_file() and not item.name.endswith(("LOCK", ".lock"))
+            and item.name not in (STATE_FILE, VOCABULARY_FILE)}
+
+
+def index_damage(index_dir: os.PathLike | str) -> Optional[str]:
+    """Why the index in ``index_dir`` cannot be served (missing, unreadable, a file of
+    its segments truncated or missing), or None when it looks whole.
+
+    Cheap: file sizes against those recorded at build time, then an open of the index
+    and of its readers. `index --update` and `--if-stale` rebuild in full when this
+    says something (an update would hard-link the damaged files into the next generation),
+    and the search service answers 503 instead of failing request after request."""
+    path = Path(index_dir)
+    state = read_state(path)
+    if state is None:
+        return "pas d'index, ou état illisible"
+    damage = truncated_file(path, state)
+    if damage:
+        return damage
+    try:
+        ix = open_index(path)
+        with ix.searcher() as searcher:
+            searcher.reader().doc_count_all()
+    except Exception as exc:  # IndexUnavailable, or a garbled file Whoosh trips on
+        return f"index illisible ({type(exc).__name__}: {exc})"
+    return None
+
+
+def truncated_file(index_dir: os.PathLike | str, state: dict) -> Optional[str]:
+    """The first file of the index whose size differs from the one recorded at build time."""
+    for name, size in (state.get("segments") or {}).items():
+        try:
+            actual = (Path(index_dir) / name).stat().st_size
+        except OSError:
+            return f"fichier d'index manquant : {name}"
+        if actual != size:
+            return f"fichier d'index tronqué ou modifié : {name} ({actual} octets au lieu de {size})"
+    return None
 
 
 def open_index(index_dir: os.PathLike | str):

@@ -32,7 +32,9 @@ SEARCH_FIELDS = ("text", "title", "names")
 EXACT_SUFFIX = "_exact"  # text -> text_exact: the same text, every word unstemmed, and word pairs
 EXACT_FIELDS = tuple(f + EXACT_SUFFIX for f in SEARCH_FIELDS)
 MAX_QUERY_CHARS = 300
-MAX_PREFIX_EXPANSION = 64
+MAX_PREFIX_EXPANSION = 64  # words one prefix stands for …
+MAX_QUERY_EXPANSION = 128  # … and all the prefixes of a query together
+MAX_QUERY_PREFIXES = 8  # prefixes expanded per query; the others are searched as typed (a word)
 MIN_PREFIX_CHARS = 2
 
 FRENCH_OPERATORS = {"ET": "AND", "OU": "OR", "SAUF": "NOT"}
@@ -49,6 +51,7 @@ class ParsedQuery:
     notices: list[str] = field(default_factory=list)  # French messages for the person
     relaxed: bool = False  # any-word instead of all-words
     fields: tuple[str, ...] = SEARCH_FIELDS  # "text" alone: the words must be in the passage itself
+    expansions: dict[str, list[str]] = field(default_factory=dict)  # prefix -> its words (one lookup per query)
 
 
 class Thesaurus:
@@ -142,7 +145,7 @@ def clean(text: str) -> tuple[str, list[str]]:
     text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text or "")
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_CHARS:
-        text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+        text = cut_query(text)
         notices.append(f"La recherche a été coupée à {MAX_QUERY_CHARS} caractères.")
     if text.count('"') % 2:
         text = text.replace('"', " ")
@@ -167,6 +170,21 @@ class _Parser(QueryParser):
         if termclass in (wq.Prefix, wq.Wildcard):
             return termclass(fieldname, text, boost=boost)
         return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+_OPERATOR = re.compile(r"^(?:AND|OR|NOT|ET|OU|SAUF|[-+]+)$")
+
+
+def cut_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
+    """At most ``limit`` characters, cut between words, without an operator left dangling
+    at the end (« … chômage OR » would otherwise be read differently by each reader)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit + 1]
+    words = (cut.rsplit(" ", 1)[0] if " " in cut else text[:limit]).split()
+    while words and _OPERATOR.match(words[-1]):
+        words.pop()
+    return " ".join(words)
 
 
 def make_parser(schema, any_word: bool = False, fields: tuple[str, ...] = SEARCH_FIELDS) -> QueryParser:
@@ -250,13 +268,30 @@ def _expand_prefix(prefix: str, fieldname: str, vocabulary: Vocabulary, parsed: 
         if note not in parsed.notices:
             parsed.notices.append(note)
         return wq.NullQuery
-    candidates = vocabulary.prefixed(prefix)
-    if len(candidates) > MAX_PREFIX_EXPANSION:
-        parsed.notices.append(
-            f"« {prefix}* » correspond à trop de mots : seuls les {MAX_PREFIX_EXPANSION} plus fréquents sont cherchés."
-        )
-    words = sorted({w for _, w in candidates[:MAX_PREFIX_EXPANSION]}) or [prefix]
+    if prefix not in parsed.expansions:
+        parsed.expansions[prefix] = _prefix_words(prefix, vocabulary, parsed)
+    words = parsed.expansions[prefix] or [prefix]  # past the budget, or no such word: the prefix as a word
     return _or_fields([wq.Term(fieldname + EXACT_SUFFIX, w) for w in words])
+
+
+def _prefix_words(prefix: str, vocabulary: Vocabulary, parsed: ParsedQuery) -> list[str]:
+    """The corpus words a prefix stands for, within the query's budget: past MAX_QUERY_PREFIXES
+    prefixes, or MAX_QUERY_EXPANSION words for them all, a prefix is only itself, as a word
+    (a hundred broad prefixes would otherwise read most of the index for one request)."""
+    used = sum(len(words) for words in parsed.expansions.values())
+    room = min(MAX_PREFIX_EXPANSION, MAX_QUERY_EXPANSION - used)
+    if len(parsed.expansions) >= MAX_QUERY_PREFIXES or room <= 0:
+        note = (f"Trop de mots à compléter (*) dans la recherche : au-delà de {MAX_QUERY_PREFIXES} préfixes "
+                f"ou {MAX_QUERY_EXPANSION} mots, les suivants sont cherchés tels quels.")
+        if note not in parsed.notices:
+            parsed.notices.append(note)
+        return []
+    candidates = vocabulary.prefixed(prefix)
+    if len(candidates) > room:
+        parsed.notices.append(
+            f"« {prefix}* » correspond à trop de mots : seuls les {room} plus fréquents sont cherchés."
+        )
+    return sorted({w for _, w in candidates[:room]})
 
 
 def _or_fields(terms: list[wq.Query]) -> wq.Query:

@@ -18,6 +18,7 @@ from array import array
 import threading
 import time
 from collections import OrderedDict, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
@@ -30,8 +31,8 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 from .corpus import name_key
 from .highlight import find_matches, kwic, mark_with_events, snippet
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
-                    open_index, read_state)
-from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, parse, suggest
+                    index_damage, open_index, read_state, truncated_file)
+from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, cut_query, parse, suggest
 from .vocabulary import Vocabulary
 
 MAX_PER_PAGE = 50
@@ -43,6 +44,12 @@ CACHE_ENTRIES = 512  # results kept per index generation …
 CACHE_BUDGET = 2_000_000  # … holding at most this many document numbers (~100 MB)
 MODES = ("results", "citations", "concordance")
 SORTS = ("relevance", "date")
+# Request bounds (see SearchService): a search whose query has more terms than this once
+# prefixes and synonyms are expanded, an export, or an any-word retry is "expensive", and
+# only EXPENSIVE_SLOTS of those run at once; the others are answered Overloaded (503).
+EXPENSIVE_TERMS = 48
+EXPENSIVE_SLOTS = 2
+MATCH_CHECK_EVERY = 256  # documents matched between two looks at the request's deadline
 
 
 # --------------------------------------------------------------------------- facets
@@ -156,7 +163,7 @@ class SearchParams:
         params = cls(q=q)
         if len(q) > MAX_QUERY_CHARS:
             # Cut here, not only when parsing: the query is copied into every link of the page.
-            params.q = q[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+            params.q = cut_query(q)
             params.notices.append(f"La recherche a été coupée à {MAX_QUERY_CHARS} caractères.")
         for facet in FACETS:
             values = [str(v).strip() for v in get_list(facet.name) if str(v).strip()]
@@ -230,6 +237,10 @@ class Snapshot:
                 f"L'index de {index_dir} a été construit par une autre version d'artoiscast-search. "
                 f"Reconstruisez-le avec « artoiscast index --rebuild »."
             )
+        damage = truncated_file(index_dir, state)
+        if damage:
+            raise IndexUnavailable(f"L'index de {index_dir} est endommagé ({damage}). "
+                                   f"Reconstruisez-le avec « artoiscast index --rebuild ».")
         self.state = state
         self.thesaurus = Thesaurus(state.get("thesaurus") or [])
         self.vocabulary = Vocabulary.load(index_dir)
@@ -407,17 +418,109 @@ def _generation(index_dir: Path) -> str:
         return ""
 
 
+# --------------------------------------------------------------------------- request bounds
+
+
+class Overloaded(RuntimeError):
+    """Too many expensive requests at once: the message is French, the web app answers 503."""
+
+    retry_after = 5
+
+    def __init__(self):
+        super().__init__("Le serveur traite déjà plusieurs recherches coûteuses (préfixes très larges, exports, "
+                         "recherches élargies) : réessayez dans quelques secondes, ou précisez la recherche.")
+
+
+class _Budget(threading.local):
+    """What the current request (one per thread) may still spend: a deadline for all its
+    work (matching, the any-word retry, scoring), whether matching was cut short, and
+    the expensive-request slot it holds, if any."""
+
+    deadline = float("inf")
+    cut = False
+    slot = False
+    retry_skipped = False  # no slot was free for the any-word retry
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+def _docs_until(searcher, q: wq.Query, budget: _Budget) -> tuple[list[int], bool]:
+    """The documents matching ``q``, and False when the deadline stopped the walk short.
+
+    Whoosh's docs_for_query has no time limit: a query matching most of a large archive
+    walks every posting of every term. Looking at the clock every few hundred documents
+    bounds it with the rest of the request."""
+    docs = []
+    for i, docnum in enumerate(searcher.docs_for_query(q)):
+        docs.append(docnum)
+        if i % MATCH_CHECK_EVERY == MATCH_CHECK_EVERY - 1 and budget.left() <= 0:
+            return docs, False
+    return docs, True
+
+
+def query_terms(q: Optional[wq.Query]) -> int:
+    """How many terms a query reads (one per field, per expansion of a prefix …): its cost."""
+    if q is None:
+        return 0
+    children = list(q.children())
+    return sum(query_terms(c) for c in children) if children else 1
+
+
 # --------------------------------------------------------------------------- service
 
 
 class SearchService:
-    def __init__(self, index_dir: os.PathLike | str, base_url: str = "", time_limit: float = 3.0):
+    def __init__(self, index_dir: os.PathLike | str, base_url: str = "", time_limit: float = 3.0,
+                 expensive_slots: int = EXPENSIVE_SLOTS):
         self.index_dir = Path(index_dir)
         self.base_url = base_url.rstrip("/")
-        self.time_limit = time_limit
+        self.time_limit = time_limit  # seconds for a whole search: matching, any-word retry, scoring
         self._snapshot: Optional[Snapshot] = None
         self._lock = threading.Lock()
         self._checked = 0.0
+        self._budget = _Budget()
+        self._expensive = threading.BoundedSemaphore(max(1, expensive_slots))
+
+    # ------------------------------------------------------------------ request bounds
+    @contextmanager
+    def _request(self):
+        """One request: its deadline and expensive slot, and an index damaged under it
+        (a segment file truncated while serving) turned into IndexUnavailable (503)
+        instead of an error per request."""
+        budget = self._budget
+        budget.deadline, budget.cut, budget.slot = time.monotonic() + self.time_limit, False, False
+        budget.retry_skipped = False
+        try:
+            yield budget
+        except (IndexUnavailable, Overloaded):
+            raise
+        except Exception as exc:
+            damage = index_damage(self.index_dir)
+            if damage is None:
+                raise
+            with self._lock:
+                self._snapshot = None  # reopened (and refused, until rebuilt) by the next request
+            raise IndexUnavailable(f"L'index de {self.index_dir} est endommagé ({damage}). "
+                                   f"Reconstruisez-le avec « artoiscast index --rebuild ».") from exc
+        finally:
+            if budget.slot:
+                budget.slot = False
+                self._expensive.release()
+
+    def _claim_slot(self):
+        """An expensive request takes one of the few slots, or is refused at once: a
+        handful of broad prefixes or exports cannot take every thread from the others."""
+        if not self._try_slot():
+            raise Overloaded()
+
+    def _try_slot(self) -> bool:
+        if not self._budget.slot:
+            self._budget.slot = self._expensive.acquire(blocking=False)
+        return self._budget.slot
+
+    def _scoring_time(self) -> float:
+        return max(0.0001, min(self.time_limit, self._budget.left()))
 
     # ------------------------------------------------------------------ index
     def snapshot(self) -> Snapshot:
@@ -485,25 +588,31 @@ class SearchService:
 
     # ------------------------------------------------------------------ search
     def search(self, params: SearchParams) -> dict:
+        with self._request():
+            return self._search(params)
+
+    def _search(self, params: SearchParams) -> dict:
         started = time.perf_counter()
         snap = self.snapshot()
         s = snap.searcher()
         fields = _fields(params.mode)
         parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, fields=fields)
+        if query_terms(parsed.query) > EXPENSIVE_TERMS:
+            self._claim_slot()
         notices = list(params.notices) + parsed.notices
         filters = self._filters(params, snap, s)
         # Words typed but nothing to search ("-solaire" alone, only stop words): the
         # notice says so, and nothing is selected - not the whole corpus.
         nothing_to_search = parsed.query is None and bool(parsed.words)
-        matched = frozenset() if nothing_to_search else self._matched(snap, s, parsed.query, filters)
-        relaxed = False
-        if not matched and parsed.query is not None and len(parsed.terms) + len(parsed.phrases) + len(parsed.exact_phrases) > 1:
-            any_word = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, any_word=True, fields=fields)
-            if any_word.query is not None:
-                matched = self._matched(snap, s, any_word.query, filters)
-                if matched:
-                    relaxed, parsed = True, any_word
-                    notices.append("Aucun passage ne contient tous les mots : voici ceux qui en contiennent au moins un.")
+        if nothing_to_search:
+            matched, relaxed = frozenset(), False
+        else:
+            matched, parsed, relaxed = self._match(snap, s, params, parsed, filters)
+        if relaxed:
+            notices.append("Aucun passage ne contient tous les mots : voici ceux qui en contiennent au moins un.")
+        if self._budget.retry_skipped:
+            notices.append("Le serveur est très sollicité : la recherche des passages contenant au moins un "
+                           "des mots n'a pas été faite. Réessayez dans quelques secondes.")
         if params.mode == "citations":
             # The facets show who and what the search finds, quotable or not, so that a
             # person can be chosen before knowing whether their words were transcribed.
@@ -519,6 +628,7 @@ class SearchService:
         else:
             total, passages, partial = self._passage_page(snap, s, params, parsed, matched)
             results = []
+        partial |= self._budget.cut
         if partial:
             notices.append("La recherche a pris trop de temps : les résultats sont partiels.")
         wants_suggestion = params.q.strip() and (total < 3 or relaxed)
@@ -558,18 +668,44 @@ class SearchService:
         rec_ids = {snap.doc_recording[d] for d in matched}
         texts = sum(1 for r in rec_ids if not snap.recordings[r].get("media"))
         return {"recordings": len(rec_ids) - texts, "texts": texts}
+    def _match(self, snap: Snapshot, s, params: SearchParams, parsed: ParsedQuery, filters: dict[str, frozenset]):
+        """(matched passages, the query used, relaxed): all the words, or - when no passage
+        has them all, and time is left - any of them. The page and the exports share it, so
+        they always agree."""
+        matched = self._matched(snap, s, parsed.query, filters)
+        if (matched or parsed.query is None
+                or len(parsed.terms) + len(parsed.phrases) + len(parsed.exact_phrases) <= 1
+                or self._budget.cut or self._budget.left() <= 0):
+            return matched, parsed, False
+        any_word = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, any_word=True,
+                         fields=_fields(params.mode))
+        # An any-word query matches much more than an all-words one: it needs a slot, and
+        # when none is free the person gets the (empty) all-words answer and a notice, not a 503.
+        if any_word.query is None or not self._try_slot():
+            self._budget.retry_skipped = any_word.query is not None
+            return matched, parsed, False
+        relaxed = self._matched(snap, s, any_word.query, filters)
+        return (relaxed, any_word, True) if relaxed else (matched, parsed, False)
 
     def export(self, params: SearchParams) -> list[dict]:
         """Every matching passage (up to MAX_EXPORT), best first, for CSV/JSON exports."""
-        snap = self.snapshot()
-        s = snap.searcher()
-        parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, fields=_fields(params.mode))
-        matched = self._matched(snap, s, parsed.query, self._filters(params, snap, s))
-        ranked, _ = self._ranked(snap, s, parsed.query, matched, MAX_EXPORT, params.sort)
-        return [self._passage(snap, s, d, parsed, params.q) for d, _ in ranked]
+        with self._request():
+            self._claim_slot()
+            snap = self.snapshot()
+            s = snap.searcher()
+            parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, fields=_fields(params.mode))
+            matched, parsed, _ = self._match(snap, s, params, parsed, self._filters(params, snap, s))
+            ranked, _ = self._ranked(snap, s, parsed.query, matched, MAX_EXPORT, params.sort)
+            # No highlighting: an export has the passages' text, not snippets, and finding the
+            # words in 5,000 passages was most of its cost.
+            return [self._passage(snap, s, d, None, params.q) for d, _ in ranked]
 
     def recording(self, rec_id: str, q: str = "") -> Optional[dict]:
         """A recording with all its passages in order, the query's words marked, and which passages match."""
+        with self._request():
+            return self._recording(rec_id, q)
+
+    def _recording(self, rec_id: str, q: str = "") -> Optional[dict]:
         snap = self.snapshot()
         rec = snap.recordings.get(rec_id)
         if rec is None:
@@ -577,6 +713,8 @@ class SearchService:
         s = snap.searcher()
         # Inside one recording, a hit holds the words itself (its title would make every passage one).
         parsed = parse(q, snap.schema, snap.vocabulary, snap.thesaurus, fields=("text",)) if q else None
+        if parsed and query_terms(parsed.query) > EXPENSIVE_TERMS:
+            self._claim_slot()  # the same broad query through a recording page costs the same
         docnums = sorted(s.document_numbers(recording_id=rec_id, doc_type="passage"))
         hit_docs = self._base_docs(snap, s, parsed.query) if parsed and parsed.query is not None else set()
         passages = []
@@ -592,7 +730,8 @@ class SearchService:
         return data
 
     def recordings(self) -> list[dict]:
-        return [self.recording_json(r) for r in self.snapshot().recordings.values()]
+        with self._request():
+            return [self.recording_json(r) for r in self.snapshot().recordings.values()]
 
     # ------------------------------------------------------------------ document sets
     # A search is answered from sets of document numbers: the query's matches and
@@ -603,7 +742,17 @@ class SearchService:
     def _base_docs(self, snap: Snapshot, s, base: Optional[wq.Query]) -> frozenset:
         if base is None:
             return snap.all_passages
-        return snap.cached(("q", repr(base)), lambda: frozenset(s.docs_for_query(base)) & snap.all_passages)
+        key = ("q", repr(base))
+        hit = snap.cached(key, lambda: None)
+        if hit is not None:
+            return hit
+        found, complete = _docs_until(s, base, self._budget)
+        docs = frozenset(found) & snap.all_passages
+        if complete:
+            snap.cached(key, lambda: docs)
+        else:
+            self._budget.cut = True  # partial: said on the page, and never cached
+        return docs
 
     def _filter_docs(self, snap: Snapshot, s, name: str, values: tuple[str, ...]) -> frozenset:
         return snap.cached(("f", name, values),
@@ -628,6 +777,8 @@ class SearchService:
     def _facets(self, snap: Snapshot, s, base, filters: dict[str, frozenset], matched: frozenset) -> dict:
         """Counts of recordings per value; a facet's own filter is left out of its counts,
         so that its other values stay visible and can be added (OR within a facet)."""
+        if self._budget.cut:
+            return self._count_facets(snap, s, base, filters, matched)  # from a partial match: not cached
         key = ("facets", repr(base), tuple(sorted((name, len(d), hash(d)) for name, d in filters.items())))
         return snap.cached(key, lambda: self._count_facets(snap, s, base, filters, matched))
 
@@ -704,7 +855,7 @@ class SearchService:
             return [(d, 0.0) for d in by_date[:limit]], False
         # Score the query alone, restricted to the matched set: no filter terms in the
         # query keeps Whoosh's block-skipping top-k collection working.
-        collector = _AllowedWithinTime(s.collector(limit=max(1, limit)), self.time_limit, matched)
+        collector = _AllowedWithinTime(s.collector(limit=max(1, limit)), self._scoring_time(), matched)
         partial = False
         try:
             s.search_with_collector(base, collector)

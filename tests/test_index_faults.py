@@ -7,9 +7,17 @@ leaves the previous index serving; a build that succeeds is picked up at once.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
+from typing import Optional
+from urllib.parse import quote
 
 import pytest
 from bs4 import BeautifulSoup
@@ -18,6 +26,8 @@ from click.testing import CliRunner
 from indexer import cli
 from webapp import SECURITY_HEADERS, create_app
 from webapp_fixtures import make_test_corpus
+
+REPO = Path(__file__).resolve().parent.parent
 
 INDEX_PAGES = ["/", "/?q=terril", "/?q=orchidées&mode=citations", "/?q=terril&mode=concordance",
                "/enregistrement/terril-vert", "/export.csv?q=terril", "/export.json?q=terril"]
@@ -244,3 +254,212 @@ def test_reindexing_while_serving_is_picked_up_without_restart(site):
     assert client.get("/api/search?q=moutons").get_json()["total"] == 0
     # Old generations are cleaned up: the current one and the one before it, no more.
     assert len(list(index.parent.glob("index.gen-*"))) <= 2
+
+
+# --------------------------------------------------------------------------- damaged while serving (issue 14, item 5)
+
+
+def truncate_segments(generation: Path):
+    """What a full disk or a careless copy does to the serving generation: every segment file cut in half."""
+    for segment in generation.glob("MAIN_*"):
+        if segment.is_file() and segment.stat().st_size:
+            with open(segment, "r+b") as f:
+                f.truncate(segment.stat().st_size // 2)
+
+
+def test_segments_truncated_under_load_give_503_then_update_and_if_stale_rebuild(site):
+    """Segment files of the live generation truncated while clients query a real server:
+    every answer is a 200 (before) or the 503 with the --rebuild advice, never a 500; then
+    `index --if-stale` and `index --update` see that the index cannot be read and rebuild it."""
+    import http.client
+    import threading
+
+    from webapp_fixtures import LiveServer
+
+    corpus, index = site
+    assert artoiscast(corpus, index, "index").exit_code == 0
+    # A slot per client thread: every 503 here is the index's, none is "too many exports at once".
+    app = create_app({"INDEX_DIR": str(index), "CORPUS_DIR": str(corpus), "EXPENSIVE_SLOTS": 8})
+    statuses: dict[int, int] = {}
+    bodies: list[str] = []
+    truncated = threading.Event()
+    stop = threading.Event()
+
+    def client(port: int, n: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        queries = ["terril", "orchidées", "navette", "bobines", "sch*", "moutons conservatoire", "zzz OR terril"]
+        i = n
+        while not stop.is_set():
+            i += 1
+            path = ["/api/search?q=", "/?q=", "/export.csv?q="][i % 3] + quote(queries[i % len(queries)])
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                body = response.read().decode("utf-8", "replace")
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+                continue
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+            if response.status != 200:
+                bodies.append(body)
+            if truncated.is_set() and sum(v for k, v in statuses.items() if k != 200) > 60:
+                stop.set()
+        conn.close()
+
+    with LiveServer(app) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        threads = [threading.Thread(target=client, args=(port, n)) for n in range(4)]
+        for t in threads:
+            t.start()
+        waited = time.monotonic() + 60
+        while sum(statuses.values()) < 40 and time.monotonic() < waited:  # the index is read by every thread
+            stop.wait(0.05)
+        truncate_segments(index.resolve())
+        truncated.set()
+        stop.wait(60)  # bounded: the clients stop by themselves once they have seen 60 failures
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        assert set(statuses) <= {200, 503}, statuses
+        assert statuses.get(503, 0) > 60
+        assert all("artoiscast index --rebuild" in body for body in bodies)
+        assert not any("Erreur interne" in body or "Traceback" in body for body in bodies)
+
+        result = artoiscast(corpus, index, "index", "--if-stale")
+        assert result.exit_code == 0 and "Index construit" in result.output, result.output
+        assert_serving(app.test_client())
+        truncate_segments(index.resolve())
+        assert app.test_client().get("/api/search?q=fauche").status_code == 503  # a query not cached yet
+        result = artoiscast(corpus, index, "index", "--update")
+        assert result.exit_code == 0 and "reconstruit en entier" in result.output, result.output
+        assert_serving(app.test_client())
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        conn.request("GET", "/api/search?q=navette")
+        response = conn.getresponse()
+        assert response.status == 200 and json.loads(response.read())["total"] == 1
+
+
+# --------------------------------------------------------------------------- serve never waits for a build (item 2)
+
+
+class Serve:
+    """`artoiscast serve` for real, in its own process group (so that the build it starts
+    is stopped with it), on a free loopback port."""
+
+    def __init__(self, corpus: Path, index: Path, *args: str):
+        from webapp_fixtures import free_port
+
+        self.port = free_port()
+        self.log = tempfile.TemporaryFile()
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index), "serve",
+             "--port", str(self.port), *args], env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def get(self, path: str, timeout: float = 30, headers: Optional[dict] = None):
+        """The first answer within ``timeout`` seconds (the server may still be starting)."""
+        import http.client
+
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.process.poll() is None, self.output()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", path, headers=headers or {})
+                response = conn.getresponse()
+                return response.status, dict(response.getheaders()), response.read().decode("utf-8", "replace")
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"serve did not answer {path} in {timeout} s:\n{self.output()}")
+                time.sleep(0.2)
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the server and the build it started
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
+        self.log.close()
+
+
+def block_a_transcript(corpus: Path):
+    """A FIFO in place of a transcript: reading it waits for a writer that never comes."""
+    transcript = corpus / "transcripts" / "filature.vtt"
+    transcript.unlink()
+    os.mkfifo(transcript)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_serve_answers_at_once_with_the_last_good_index_while_a_build_cannot_finish(site):
+    corpus, index = site
+    assert artoiscast(corpus, index, "index").exit_code == 0
+    block_a_transcript(corpus)  # the corpus changed: serve starts a build, which may never end
+    with Serve(corpus, index) as server:
+        status, headers, body = server.get("/api/search?q=navette")
+        assert status == 200, body
+        if json.loads(body)["total"] != 1:
+            # Not the last good index: only possible if the build ended (a corpus reader that
+            # refuses FIFOs at once) and swapped in an index without the blocked transcript.
+            assert "Index construit" in server.output() or "Échec" in server.output()
+        status, _, _ = server.get("/?q=terril")
+        assert status == 200
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_serve_without_any_index_says_it_is_being_built(site):
+    corpus, index = site
+    block_a_transcript(corpus)
+    with Serve(corpus, index) as server:
+        status, headers, body = server.get("/?q=terril")
+        # The build cannot finish while the FIFO blocks it (or, if the corpus reader refuses
+        # FIFOs, finishes quickly): either way the server answered instead of waiting.
+        if status == 503:
+            assert "en construction" in body and headers["Retry-After"]
+        else:
+            assert status == 200
+
+
+def test_the_building_page(site):
+    """While serve's background build runs and there is no index: a 503 that says so."""
+    corpus, index = site
+
+    class Running:
+        def running(self):
+            return True
+
+    app = create_app({"INDEX_DIR": str(index), "CORPUS_DIR": str(corpus), "INDEX_BUILD": Running()})
+    client = app.test_client()
+    for url in ("/?q=terril", "/api/search?q=terril", "/export.csv?q=terril"):
+        response = client.get(url)
+        assert response.status_code == 503 and response.headers["Retry-After"]
+        assert "en construction" in response.get_data(as_text=True), url
+
+
+def test_serve_closes_idle_connections_and_links_ignore_the_host_header(site):
+    """`serve`'s waitress limits are set (here a 2 s idle timeout): a connection that sends
+    nothing is closed by the server; and links use the address served on, not the Host sent."""
+    import socket
+
+    corpus, index = site
+    assert artoiscast(corpus, index, "index").exit_code == 0
+    with Serve(corpus, index, "--channel-timeout", "2") as server:
+        status, _, body = server.get("/api/search?q=navette", headers={"Host": "evil.example",
+                                                                       "X-Forwarded-Host": "evil.example"})
+        assert status == 200 and "evil" not in body
+        link = json.loads(body)["results"][0]["passages"][0]["link"]
+        assert link.startswith(f"http://127.0.0.1:{server.port}/enregistrement/filature-pasteur")
+        idle = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        try:
+            idle.settimeout(30)  # bounded: the server closes it long before
+            assert idle.recv(1024) == b""  # closed by the server, without an answer
+        finally:
+            idle.close()

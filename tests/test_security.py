@@ -425,7 +425,7 @@ def test_script_links_from_the_corpus_are_never_links(hostile_client):
     for result in document["results"]:
         for key in ("page_url", "audio_url", "source_audio_url"):
             value = result["recording"][key]
-            assert value is None or re.match(r"https?://", value), (key, value)
+            assert value is None or re.match(r"https?://|/[^/]", value), (key, value)
 
 
 def test_hostile_query_and_filter_echo(hostile_client):
@@ -579,3 +579,193 @@ def test_control_characters_and_wildcards(client, default_index_dir):
         assert response.status_code == 200, q
     broad = default.get("/api/search?q=co*").get_json()
     assert any("trop de mots" in n for n in broad["notices"])
+
+
+# --------------------------------------------------------------------------- hostile clients (issue 14)
+
+
+@pytest.fixture(scope="module")
+def wide_index(tmp_path_factory):
+    """(corpus, index) of a generated corpus: 1,200 passages sharing a word, 100 broad prefixes."""
+    from indexer.build import build_index
+    from hostile_clients import make_wide_corpus
+
+    root = tmp_path_factory.mktemp("wide")
+    corpus = make_wide_corpus(root / "corpus")
+    build_index(corpus, root / "index")
+    return corpus, root / "index"
+
+
+def wide_app(wide_index, **config):
+    corpus, index = wide_index
+    return create_app({"INDEX_DIR": str(index), "CORPUS_DIR": str(corpus), **config})
+
+
+def test_a_hundred_prefixes_are_capped_per_query(wide_index):
+    from indexer.query import MAX_QUERY_EXPANSION, MAX_QUERY_PREFIXES
+    from indexer.search import query_terms
+    from hostile_clients import PREFIXES, hundred_prefixes
+
+    service = wide_app(wide_index, EXPENSIVE_SLOTS=4).extensions["search_service"]
+    snap = service.snapshot()
+    from indexer.query import parse
+
+    parsed = parse(hundred_prefixes(), snap.schema, snap.vocabulary, snap.thesaurus)
+    assert len(parsed.expansions) <= MAX_QUERY_PREFIXES + len(PREFIXES)
+    expanded = sum(len(stems) for stems in parsed.expansions.values())
+    assert 0 < expanded <= MAX_QUERY_EXPANSION  # not 100 prefixes x 12 words
+    # At most the capped expansions plus one stem per other prefix, in each searched field.
+    assert query_terms(parsed.query) <= (MAX_QUERY_EXPANSION + len(PREFIXES)) * 3
+    assert any("Trop de mots à compléter" in n for n in parsed.notices)
+    response = wide_app(wide_index).test_client().get("/api/search", query_string={"q": hundred_prefixes()})
+    assert response.status_code == 200
+    assert any("Trop de mots à compléter" in n for n in response.get_json()["notices"])
+
+
+def test_the_whole_search_is_bounded_matching_and_the_any_word_retry_too(wide_index):
+    from hostile_clients import COMMON_WORD
+
+    full = wide_app(wide_index).test_client()
+    everything = full.get(f"/api/search?q={COMMON_WORD}").get_json()
+    assert everything["total_passages"] == 1200 and not everything["partial"]
+    relaxed = full.get(f"/api/search?q={COMMON_WORD}+zzyxq").get_json()
+    assert relaxed["relaxed"] and relaxed["total_passages"] == 1200
+    # A time limit already spent when matching starts: matching stops at its first look at
+    # the clock (documents are matched in blocks), the page says the results are partial,
+    # and the any-word retry - which matches much more - is not run at all.
+    tight = wide_app(wide_index, SEARCH_TIME_LIMIT=0.000001).test_client()
+    cut = tight.get(f"/api/search?q={COMMON_WORD}").get_json()
+    assert cut["partial"] and 0 < cut["total_passages"] < 1200
+    assert any("partiels" in n for n in cut["notices"])
+    not_retried = tight.get(f"/api/search?q={COMMON_WORD}+zzyxq").get_json()
+    assert not not_retried["relaxed"] and not_retried["total_passages"] == 0
+    # A partial match is never cached: the same app with time to spare finds everything.
+    assert full.get(f"/api/search?q={COMMON_WORD}").get_json()["total_passages"] == 1200
+
+
+def test_expensive_requests_share_a_few_slots_and_others_are_still_served(wide_index, monkeypatch):
+    """While the expensive slot is taken (an export blocked in the middle of its work),
+    other exports and broad searches get a 503 with Retry-After, and ordinary searches
+    are answered; once it is free, they are served again. Never a 500."""
+    from indexer.search import SearchService
+    from hostile_clients import COMMON_WORD, hundred_prefixes
+
+    app = wide_app(wide_index, EXPENSIVE_SLOTS=1)
+    inside, release = threading.Event(), threading.Event()
+    original = SearchService._passage
+
+    def slow_passage(self, *args, **kwargs):
+        if threading.current_thread().name == "export-lente":
+            inside.set()
+            release.wait(30)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SearchService, "_passage", slow_passage)
+    results = {}
+    holder = threading.Thread(name="export-lente", target=lambda: results.setdefault(
+        "export", app.test_client().get(f"/export.csv?q={COMMON_WORD}")))
+    holder.start()
+    try:
+        assert inside.wait(30)
+        client = app.test_client()
+        for url in (f"/export.json?q={COMMON_WORD}", "/export.csv", "/?q=" + quote(hundred_prefixes()),
+                    "/api/search?q=" + quote(hundred_prefixes()),
+                    "/enregistrement/bavardages?q=" + quote(hundred_prefixes()),
+                    "/api/recordings/bavardages?q=" + quote(hundred_prefixes())):
+            response = client.get(url)
+            assert response.status_code == 503, url
+            assert int(response.headers["Retry-After"]) > 0
+            assert "réessayez dans quelques secondes" in response.get_data(as_text=True)
+            assert response.headers["Cache-Control"] == "no-store"
+        assert client.get("/api/search?q=" + quote(hundred_prefixes())).mimetype == "application/json"
+        # The any-word retry of an ordinary query needs a slot too: without one, the
+        # all-words answer (none) and a notice - not a 503.
+        retry = client.get(f"/api/search?q={COMMON_WORD}+zzyxq")
+        assert retry.status_code == 200 and not retry.get_json()["relaxed"]
+        assert any("très sollicité" in n for n in retry.get_json()["notices"])
+        ordinary = client.get(f"/api/search?q={COMMON_WORD}")
+        assert ordinary.status_code == 200 and ordinary.get_json()["total_passages"] == 1200
+        assert client.get("/?q=bavardages").status_code == 200
+        assert client.get(f"/enregistrement/bavardages?q={COMMON_WORD}").status_code == 200
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert results["export"].status_code == 200
+    assert app.test_client().get(f"/api/search?q={COMMON_WORD}+zzyxq").get_json()["relaxed"]
+    assert app.test_client().get(f"/export.json?q={COMMON_WORD}").get_json()["count"] == 1200
+
+
+def test_page_and_export_agree_when_the_cut_leaves_a_dangling_or(client):
+    from hostile_clients import query_cut_on_or
+
+    query = query_cut_on_or("orchidées")
+    page = client.get("/api/search", query_string={"q": query}).get_json()
+    assert page["total_passages"] > 0
+    assert not page["query"].endswith(" OR")
+    rows = client.get("/export.json", query_string={"q": query}).get_json()
+    assert rows["count"] == page["total_passages"]
+    html = html_of(client.get("/", query_string={"q": query}))
+    assert not html.select_one("#q")["value"].endswith(" OR")
+    csv_rows = client.get("/export.csv", query_string={"q": query}).get_data(as_text=True).strip().splitlines()
+    assert len(csv_rows) - 1 == page["total_passages"]
+
+
+@pytest.mark.parametrize("text, expected_end", [
+    ("mot " * 72 + "grisou OR chevalement", "grisou"),
+    ("mot " * 72 + "grisou OU chevalement", "grisou"),
+    ("mot " * 72 + "grisou ET SAUF chevalement", "grisou"),
+    ("mot " * 72 + "grisou - chevalement", "grisou"),
+    ("mot " * 80, "mot"),
+])
+def test_the_query_cut_leaves_no_dangling_operator(text, expected_end):
+    from indexer.query import cut_query
+
+    cut = cut_query(text)
+    assert len(cut) <= 300 and cut.split()[-1] == expected_end and text.startswith(cut)
+
+
+def test_links_never_follow_the_host_header(test_corpus, test_index):
+    """Without --base-url, a client's Host (or X-Forwarded-Host) never reaches a link: in
+    the API, the exports and the citation text, links are relative, or use the address
+    the server was started on."""
+    config = {"INDEX_DIR": str(test_index), "CORPUS_DIR": str(test_corpus)}
+    evil = {"Host": "evil.example", "X-Forwarded-Host": "evil2.example", "X-Forwarded-Proto": "gopher"}
+    urls = ["/api/search?q=orchidées", "/api/search?q=orchidées&mode=citations", "/api/recordings",
+            "/api/recordings/terril-vert?q=orchidées", "/export.csv?q=orchidées", "/export.json?q=orchidées",
+            "/?q=orchidées&mode=citations", "/enregistrement/terril-vert?q=orchidées"]
+    for extra, expected in [({}, "/enregistrement/terril-vert"),
+                            ({"SERVER_ADDRESS": "http://127.0.0.1:5000"}, "http://127.0.0.1:5000/enregistrement/"),
+                            ({"TRUSTED_PROXIES": "10.0.0.7"}, "/enregistrement/terril-vert")]:
+        client = create_app({**config, **extra}).test_client()
+        for url in urls:
+            response = client.get(url, headers=evil)
+            body = response.get_data(as_text=True)
+            assert response.status_code == 200, url
+            assert "evil" not in body and "gopher" not in body, (extra, url)
+        citation = html_of(client.get("/?q=orchidées&mode=citations", headers=evil)).select_one("textarea")
+        assert citation is not None and expected in citation.get_text()
+        assert expected in client.get("/api/search?q=orchidées", headers=evil).get_json()["results"][0][
+            "passages"][0]["link"]
+    # From a configured proxy, its forwarded host and scheme are what links use.
+    proxied = create_app({**config, "TRUSTED_PROXIES": "10.0.0.7, 192.168.0.0/16"}).test_client()
+    for address in ("10.0.0.7", "192.168.3.4"):
+        document = proxied.get("/api/search?q=orchidées", environ_base={"REMOTE_ADDR": address},
+                               headers={"Host": "127.0.0.1:5000", "X-Forwarded-Host": "recherche.example.org",
+                                        "X-Forwarded-Proto": "https"}).get_json()
+        assert document["results"][0]["passages"][0]["link"].startswith(
+            "https://recherche.example.org/enregistrement/terril-vert")
+    # The configured base URL wins over everything.
+    based = create_app({**config, "BASE_URL": "https://site.example.org"}).test_client()
+    export = based.get("/export.json?q=orchidées", headers=evil).get_json()
+    assert all(row["link"].startswith("https://site.example.org/") for row in export["passages"])
+
+
+def test_dynamic_responses_are_not_stored_by_caches(client, no_index_client):
+    for url in ("/", "/?q=terril", "/api/search?q=terril", "/api/recordings", "/enregistrement/terril-vert",
+                "/export.csv?q=terril", "/export.json", "/nulle-part", "/api/nulle-part"):
+        assert client.get(url).headers["Cache-Control"] == "no-store", url
+    assert client.post("/").headers["Cache-Control"] == "no-store"
+    assert no_index_client.get("/").headers["Cache-Control"] == "no-store"  # the 503
+    # Static files and audio keep their own caching.
+    assert client.get("/static/style.css").headers["Cache-Control"] != "no-store"
+    assert "max-age=3600" in client.get("/audio/test.wav").headers["Cache-Control"]

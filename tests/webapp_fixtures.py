@@ -163,7 +163,9 @@ def test_index(test_corpus) -> Path:
 
 @pytest.fixture
 def app(test_corpus, test_index):
-    return create_app({"INDEX_DIR": str(test_index), "CORPUS_DIR": str(test_corpus)})
+    # The address the site is served at, as `serve` sets it: absolute links in citations and the API.
+    return create_app({"INDEX_DIR": str(test_index), "CORPUS_DIR": str(test_corpus),
+                       "SERVER_ADDRESS": "http://localhost"})
 
 
 @pytest.fixture
@@ -204,6 +206,8 @@ class LiveServer:
 
         self.server = create_server(app, host="127.0.0.1", port=free_port(), threads=4, ident="artoiscast-test")
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        if not app.config.get("SERVER_ADDRESS"):
+            app.config["SERVER_ADDRESS"] = self.url  # as `serve` does: links use the address listened on
         self.closing = False
         self.thread = threading.Thread(target=self._run, name="waitress-test", daemon=True)
 

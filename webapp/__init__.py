@@ -9,9 +9,18 @@ and never needs a restart after ``artoiscast index``.
 Configuration keys (besides Flask's own):
 
 - INDEX_DIR, CORPUS_DIR: the index (a link to its current generation) and the corpus;
-- BASE_URL: e.g. "https://recherche.example.org", for absolute links (API, citations, exports);
-- SEARCH_TIME_LIMIT: seconds of scoring per search (default 3); past it the results
-  are partial and the page says so.
+- BASE_URL: e.g. "https://recherche.example.org", for absolute links (API, citations, exports).
+  Without it, links never follow the request's Host header (anyone can send "Host: evil.example"):
+  they use SERVER_ADDRESS (the address `serve` listens on, when it is a real one), else stay
+  relative; X-Forwarded-Host/Proto are honoured only from TRUSTED_PROXIES;
+- TRUSTED_PROXIES: addresses or networks ("127.0.0.1, 10.0.0.0/8") of the reverse proxies
+  whose X-Forwarded-* headers are believed (werkzeug's ProxyFix); from anyone else they are dropped;
+- SEARCH_TIME_LIMIT: seconds for a whole search (matching, any-word retry, scoring; default 3);
+  past it the results are partial and the page says so;
+- EXPENSIVE_SLOTS: how many expensive requests (broad prefixes, exports, any-word retries)
+  run at once (default 2); the others get a 503 with Retry-After, ordinary searches are not held up;
+- INDEX_BUILD: set by `serve` to its background build (has ``running()``): while it runs
+  and there is no index yet, pages say the index is being built (503).
 
 Reliability and security, whatever the request (see tests/test_security.py):
 
@@ -20,13 +29,15 @@ Reliability and security, whatever the request (see tests/test_security.py):
 - only GET and HEAD are answered; any other method is a 405 (French page or JSON);
 - no user input can produce a 5xx: odd parameters are corrected with a notice, and an
   unexpected exception is logged and answered by a French 500 without a stack trace;
-- a missing or unreadable index is a 503 that says how to rebuild it, and the app
-  picks up the rebuilt index without a restart;
+- a missing, unreadable or damaged index (even damaged while serving) is a 503 that says
+  how to rebuild it, and the app picks up the rebuilt index without a restart;
+- dynamic responses carry "Cache-Control: no-store" (static files and audio keep their own);
 - every text is escaped by the templates, and links from the corpus are rendered only
   when they are http(s) or site-relative (safe_url): no "javascript:" link ever.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from pathlib import Path
@@ -35,9 +46,10 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from indexer.index import IndexUnavailable
-from indexer.search import SearchService, timecode
+from indexer.search import EXPENSIVE_SLOTS, Overloaded, SearchService, timecode
 
 # Scripts and styles come only from webapp/static (no inline code, no CDN);
 # audio may come from the site itself or from the original pages' hosts.
@@ -63,6 +75,10 @@ ERROR_TITLES = {
     500: "Erreur interne",
     503: "Index indisponible",
 }
+BUSY_TITLE = "Serveur très sollicité"
+BUILDING_MESSAGE = ("L'index de recherche est en construction : la recherche sera disponible dans quelques "
+                    "instants. Rechargez cette page un peu plus tard.")
+DYNAMIC_CACHE_CONTROL = "no-store"  # search results, API answers and errors are never stored by a cache
 ERROR_MESSAGES = {
     400: "La requête n'a pas pu être comprise.",
     416: "Cette partie du fichier n'existe pas.",
@@ -83,7 +99,11 @@ def create_app(config: Optional[Mapping] = None) -> Flask:
         INDEX_DIR="var/index",
         CORPUS_DIR="corpus",
         BASE_URL="",  # e.g. "https://recherche.example.org": used for absolute links (API, citations, exports)
+        SERVER_ADDRESS="",  # e.g. "http://127.0.0.1:5000", set by `serve`: links when BASE_URL is empty
+        TRUSTED_PROXIES="",  # e.g. "127.0.0.1": the only clients whose X-Forwarded-* headers count
         SEARCH_TIME_LIMIT=3.0,
+        EXPENSIVE_SLOTS=EXPENSIVE_SLOTS,
+        INDEX_BUILD=None,
         DEBUG=False,
         PROPAGATE_EXCEPTIONS=False,
         # GET and HEAD only: no automatic OPTIONS answer (see refuse_other_methods).
@@ -96,7 +116,8 @@ def create_app(config: Optional[Mapping] = None) -> Flask:
     app.json.sort_keys = False  # keep the order of the search document, as the CLI prints it
 
     app.extensions["search_service"] = SearchService(
-        app.config["INDEX_DIR"], base_url="", time_limit=float(app.config["SEARCH_TIME_LIMIT"]))
+        app.config["INDEX_DIR"], base_url="", time_limit=float(app.config["SEARCH_TIME_LIMIT"]),
+        expensive_slots=int(app.config["EXPENSIVE_SLOTS"]))
 
     from . import api, views
 
@@ -114,8 +135,58 @@ def create_app(config: Optional[Mapping] = None) -> Flask:
         if request.method not in ALLOWED_METHODS:
             raise MethodNotAllowed(valid_methods=list(ALLOWED_METHODS))
 
-    app.wsgi_app = SecurityHeaders(app.wsgi_app)
+    @app.after_request
+    def no_store(response):
+        # Static files and audio set their own caching (send_file); everything else is
+        # computed per request - and may be an error - so no cache keeps it.
+        if "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = DYNAMIC_CACHE_CONTROL
+        return response
+
+    app.wsgi_app = SecurityHeaders(TrustedProxy(app.wsgi_app, app.config["TRUSTED_PROXIES"]))
     return app
+
+
+class TrustedProxy:
+    """WSGI middleware: X-Forwarded-For/Proto/Host/Port/Prefix applied (werkzeug's ProxyFix,
+    one proxy) when the request comes from a configured proxy, and removed otherwise, so
+    that no client can choose the host or scheme of the links it is sent."""
+
+    FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+                 "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX")
+
+    def __init__(self, wsgi_app, trusted):
+        self.wsgi_app = wsgi_app
+        self.proxied = ProxyFix(wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
+        items = trusted.split(",") if isinstance(trusted, str) else list(trusted or [])
+        self.networks = [ipaddress.ip_network(item.strip(), strict=False) for item in items if item.strip()]
+
+    def trusts(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        if self.networks and self.trusts(environ.get("REMOTE_ADDR", "")):
+            environ["artoiscast.forwarded_host"] = bool(environ.get("HTTP_X_FORWARDED_HOST"))
+            return self.proxied(environ, start_response)
+        for key in self.FORWARDED:
+            environ.pop(key, None)
+        return self.wsgi_app(environ, start_response)
+
+
+def link_base() -> str:
+    """What site links start with, outside of the browser's own pages: BASE_URL; else the
+    host a trusted proxy forwarded; else the address `serve` listens on; else nothing
+    (relative links). Never the Host header a client sent."""
+    config = current_app.config
+    if config.get("BASE_URL"):
+        return config["BASE_URL"].rstrip("/")
+    if request.environ.get("artoiscast.forwarded_host"):
+        return request.url_root.rstrip("/")
+    return (config.get("SERVER_ADDRESS") or "").rstrip("/") + request.script_root
 
 
 class SecurityHeaders:
@@ -200,9 +271,16 @@ def error_response(status: int, message: str, title: Optional[str] = None, hint:
                            message=message, hint=hint), status
 
 
+def index_building() -> bool:
+    build = current_app.config.get("INDEX_BUILD")
+    return bool(build is not None and build.running())
+
+
 def index_message() -> str:
     """What the person is told when the index cannot be read: what is wrong, and the way out.
     The details (paths, the exception) go to the log, not to the page."""
+    if index_building():
+        return BUILDING_MESSAGE
     index_dir = Path(current_app.config["INDEX_DIR"])
     if not index_dir.exists():
         what = "L'index de recherche n'a pas encore été construit."
@@ -216,7 +294,14 @@ def register_error_handlers(app: Flask):
     def index_unavailable(exc):
         app.logger.warning("Index indisponible : %s", exc)
         response = app.make_response(error_response(503, index_message(), hint=None))
-        response.headers["Retry-After"] = "30"
+        response.headers["Retry-After"] = "10" if index_building() else "30"
+        return response
+
+    @app.errorhandler(Overloaded)
+    def overloaded(exc):
+        app.logger.warning("Requête coûteuse refusée (serveur occupé) : %s", request.full_path[:300])
+        response = app.make_response(error_response(503, str(exc), title=BUSY_TITLE))
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.errorhandler(HTTPException)

@@ -1,4 +1,6 @@
-"""JSON API: the same documents as ``artoiscast search --json``, with absolute links.
+"""JSON API: the same documents as ``artoiscast search --json``, with absolute links when the
+site's address is known (BASE_URL, a trusted proxy's forwarded host, or the address `serve`
+listens on - never the request's Host header), site-relative ones otherwise.
 
     GET /api/search?q=énergie&theme=…&mode=citations
     GET /api/recordings
@@ -6,7 +8,8 @@
 
 Errors are {"error": "message en français"} with their HTTP status (see
 webapp.error_response): 400 bad parameter, 404 unknown recording or address,
-405 wrong method, 503 index missing or unreadable.
+405 wrong method, 503 index missing, unreadable or being built, or too many expensive
+requests at once (broad prefixes, exports: see SearchService; with Retry-After).
 """
 from __future__ import annotations
 

@@ -19,10 +19,10 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 from unidecode import unidecode
 from werkzeug.datastructures import MultiDict
 
-from indexer.query import MAX_QUERY_CHARS
+from indexer.query import MAX_QUERY_CHARS, cut_query
 from indexer.search import FACETS_BY_NAME, MAX_EXPORT, NO_VALUE, SearchParams, timecode
 
-from . import clean_text, fail, safe_url, search_service
+from . import clean_text, fail, link_base, safe_url, search_service
 
 bp = Blueprint("views", __name__)
 
@@ -68,11 +68,11 @@ def clean_links(data):
 
 
 def absolute_url(link: Optional[str]) -> Optional[str]:
-    """The same link, absolute: BASE_URL when configured, else this request's host."""
+    """The same link, absolute when the site's address is known (see webapp.link_base),
+    never from the request's Host header; else as it is (site-relative)."""
     if not link or not link.startswith("/"):
         return link
-    base = current_app.config.get("BASE_URL") or request.url_root
-    return base.rstrip("/") + link
+    return link_base() + link
 
 
 def recording_url(rec_id: str, start: Optional[float] = None, end: Optional[float] = None, q: str = "",
@@ -123,8 +123,7 @@ def search_args(args) -> tuple[MultiDict, list[str]]:
     if len(q) > MAX_QUERY_CHARS:
         q = " ".join(q.split())
         if len(q) > MAX_QUERY_CHARS:
-            cut = q[:MAX_QUERY_CHARS + 1]
-            q = cut.rsplit(" ", 1)[0] if " " in cut else q[:MAX_QUERY_CHARS]
+            q = cut_query(q)  # between words, no dangling OR: the page and its exports read the same query
             notices.append(f"La recherche a été coupée à {MAX_QUERY_CHARS} caractères.")
     if "q" in args:
         args.setlist("q", [q])
