@@ -696,9 +696,10 @@ class SearchService:
             parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, fields=_fields(params.mode))
             matched, parsed, _ = self._match(snap, s, params, parsed, self._filters(params, snap, s))
             ranked, _ = self._ranked(snap, s, parsed.query, matched, MAX_EXPORT, params.sort)
-            # No highlighting: an export has the passages' text, not snippets, and finding the
-            # words in 5,000 passages was most of its cost.
-            return [self._passage(snap, s, d, None, params.q) for d, _ in ranked]
+            # No highlighting but for a concordance (its rows are the occurrences): an export has
+            # the passages' text, not snippets, and finding the words in 5,000 passages was most of its cost.
+            marked = parsed if params.mode == "concordance" else None
+            return [self._passage(snap, s, d, marked, params.q) for d, _ in ranked]
 
     def recording(self, rec_id: str, q: str = "") -> Optional[dict]:
         """A recording with all its passages in order, the query's words marked, and which passages match."""
