@@ -101,3 +101,22 @@ def kwic(text: str, matches: list[Match], limit: int = MAX_KWIC) -> list[dict]:
             "right": (" " if text[m.end:m.end + 1].isspace() else "") + " ".join(text[m.end:right_end].split()),
         })
     return lines
+
+
+def mark_uncertain(text: str, matches: list[Match], uncertain: list) -> str:
+    """Like mark(), with the words speech recognition was unsure of (``uncertain``:
+    [start, end] char spans) in <span class="incertain">. Each piece is wrapped on
+    its own, so a mark and an uncertain word may overlap and the HTML stays valid."""
+    if not uncertain:
+        return mark(text, matches)
+    cuts = sorted({0, len(text), *(p for m in matches for p in (m.start, m.end)),
+                   *(min(max(p, 0), len(text)) for span in uncertain for p in span[:2])})
+    out = []
+    for start, end in zip(cuts, cuts[1:]):
+        piece = str(escape(text[start:end]))
+        if any(s <= start and end <= e for s, e in (span[:2] for span in uncertain)):
+            piece = f'<span class="incertain" title="mot incertain (reconnaissance automatique)">{piece}</span>'
+        if any(m.start <= start and end <= m.end for m in matches):
+            piece = f"<mark>{piece}</mark>"
+        out.append(piece)
+    return "".join(out)

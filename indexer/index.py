@@ -30,7 +30,7 @@ from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 
 
 def _cached_reader(self, fieldname, column):
@@ -73,6 +73,7 @@ def make_schema() -> fields.Schema:
         end=fields.STORED(),
         cues=fields.STORED(),
         line=fields.STORED(),
+        uncertain=fields.STORED(),  # char spans of words speech recognition was unsure of
         recording_json=fields.STORED(),
     )
 
@@ -136,6 +137,7 @@ def documents(rec: Recording) -> Iterable[dict]:
             end=passage.end,
             cues=passage.cues or None,
             line=passage.line,
+            uncertain=passage.uncertain or None,
         )
 
 

@@ -72,6 +72,7 @@ class Passage:
     end: Optional[float] = None
     cues: list[tuple[float, float]] = field(default_factory=list)  # original cue times inside the passage
     line: Optional[int] = None  # first source line, for reports
+    uncertain: list[list[int]] = field(default_factory=list)  # [start, end] chars of words ASR was unsure of
 
 
 @dataclass
@@ -96,6 +97,7 @@ class Recording:
     organisations: list[str] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     transcript: Optional[str] = None  # transcript file, when one completes the recording
+    automatic: Optional[dict] = None  # {"model", "date"} when the transcript is speech recognition's, unreviewed
 
     @property
     def has_audio(self) -> bool:

@@ -27,7 +27,7 @@ from whoosh import columns
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
-from .highlight import find_matches, kwic, mark, snippet
+from .highlight import find_matches, kwic, mark, mark_uncertain, snippet
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable, open_index,
                     read_state)
 from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, parse, suggest
@@ -535,6 +535,7 @@ class SearchService:
         data["passages"] = passages
         data["hits"] = [p["n"] for p in passages if p["hit"]]
         data["transcript"] = rec.get("transcript")
+        data["automatic"] = rec.get("automatic")
         return data
 
     def recordings(self) -> list[dict]:
@@ -711,11 +712,13 @@ class SearchService:
             "label": stored.get("label"),
             "cues": stored.get("cues") or [],
             "link": self.recording_link(rec_id, start, end, q),
+            # Speech recognition's, unreviewed: {"model", "date"} (None for a human transcript or a summary).
+            "automatic": rec.get("automatic") if snap.doc_type[docnum] == TYPE_VERBATIM else None,
         }
         if with_kwic:
             passage["kwic"] = kwic(text, matches)
         else:
-            passage["html"] = mark(text, matches)
+            passage["html"] = mark_uncertain(text, matches, stored.get("uncertain") or [])
         return passage
 
 
