@@ -36,6 +36,8 @@ AUDIO_EXTENSIONS = (".mp3", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".flac", ".
 HUB_SIZES = ("tiny", "base", "small", "medium", "large-v3")
 SAFE_ID = re.compile(r"^[\w][\w.-]{0,150}$")
 LOW_PROBABILITY = 0.5  # below this, a word is shown as uncertain on the recording page
+VAD_PAD_MS = 150
+PAUSE_SPLIT = 1.0  # seconds of silence between two words that start a new segment
 PROMPT_CHARS = 600  # Whisper's prompt holds ~224 tokens; French words take 2-3 tokens each
 
 INSTALL_HINT = ("La transcription automatique demande le module optionnel faster-whisper : "
@@ -155,9 +157,10 @@ def resolve_model(model: str, cache_dir: Optional[Path] = None) -> str:
     return model
 
 
-def load_model(model: str, device: str = "auto", compute_type: str = "default", cpu_threads: int = 0):
+def load_model(model: str, device: str = "auto", compute_type: str = "default", cpu_threads: int = 0,
+               cache_dir: Optional[Path] = None):
     whisper = require_faster_whisper()
-    location = resolve_model(model)
+    location = resolve_model(model, cache_dir)
     if compute_type == "default":
         compute_type = "int8" if device == "cpu" else "default"
     try:
@@ -293,7 +296,7 @@ def priming_text(terms: list[str], limit: int = PROMPT_CHARS) -> str:
 @dataclass
 class Options:
     model_name: str = "base"
-    priming: str = "prompt"  # "prompt" | "hotwords" | "both" | "none"
+    priming: str = "hotwords"  # "hotwords" | "prompt" | "both" | "none"
     beam_size: int = 5
     vad: bool = True
 
@@ -336,14 +339,57 @@ def _audio_identity(path: Path) -> dict:
     return {"file": path.name, "size": stat.st_size, "mtime": int(stat.st_mtime)}
 
 
-def segment_dict(segment, offset: float) -> dict:
+def segment_dicts(segment, offset: float, pause: float = PAUSE_SPLIT) -> list[dict]:
+    """A model segment as Whisper-JSON segments, cut where the speech pauses.
+
+    Whisper joins sentences across silences (VAD removes them before decoding); cut
+    there, each segment starts where someone starts speaking, and a result links to
+    that second. Times are shifted by ``offset`` (where a resumed run started).
+    """
     words = [{"word": w.word.strip(), "start": round(w.start + offset, 3), "end": round(w.end + offset, 3),
-              "probability": round(w.probability, 3)} for w in (segment.words or [])]
-    # The first word's start is closer to the speech than the segment's (which VAD pads).
-    start = words[0]["start"] if words else round(segment.start + offset, 3)
-    end = max(words[-1]["end"], start) if words else round(segment.end + offset, 3)
-    return {"start": start, "end": end, "text": segment.text.strip(), "words": words,
-            "avg_logprob": round(segment.avg_logprob, 3), "no_speech_prob": round(segment.no_speech_prob, 3)}
+              "probability": round(w.probability, 3), "raw": w.word} for w in (segment.words or [])]
+    common = {"avg_logprob": round(segment.avg_logprob, 3), "no_speech_prob": round(segment.no_speech_prob, 3)}
+    if not words:
+        return [{"start": round(segment.start + offset, 3), "end": round(segment.end + offset, 3),
+                 "text": segment.text.strip(), "words": [], **common}]
+    groups, current = [], [words[0]]
+    for word in words[1:]:
+        if word["start"] - current[-1]["end"] >= pause:
+            groups.append(current)
+            current = []
+        current.append(word)
+    groups.append(current)
+    out = []
+    for group in groups:
+        text = "".join(w.pop("raw") for w in group).strip()
+        out.append({"start": group[0]["start"], "end": max(group[-1]["end"], group[0]["start"]), "text": text,
+                    "words": group, **common})
+    return out
+
+
+def speech_onsets(audio, offset: float) -> list[tuple[float, float]]:
+    """Where speech starts and ends (Silero VAD, no padding), in seconds from the file's start."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks = get_speech_timestamps(audio, VadOptions(speech_pad_ms=0, min_silence_duration_ms=500))
+    return [(offset + c["start"] / 16000, offset + c["end"] / 16000) for c in chunks]
+
+
+def snap_to_onsets(segment: dict, onsets: list[tuple[float, float]], reach: float = 1.0) -> dict:
+    """A segment (and its first words) that the model started in the silence just before
+    speech starts is moved to where the speech starts: the aligner often places the
+    first word of an answer a few tenths of a second early, and a link must not open
+    the player before the words."""
+    for start, end in onsets:
+        if segment["start"] < start <= segment["start"] + reach:
+            for word in segment["words"]:
+                if word["start"] < start:
+                    word["start"] = round(min(start, word["end"]), 3)
+            segment["start"] = round(start, 3)
+            break
+        if start <= segment["start"] <= end:
+            break
+    return segment
 
 
 def transcribe_file(model, job: Job, corpus: Corpus, options: Options,
@@ -384,21 +430,24 @@ def transcribe_file(model, job: Job, corpus: Corpus, options: Options,
         segments, _ = model.transcribe(
             audio[offset_samples:], language="fr", task="transcribe", beam_size=options.beam_size,
             word_timestamps=True, vad_filter=options.vad,
+            # VAD pads each speech chunk; the chunk's first word is placed at the padded
+            # start, so the default 400 ms pad puts every answer 0.4 s early.
+            vad_parameters={"speech_pad_ms": VAD_PAD_MS},
             initial_prompt=prompt if options.priming in ("prompt", "both") and prompt else None,
             hotwords=prompt if options.priming in ("hotwords", "both") and prompt else None,
             # A hallucinated phrase must not seed the next window's decoding.
             condition_on_previous_text=False,
         )
+        onsets = speech_onsets(audio[offset_samples:], resume_at) if options.vad else []
         for segment in segments:
-            item = segment_dict(segment, resume_at)
-            if not item["text"]:
-                continue
-            done.append(item)
-            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+            items = [snap_to_onsets(item, onsets) for item in segment_dicts(segment, resume_at) if item["text"]]
+            for item in items:
+                out.write(json.dumps(item, ensure_ascii=False) + "\n")
             out.flush()
-            if progress:
-                progress(min(item["end"], duration), duration)
-            if stop_after is not None and item["end"] >= stop_after:
+            done += items
+            if progress and items:
+                progress(min(items[-1]["end"], duration), duration)
+            if stop_after is not None and items and items[-1]["end"] >= stop_after:
                 result.status, result.message = "interrupted", "interrompu"
                 result.segments = len(done)
                 return result
