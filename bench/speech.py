@@ -1,4 +1,4 @@
-"""Real French speech for the speech-recognition tests: espeak-ng sentences in two voices,
+"""Real French speech for the speech-recognition tests and benchmark: espeak-ng sentences in two voices,
 joined by sox with known silences, so every sentence's start time is known.
 
 The sentences are invented (no real person's words); they use the territory's words
@@ -88,4 +88,33 @@ INTERVIEW = [
 REPORT = [
     Sentence("Les habitants de Liévin racontent la fermeture des puits.", VOICES[0], 1.0),
     Sentence("Aujourd'hui, les jeunes apprennent de nouveaux métiers.", VOICES[1], 2.0),
+]
+
+
+# The benchmark's set: longer (several 30-second windows), with the territory's names
+# the priming is meant to help (places, organisations and acronyms of corpus/corpus.yaml,
+# and the invented guest on the recording's page). Each sentence lists the names it holds.
+BENCH = [
+    (Sentence("Bonjour, nous sommes à Loos-en-Gohelle, au pied des terrils jumeaux.", VOICES[0], 1.0),
+     ["Loos-en-Gohelle"]),
+    (Sentence("Odile Warembourg, vous travaillez depuis dix ans dans le bassin minier.", VOICES[0], 1.5),
+     ["Odile Warembourg", "bassin minier"]),
+    (Sentence("Oui, je suis arrivée à Liévin pour parler de la rénovation des cités.", VOICES[1], 2.0),
+     ["Liévin"]),
+    (Sentence("Le Pôle Métropolitain de l'Artois finance une partie des travaux.", VOICES[1], 1.5),
+     ["Pôle Métropolitain de l'Artois"]),
+    (Sentence("Et Euralens accompagne les projets autour de Lens et d'Avion.", VOICES[0], 2.0),
+     ["Euralens", "Lens", "Avion"]),
+    (Sentence("Le gaz de mine, le grisou, sert maintenant à chauffer des logements.", VOICES[1], 1.5),
+     ["gaz de mine", "grisou"]),
+    (Sentence("Les élèves de l'EPAL apprennent à réparer les voitures électriques.", VOICES[1], 2.5),
+     ["EPAL"]),
+    (Sentence("Que pensez-vous de la Gigafactory de Douvrin et de Billy-Berclau ?", VOICES[0], 2.0),
+     ["Gigafactory", "Douvrin", "Billy-Berclau"]),
+    (Sentence("Elle apporte des emplois, mais il faut former les jeunes de Béthune à Arras.", VOICES[1], 1.5),
+     ["Béthune", "Arras"]),
+    (Sentence("La Communauté d'Agglomération de Lens-Liévin prépare aussi des pompes à chaleur.", VOICES[1], 2.0),
+     ["Communauté d'Agglomération de Lens-Liévin", "pompes à chaleur"]),
+    (Sentence("Merci Odile Warembourg, à la semaine prochaine.", VOICES[0], 3.0),
+     ["Odile Warembourg"]),
 ]
