@@ -7,8 +7,9 @@ priming are measured by bench/asr_benchmark.py and reported in docs/transcriptio
 """
 from __future__ import annotations
 
+import io
 import json
-import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,35 @@ def test_provenance_shown_on_the_page_in_the_api_exports_and_citations(transcrib
     assert "ne sont attribués à personne" in citations
     export = client.get("/export.csv?q=merci+beaucoup").get_data(as_text=True)
     assert "transcription automatique non relue (whisper-base" in export
+
+
+# --------------------------------------------------------------------------- without the extra, and on a terminal
+
+
+def test_without_the_extra_the_command_says_how_to_install_it(corpus, monkeypatch):
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)  # import fails as when it is not installed
+    result = CliRunner().invoke(main, ["--corpus", str(corpus), "transcribe"])
+    assert result.exit_code == 2
+    assert "pip install -e '.[asr]'" in result.output
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_on_a_terminal_shows_minutes_real_time_factor_and_time_left(monkeypatch):
+    clock = iter([0.0, 0.0, 30.0, 30.0, 60.0])
+    monkeypatch.setattr(asr.time, "perf_counter", lambda: next(clock))
+    screen = Terminal()
+    line = asr.ProgressLine(total_seconds=1200, stream=screen)
+    line.start_file("[1/2] emission")
+    line.update(0, 600)
+    line.update(300, 600)  # 300 s of audio in 30 s: 0.10× real time
+    shown = screen.getvalue().split("\r")[-1]
+    assert "[1/2] emission 5.0/10.0 min" in shown
+    assert "0.10× temps réel" in shown and "reste 0.5 min" in shown
+    assert "total 5.0/20.0 min, reste ~1.5 min" in shown
+    quiet = io.StringIO()  # not a terminal: no progress line (the command prints one line per file)
+    asr.ProgressLine(100, stream=quiet).update(10, 100)
+    assert quiet.getvalue() == ""
