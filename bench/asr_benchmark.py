@@ -11,6 +11,7 @@ were not said (leaks); then the real-time factor on 2 CPU threads over a longer 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from unidecode import unidecode
 
-from bench.speech import BENCH, synthesize
+from bench.speech import BENCH, VOICES, synthesize
 from indexer import transcribe as asr
 from indexer.corpus import load_corpus
 from indexer.records import Recording, Speaker
@@ -47,11 +48,14 @@ def contains(text: str, name: str) -> bool:
     return f" {' '.join(words(name))} " in f" {' '.join(words(text))} "
 
 
-def transcribe(model, job, corpus, priming: str) -> tuple[list[dict], float]:
+def transcribe(model, job, corpus, priming: str) -> tuple[list[dict], float, float]:
+    """Segments, wall-clock seconds, and CPU seconds (all threads: on a machine shared with
+    other work, CPU time / 2 estimates the wall time on 2 free cores)."""
     job.output.unlink(missing_ok=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = asr.transcribe_file(model, job, corpus, asr.Options(priming=priming))
-    return (asr_segments(job) if result.status == "done" else []), time.perf_counter() - started
+    segments = asr_segments(job) if result.status == "done" else []
+    return segments, time.perf_counter() - started, time.process_time() - cpu
 
 
 def asr_segments(job) -> list[dict]:
@@ -75,11 +79,12 @@ def measure_priming(model, folder: Path, corpus, rec: Recording) -> list[str]:
     lines = [f"Set: {len(BENCH)} sentences, {speech.ends[-1]:.0f} s of speech, 2 espeak-ng voices; "
              f"{len(said)} distinct names said; priming list: {len(vocabulary)} names "
              f"({len(asr.priming_text(vocabulary))} characters).", "",
-             "| priming | WER | names recovered | leaked names (said nowhere) | time (s) |",
-             "|---|---|---|---|---|"]
+             f"| priming | WER | WER voice {VOICES[0]} | WER voice {VOICES[1]} | names recovered | "
+             "leaked names (said nowhere) | time (s) |",
+             "|---|---|---|---|---|---|---|"]
     reference = [w for s in speech.texts for w in words(s)]
     for priming in PRIMINGS:
-        segments, seconds = transcribe(model, job, corpus, priming)
+        segments, seconds, _ = transcribe(model, job, corpus, priming)
         hypothesis_text = " ".join(s["text"] for s in segments)
         errors = word_errors(reference, words(hypothesis_text))
         per_sentence = sentence_texts(segments, speech.starts, speech.ends)
@@ -87,7 +92,13 @@ def measure_priming(model, folder: Path, corpus, rec: Recording) -> list[str]:
         total = sum(len(names) for _, names in BENCH)
         leaks = sorted({term for term in vocabulary if contains(hypothesis_text, term)
                         and not any(contains(s, term) for s in speech.texts)})
-        lines.append(f"| {priming} | {errors / len(reference):.0%} | {found}/{total} | "
+        by_voice = []
+        for voice in VOICES:
+            pairs = [(words(ref), words(hyp)) for ref, hyp, (sentence, _) in zip(speech.texts, per_sentence, BENCH)
+                     if sentence.voice == voice]
+            by_voice.append(sum(word_errors(r, h) for r, h in pairs) / max(1, sum(len(r) for r, _ in pairs)))
+        lines.append(f"| {priming} | {errors / len(reference):.0%} | {by_voice[0]:.0%} | {by_voice[1]:.0%} | "
+                     f"{found}/{total} | "
                      f"{', '.join(leaks) or '—'} | {seconds:.1f} |")
         if priming in ("none", "hotwords"):
             lines.append("")
@@ -101,14 +112,16 @@ def measure_speed(model_name: str, compute_types: list[str], folder: Path, corpu
     repeats = max(1, round(minutes * 60 / 45))
     speech = synthesize(folder / "audio", "long", [s for s, _ in BENCH] * repeats)
     lines = [f"File: the set repeated {repeats}×, {speech.ends[-1] / 60:.1f} min of audio, 2 CPU threads, "
-             "VAD on, word timestamps on, beam 5, hotwords priming.", "",
-             "| model | compute type | real-time factor | 10 h of interviews |", "|---|---|---|---|"]
+             "VAD on, word timestamps on, beam 5, prompt priming.", "",
+             f"Load average when measured: {os.getloadavg()[0]:.1f} (2 cores shared with other work).", "",
+             "| model | compute type | real-time factor (wall) | CPU s / 2 / audio s | 10 h of interviews "
+             "(from CPU time) |", "|---|---|---|---|---|"]
     for compute_type in compute_types:
         model = asr.load_model(model_name, device="cpu", compute_type=compute_type, cpu_threads=2)
         job = asr.Job(rec, speech.path, folder / "out" / "long.json", folder / "out" / ".partial" / "long.jsonl")
-        _, seconds = transcribe(model, job, corpus, "hotwords")
-        rtf = seconds / speech.ends[-1]
-        lines.append(f"| {model_name} | {compute_type} | {rtf:.2f}× | {rtf * 10:.1f} h |")
+        _, seconds, cpu = transcribe(model, job, corpus, "prompt")
+        rtf, cpu_rtf = seconds / speech.ends[-1], cpu / 2 / speech.ends[-1]
+        lines.append(f"| {model_name} | {compute_type} | {rtf:.2f}× | {cpu_rtf:.2f}× | {cpu_rtf * 10:.1f} h |")
     return lines
 
 

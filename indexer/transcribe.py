@@ -38,9 +38,10 @@ SAFE_ID = re.compile(r"^[\w][\w.-]{0,150}$")
 LOW_PROBABILITY = 0.5  # below this, a word is shown as uncertain on the recording page
 VAD_PAD_MS = 150
 PAUSE_SPLIT = 1.0  # seconds of silence between two words that start a new segment
-# Whisper's decoder holds 448 tokens, prompt and output together; 300 characters of names
-# are ~120 tokens, so prompt + hotwords + a full window of speech still fit.
-PROMPT_CHARS = 300
+# Whisper's decoder holds 448 tokens, prompt and output together. Measured (docs/transcription.md):
+# 300 characters of names as hotwords made the model recite the list instead of the speech;
+# 120 characters (~50 tokens: the recording's people, places and organisations first) did not.
+PROMPT_CHARS = 120
 
 INSTALL_HINT = ("La transcription automatique demande le module optionnel faster-whisper : "
                 "pip install -e '.[asr]' (dans le dossier du projet), puis relancez « artoiscast transcribe ».")
