@@ -336,7 +336,13 @@ def transcribe(obj, recording_ids, force: bool, model: str, device: str, compute
     failures = 0
     for number, job in enumerate(jobs, 1):
         progress.start_file(f"[{number}/{len(jobs)}] {job.recording.id}")
-        result = asr.transcribe_file(whisper, job, records.corpus, options, progress=progress.update)
+        try:
+            result = asr.transcribe_file(whisper, job, records.corpus, options, progress=progress.update)
+        except KeyboardInterrupt:
+            progress.end_file(0)
+            click.echo(f"\nInterrompu pendant {job.recording.id} : ce qui est transcrit est gardé, relancez "
+                       "« artoiscast transcribe » pour reprendre.", err=True)
+            sys.exit(130)
         progress.end_file(job.duration)
         if result.status == "done":
             rate = f", {result.seconds / result.audio_seconds:.2f}× temps réel" if result.audio_seconds > 1 else ""

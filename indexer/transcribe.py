@@ -537,11 +537,13 @@ def uncertain_spans(text: str, cue_times: list[tuple[float, float]], uncertain: 
     for start, word in uncertain:
         if not (first - 0.01 <= start <= last + 0.01) or not word:
             continue
-        found = text.find(word, cursor)
-        if found < 0:
+        # Whole words only: "m" (of "m'aimait") must not be found inside "émission".
+        pattern = (r"(?<!\w)" if word[0].isalnum() else "") + re.escape(word) + (r"(?!\w)" if word[-1].isalnum() else "")
+        found = re.compile(pattern).search(text, cursor)
+        if not found:
             continue
-        spans.append([found, found + len(word)])
-        cursor = found + len(word)
+        spans.append([found.start(), found.end()])
+        cursor = found.end()
     return spans
 
 

@@ -251,3 +251,14 @@ def test_progress_on_a_terminal_shows_minutes_real_time_factor_and_time_left(mon
     quiet = io.StringIO()  # not a terminal: no progress line (the command prints one line per file)
     asr.ProgressLine(100, stream=quiet).update(10, 100)
     assert quiet.getvalue() == ""
+
+
+def test_uncertain_words_are_found_as_whole_words_and_marked_with_the_query():
+    from indexer.highlight import Match, mark_uncertain
+
+    text = "Une émission où m'aimait le <terril>."
+    spans = asr.uncertain_spans(text, [(0.0, 5.0)], [(1.0, "m"), (2.0, "'aimait"), (9.0, "Une")])
+    assert [text[a:b] for a, b in spans] == ["m", "'aimait"]  # not the "m" of "émission"; 9 s is outside
+    html = mark_uncertain(text, [Match(text.index("m'"), text.index(" le"))], spans)
+    assert html.count('class="incertain"') == 2 and html.count("<mark>") == 2
+    assert "&lt;terril&gt;" in html  # still escaped
