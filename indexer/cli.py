@@ -121,7 +121,8 @@ def check(obj, strict: bool):
             click.echo("    intervenant  : (non attribué)")
         if rec.transcript:
             verbatim = sum(p.verbatim for p in rec.passages)
-            click.echo(f"    transcription : {rec.transcript} ({verbatim} passages verbatim)")
+            auto = f", automatique non relue : {rec.automatic['model']}, {rec.automatic['date']}" if rec.automatic else ""
+            click.echo(f"    transcription : {rec.transcript} ({verbatim} passages verbatim{auto})")
         if rec.places:
             click.echo(f"    lieux : {', '.join(rec.places)}")
         if rec.organisations:

@@ -136,6 +136,7 @@ def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchabl
 
     check = runner.invoke(main, ["--corpus", str(corpus), "check"])
     assert "transcription : transcripts/auto/emission-bassin.json" in check.output
+    assert "automatique non relue : whisper-base" in check.output
 
     updated = update_index(corpus, index_dir)
     assert not updated.full and updated.replaced == {"emission-bassin", "reportage-puits"}
