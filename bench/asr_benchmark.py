@@ -112,14 +112,14 @@ def measure_speed(model_name: str, compute_types: list[str], folder: Path, corpu
     repeats = max(1, round(minutes * 60 / 45))
     speech = synthesize(folder / "audio", "long", [s for s, _ in BENCH] * repeats)
     lines = [f"File: the set repeated {repeats}×, {speech.ends[-1] / 60:.1f} min of audio, 2 CPU threads, "
-             "VAD on, word timestamps on, beam 5, prompt priming.", "",
+             "VAD on, word timestamps on, beam 5, hotwords priming (the default).", "",
              f"Load average when measured: {os.getloadavg()[0]:.1f} (2 cores shared with other work).", "",
              "| model | compute type | real-time factor (wall) | CPU s / 2 / audio s | 10 h of interviews "
              "(from CPU time) |", "|---|---|---|---|---|"]
     for compute_type in compute_types:
         model = asr.load_model(model_name, device="cpu", compute_type=compute_type, cpu_threads=2)
         job = asr.Job(rec, speech.path, folder / "out" / "long.json", folder / "out" / ".partial" / "long.jsonl")
-        _, seconds, cpu = transcribe(model, job, corpus, "prompt")
+        _, seconds, cpu = transcribe(model, job, corpus, "hotwords")
         rtf, cpu_rtf = seconds / speech.ends[-1], cpu / 2 / speech.ends[-1]
         lines.append(f"| {model_name} | {compute_type} | {rtf:.2f}× | {cpu_rtf:.2f}× | {cpu_rtf * 10:.1f} h |")
     return lines
