@@ -304,7 +304,8 @@ def _print_results(doc: dict):
 @click.option("--model", default="base", show_default=True,
               help="base, small, medium, large-v3, ou le dossier d'un modèle CTranslate2.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--compute-type", default="default", show_default=True, help="int8, float16, int8_float16 …")
+@click.option("--compute-type", default="auto", show_default=True,
+              help="auto (le plus rapide pour l'appareil : int8 sur processeur), int8, float32, float16 …")
 @click.option("--priming", type=click.Choice(["hotwords", "prompt", "both", "none"]), default="hotwords",
               show_default=True, help="Comment donner au modèle les noms du corpus (lieux, organisations, personnes).")
 @click.pass_obj

@@ -153,12 +153,11 @@ def resolve_model(model: str, cache_dir: Optional[Path] = None) -> str:
     return model
 
 
-def load_model(model: str, device: str = "auto", compute_type: str = "default", cpu_threads: int = 0,
+def load_model(model: str, device: str = "auto", compute_type: str = "auto", cpu_threads: int = 0,
                cache_dir: Optional[Path] = None):
+    """compute_type "auto": CTranslate2's fastest for the device (int8 weights on a CPU)."""
     whisper = require_faster_whisper()
     location = resolve_model(model, cache_dir)
-    if compute_type == "default":
-        compute_type = "int8" if device == "cpu" else "default"
     try:
         return whisper.WhisperModel(location, device=device, compute_type=compute_type, cpu_threads=cpu_threads,
                                     local_files_only=True)
