@@ -279,6 +279,8 @@ def _print_results(doc: dict):
             when = f"▶ {timecode(passage['start'])} " if passage["start"] is not None else ""
             who = f"{passage['speaker']} : " if passage["speaker"] else ""
             kind = "verbatim" if passage["verbatim"] else passage["label"]
+            if passage.get("automatic"):  # speech recognition's, never attributed to anyone
+                kind, who = f"transcription automatique non relue, {passage['automatic']['model']}", ""
             click.echo(f"   - {when}[{kind}] {who}{_plain(passage['snippet'])}".replace("\n", " "))
             if passage["start"] is not None:
                 click.echo(f"     {passage['link']}")

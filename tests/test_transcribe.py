@@ -150,9 +150,8 @@ def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchabl
     # cues keep each sentence's time.
     assert passage["start"] == pytest.approx(speech_start("emission-bassin", 0), abs=0.5)
     assert min(abs(cue[0] - speech_start("emission-bassin", -1)) for cue in passage["cues"]) <= 0.5
-    # The editorial title of the same recording is not marked automatic.
-    titles = service.search(SearchParams.from_args({"q": "émission"}))
-    assert titles["results"]
+    printed = runner.invoke(main, ["--corpus", str(corpus), "--index", str(index_dir), "search", "merci", "beaucoup"])
+    assert "[transcription automatique non relue, whisper-base]" in printed.output
 
 
 def speech_start(rec_id: str, n: int) -> float:
