@@ -11,6 +11,7 @@ were not said (leaks); then the real-time factor on 2 CPU threads over a longer 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -59,7 +60,6 @@ def transcribe(model, job, corpus, priming: str) -> tuple[list[dict], float, flo
 
 
 def asr_segments(job) -> list[dict]:
-    import json
     return json.loads(job.output.read_text(encoding="utf-8"))["segments"]
 
 

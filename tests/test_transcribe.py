@@ -116,8 +116,8 @@ def test_a_partial_file_of_other_audio_is_not_reused(corpus, model):
 # --------------------------------------------------------------------------- the command, then search
 
 
-def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchable(corpus, tmp_path, model_cache,
-                                                                                  monkeypatch):
+def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchable(corpus, speech, tmp_path,
+                                                                                  model_cache, monkeypatch):
     monkeypatch.setattr(asr, "default_cache_dir", lambda: model_cache)
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir)
@@ -148,24 +148,10 @@ def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchabl
     assert passage["speaker"] is None  # no diarization: nobody is named
     # The passage (one 30-second window of the turn) starts when the speech does; its
     # cues keep each sentence's time.
-    assert passage["start"] == pytest.approx(speech_start("emission-bassin", 0), abs=0.5)
-    assert min(abs(cue[0] - speech_start("emission-bassin", -1)) for cue in passage["cues"]) <= 0.5
+    assert passage["start"] == pytest.approx(speech["emission-bassin"].starts[0], abs=0.5)
+    assert min(abs(cue[0] - speech["emission-bassin"].starts[-1]) for cue in passage["cues"]) <= 0.5
     printed = runner.invoke(main, ["--corpus", str(corpus), "--index", str(index_dir), "search", "merci", "beaucoup"])
     assert "[transcription automatique non relue, whisper-base]" in printed.output
-
-
-def speech_start(rec_id: str, n: int) -> float:
-    return {"emission-bassin": INTERVIEW_STARTS, "reportage-puits": REPORT_STARTS}[rec_id][n]
-
-
-INTERVIEW_STARTS: list[float] = []
-REPORT_STARTS: list[float] = []
-
-
-@pytest.fixture(autouse=True)
-def _known_starts(speech):
-    INTERVIEW_STARTS[:] = speech["emission-bassin"].starts
-    REPORT_STARTS[:] = speech["reportage-puits"].starts
 
 
 def test_a_human_transcript_replaces_the_automatic_one(corpus, model):
