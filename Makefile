@@ -1,16 +1,16 @@
 # Two entry points, the README's two commands:
 #   make run   - set up, index the default corpus, serve http://127.0.0.1:5000
-#   make test  - set up (Chromium included, for the browser tests), run every test
+#   make test  - set up (Chromium, espeak-ng and sox included, for the browser and speech tests), run every test
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test chromium axe index bench bench-quick clean
+.PHONY: run test chromium axe speech-tools index bench bench-quick bench-asr clean
 
 $(BIN)/artoiscast: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,asr]"
 	touch $@
 
 run: $(BIN)/artoiscast
@@ -32,7 +32,12 @@ $(AXE):
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
 	npm install --silent --no-save --no-audit --no-fund --prefix test-artifacts/node axe-core@4
 
-test: $(BIN)/artoiscast chromium axe
+# Debian's espeak-ng and sox: the speech-recognition tests synthesize their French speech.
+speech-tools:
+	@command -v espeak-ng >/dev/null 2>&1 && command -v sox >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng sox >/dev/null; }
+
+test: $(BIN)/artoiscast chromium axe speech-tools
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/artoiscast
@@ -42,6 +47,9 @@ bench: $(BIN)/artoiscast
 bench-quick: $(BIN)/artoiscast
 	$(BIN)/python -m bench.run_benchmark --hours 5 --per-class 20 --concurrent-per-class 8 --requests 50 \
 	  --concurrent-requests 100 --workdir var/bench-quick --out var/bench-quick/performance.md
+
+bench-asr: $(BIN)/artoiscast speech-tools
+	$(BIN)/python -m bench.asr_benchmark
 
 clean:
 	rm -rf $(VENV) var build *.egg-info test-artifacts/node

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -23,6 +23,7 @@ from .corpus_files import CorpusFileError, corpus_file_digest, resolve_corpus_pa
 from .harvest.manifest import downloaded_audio_by_page
 from .index import INDEX_FORMAT, corpus_state, index_damage, read_state, write_index
 from .sources import CorpusRecords, read_corpus
+from .transcribe import AUTO_DIR
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Fingerprints:
     global_: str
     pages: dict[str, str]
     specs: dict[str, str]
+    auto: dict[str, str] = field(default_factory=dict)  # recording id -> its automatic transcript's digest
 
 
 def _digest(*parts) -> str:
@@ -77,7 +79,9 @@ def fingerprints(corpus: Corpus) -> Fingerprints:
     for rec_id, spec in corpus.recordings.items():
         specs[rec_id] = _digest(spec, _file_bytes(root, spec.get("transcript")),
                                 _is_audio_file(root, spec.get("audio")))
-    return Fingerprints(_digest(shared), pages, specs)
+    auto = {path.stem: _digest(_file_bytes(root, path.relative_to(root)))
+            for path in sorted((root / AUTO_DIR).glob("*.json"))}
+    return Fingerprints(_digest(shared), pages, specs, auto)
 
 
 def _state(records: CorpusRecords, fps: Fingerprints, corpus_dir: Path, previous: Optional[dict] = None) -> dict:
@@ -92,6 +96,7 @@ def _state(records: CorpusRecords, fps: Fingerprints, corpus_dir: Path, previous
         "global": fps.global_,
         "pages": fps.pages,
         "specs": fps.specs,
+        "auto": fps.auto,
         "page_recordings": page_recordings,
         "thesaurus": records.corpus.thesaurus,
         "site": records.corpus.site,
@@ -165,6 +170,8 @@ def update_index(corpus_dir: Path | str, index_dir: Path | str) -> UpdateResult:
     old_pages, old_specs = state.get("pages", {}), state.get("specs", {})
     old_page_recordings: dict[str, list[str]] = state.get("page_recordings", {})
     changed_specs = {r for r in fps.specs if old_specs.get(r) != fps.specs[r]} | (set(old_specs) - set(fps.specs))
+    old_auto = state.get("auto", {})  # a new, changed or removed automatic transcript
+    changed_specs |= {r for r in set(fps.auto) | set(old_auto) if old_auto.get(r) != fps.auto.get(r)}
     page_ids = {p for p in fps.pages if old_pages.get(p) != fps.pages[p]} | (set(old_pages) - set(fps.pages))
     # An entry completing a page recording needs its page read again.
     page_ids |= {p for p, ids in old_page_recordings.items() if changed_specs & set(ids)}

@@ -206,7 +206,8 @@ def check(obj, strict: bool):
             click.echo(f"    audio local : audio/{rec.audio_file}")
         if rec.transcript:
             verbatim = sum(p.verbatim for p in rec.passages)
-            click.echo(f"    transcription : {rec.transcript} ({verbatim} passages verbatim)")
+            auto = f", automatique non relue : {rec.automatic['model']}, {rec.automatic['date']}" if rec.automatic else ""
+            click.echo(f"    transcription : {rec.transcript} ({verbatim} passages verbatim{auto})")
         if rec.places:
             click.echo(f"    lieux : {', '.join(rec.places)}")
         if rec.organisations:
@@ -374,6 +375,8 @@ def _print_results(doc: dict):
             when = f"▶ {timecode(passage['start'])} " if passage["start"] is not None else ""
             who = f"{passage['speaker']} : " if passage["speaker"] else ""
             kind = "verbatim" if passage["verbatim"] else passage["label"]
+            if passage.get("automatic"):  # speech recognition's, never attributed to anyone
+                kind, who = f"transcription automatique non relue, {passage['automatic']['model']}", ""
             click.echo(f"   - {when}[{kind}] {who}{_plain(passage['snippet'])}".replace("\n", " "))
             if passage["start"] is not None:
                 click.echo(f"     {passage['link']}")
@@ -388,6 +391,69 @@ def _print_results(doc: dict):
         if values:
             shown = ", ".join(f"{v['label']} ({v['count']})" for v in values[:8])
             click.echo(f"  {facet.label} : {shown}{' …' if len(values) > 8 else ''}")
+
+
+# --------------------------------------------------------------------------- transcribe
+
+
+@main.command()
+@click.argument("recording_ids", nargs=-1)
+@click.option("--force", is_flag=True, help="Refait aussi les transcriptions automatiques existantes.")
+@click.option("--model", default="base", show_default=True,
+              help="base, small, medium, large-v3, ou le dossier d'un modèle CTranslate2.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--compute-type", default="auto", show_default=True,
+              help="auto (le plus rapide pour l'appareil : int8 sur processeur), int8, float32, float16 …")
+@click.option("--priming", type=click.Choice(["hotwords", "prompt", "both", "none"]), default="hotwords",
+              show_default=True, help="Comment donner au modèle les noms du corpus (lieux, organisations, personnes).")
+@click.pass_obj
+def transcribe(obj, recording_ids, force: bool, model: str, device: str, compute_type: str, priming: str):
+    """Transcrit l'audio local (reconnaissance vocale hors ligne) vers transcripts/auto/."""
+    from . import transcribe as asr
+
+    try:
+        asr.require_faster_whisper()
+    except asr.TranscribeError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    records = read_corpus(obj["corpus"])
+    jobs, notes = asr.plan(records, recording_ids, force)
+    for note in notes:
+        click.echo(note)
+    if not jobs:
+        click.echo("Rien à transcrire : aucun enregistrement avec un fichier audio local et sans transcription "
+                   "(artoiscast fetch --audio, ou un fichier dans audio/ ; --force pour refaire).")
+        sys.exit(1 if notes and recording_ids else 0)
+    total = sum(job.duration for job in jobs)
+    click.echo(f"{len(jobs)} enregistrement(s) à transcrire, {total / 60:.1f} min d'audio ; modèle {model} …")
+    try:
+        whisper = asr.load_model(model, device=device, compute_type=compute_type)
+    except asr.TranscribeError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    options = asr.Options(model_name=model, priming=priming)
+    progress = asr.ProgressLine(total)
+    failures = 0
+    for number, job in enumerate(jobs, 1):
+        progress.start_file(f"[{number}/{len(jobs)}] {job.recording.id}")
+        try:
+            result = asr.transcribe_file(whisper, job, records.corpus, options, progress=progress.update)
+        except KeyboardInterrupt:
+            progress.end_file(0)
+            click.echo(f"\nInterrompu pendant {job.recording.id} : ce qui est transcrit est gardé, relancez "
+                       "« artoiscast transcribe » pour reprendre.", err=True)
+            sys.exit(130)
+        progress.end_file(job.duration)
+        if result.status == "done":
+            rate = f", {result.seconds / result.audio_seconds:.2f}× temps réel" if result.audio_seconds > 1 else ""
+            click.echo(f"{job.recording.id} : {result.segments} segments, {job.duration / 60:.1f} min{rate} -> "
+                       f"{job.output.relative_to(obj['corpus'])}")
+        else:
+            failures += 1
+            click.echo(f"{job.recording.id} : {job.audio.name} : {result.message}", err=True)
+    click.echo(f"Terminé : {len(jobs) - failures} transcrit(s), {failures} en échec. "
+               "Rendez-les cherchables avec « artoiscast index --update ».")
+    sys.exit(1 if failures else 0)
 
 
 # --------------------------------------------------------------------------- serve

@@ -130,21 +130,51 @@ def kwic(text: str, matches: list[Match], limit: int = MAX_KWIC) -> list[dict]:
     return lines
 
 
-def mark_with_events(text: str, matches: list[Match], events: list | None) -> str:
-    """mark(text, matches) with the transcript's sound events ("[rires]") put back at
-    their offsets, as <span class="event"> - shown, but not part of the text searched."""
+def mark_with_events(text: str, matches: list[Match], events: list | None, uncertain: list | None = None) -> str:
+    """The passage as HTML: matches in <mark>, the words speech recognition was unsure of
+    (``uncertain``, see mark_uncertain) underlined, and the transcript's sound events
+    ("[rires]") put back at their offsets as <span class="event"> - shown, but not part
+    of the text searched."""
+    def piece(start: int, end: int) -> str:
+        return mark_uncertain(text, matches, uncertain, start, end) if uncertain else mark(text, matches, start, end)
+
     if not events:
-        return mark(text, matches)
+        return piece(0, len(text))
     out, cursor = [], 0
     for offset, event in sorted(((int(at), str(label)) for at, label in events), key=lambda e: e[0]):
         offset = max(cursor, min(offset, len(text)))
         inside = next((m for m in matches if m.start < offset < m.end), None)
         if inside is not None:  # never cut a <mark>: the event goes after it
             offset = inside.end
-        out.append(mark(text, matches, cursor, offset))
+        out.append(piece(cursor, offset))
         before = " " if offset > 0 and not text[offset - 1].isspace() else ""
         after = " " if offset < len(text) and not text[offset].isspace() else ""
         out.append(f'{before}<span class="event">{escape(event)}</span>{after}')
         cursor = offset
-    out.append(mark(text, matches, cursor, len(text)))
+    out.append(piece(cursor, len(text)))
+    return "".join(out)
+
+
+def mark_uncertain(text: str, matches: list[Match], uncertain: list, start: int = 0, end: int | None = None) -> str:
+    """Like mark(), with the words speech recognition was unsure of (``uncertain``:
+    [start, end] char spans) in <span class="incertain">. Each piece is wrapped on
+    its own, so a mark and an uncertain word may overlap and the HTML stays valid.
+    One pass over the sorted cut points (linear, whatever the number of words)."""
+    end = len(text) if end is None else end
+    spans = sorted((max(start, min(int(s[0]), end)), max(start, min(int(s[1]), end)))
+                   for s in uncertain if len(s) >= 2)
+    marks = [(m.start, m.end) for m in matches if start <= m.start and m.end <= end]
+    cuts = sorted({start, end, *(p for m in marks for p in m), *(p for span in spans for p in span)})
+    out, in_span, in_mark = [], 0, 0
+    for a, b in zip(cuts, cuts[1:]):
+        while in_span < len(spans) and spans[in_span][1] <= a:
+            in_span += 1
+        while in_mark < len(marks) and marks[in_mark][1] <= a:
+            in_mark += 1
+        piece = str(escape(text[a:b]))
+        if in_span < len(spans) and spans[in_span][0] <= a:
+            piece = f'<span class="incertain" title="mot incertain (reconnaissance automatique)">{piece}</span>'
+        if in_mark < len(marks) and marks[in_mark][0] <= a:
+            piece = f"<mark>{piece}</mark>"
+        out.append(piece)
     return "".join(out)

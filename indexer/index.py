@@ -31,7 +31,7 @@ from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 7  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer
+INDEX_FORMAT = 8  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer; 8: uncertain ASR words
 
 
 def _cached_reader(self, fieldname, column):
@@ -82,6 +82,7 @@ def make_schema() -> fields.Schema:
         events=fields.STORED(),  # sound events of a transcript passage: shown, not searched
         topic=fields.STORED(),  # a transcript section's own topic
         line=fields.STORED(),
+        uncertain=fields.STORED(),  # char spans of words speech recognition was unsure of
         recording_json=fields.STORED(),
     )
 
@@ -152,6 +153,7 @@ def documents(rec: Recording) -> Iterable[dict]:
             events=passage.events or None,
             topic=passage.topic,
             line=passage.line,
+            uncertain=passage.uncertain or None,
         )
 
 

@@ -79,6 +79,7 @@ class Passage:
     line: Optional[int] = None  # first source line, for reports
     events: list[tuple[int, str]] = field(default_factory=list)  # (offset in text, event as written), see Cue
     topic: Optional[str] = None  # a transcript section's own topic
+    uncertain: list[list[int]] = field(default_factory=list)  # [start, end] chars of words ASR was unsure of
 
 
 @dataclass
@@ -103,6 +104,7 @@ class Recording:
     organisations: list[str] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     transcript: Optional[str] = None  # transcript file, when one completes the recording
+    automatic: Optional[dict] = None  # {"model", "date"} when the transcript is speech recognition's, unreviewed
 
     @property
     def has_audio(self) -> bool:

@@ -393,11 +393,18 @@ def _column(reader, name: str, total: int) -> list:
         return [b""] * total
     column = reader.column_reader(name, translate=False)
     segments = getattr(column, "_readers", None) or [column]
-    values: list = []
-    for segment in segments:
-        values.extend(_ref_bytes_values(segment) if isinstance(segment, columns.RefBytesColumn.Reader)
-                      else list(segment))
-    return values if len(values) == total else [b""] * total
+    # A segment without the column (one holding only recording documents, as the first
+    # build of an archive with no transcript yet) is left out of _readers: place each
+    # segment's values at its own document offset.
+    offsets = getattr(column, "_doc_offsets", None) or [0]
+    values: list = [b""] * total
+    for offset, segment in zip(offsets, segments):
+        part = (_ref_bytes_values(segment) if isinstance(segment, columns.RefBytesColumn.Reader)
+                else list(segment))
+        if offset + len(part) > total:
+            return [b""] * total
+        values[offset:offset + len(part)] = part
+    return values
 
 
 def _ref_bytes_values(segment) -> list[bytes]:
@@ -728,6 +735,7 @@ class SearchService:
         data["passages"] = passages
         data["hits"] = [p["n"] for p in passages if p["hit"]]
         data["transcript"] = rec.get("transcript")
+        data["automatic"] = rec.get("automatic")
         return data
 
     def recordings(self) -> list[dict]:
@@ -936,11 +944,13 @@ class SearchService:
             "cues": stored.get("cues") or [],
             "topic": stored.get("topic"),
             "link": self.recording_link(rec_id, start, end, q),
+            # Speech recognition's, unreviewed: {"model", "date"} (None for a human transcript or a summary).
+            "automatic": rec.get("automatic") if snap.doc_type[docnum] == TYPE_VERBATIM else None,
         }
         if with_kwic:
             passage["kwic"] = kwic(text, matches)
         else:
-            passage["html"] = mark_with_events(text, matches, stored.get("events"))
+            passage["html"] = mark_with_events(text, matches, stored.get("events"), stored.get("uncertain"))
         return passage
 
 

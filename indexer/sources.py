@@ -17,6 +17,7 @@ from .gazetteer import Gazetteer
 from .harvest.manifest import downloaded_audio_files
 from .page import parse_page
 from .records import Passage, Problem, Recording, Speaker, web_url
+from .transcribe import auto_transcript_path, read_provenance, uncertain_spans
 from .transcripts import passages_from_cues, read_transcript
 from .transcripts.passages import MAX_PASSAGE_CHARS, split_long_cues, text_pieces
 
@@ -112,7 +113,33 @@ def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
         orgs = [s.organisation for s in rec.speakers if s.organisation and not s.interviewer]
         rec.organisations = list(dict.fromkeys(rec.organisations + orgs + organisations.find(*texts)))
     attach_downloaded_audio(result.recordings, root)
+    attach_automatic_transcripts(result, places, organisations)
     return result
+
+
+def attach_automatic_transcripts(result: CorpusRecords, places: Gazetteer, organisations: Gazetteer):
+    """`artoiscast transcribe`'s output (transcripts/auto/<id>.json) for each recording
+    with no other transcript: a human transcript always wins."""
+    for rec in result.recordings:
+        path = auto_transcript_path(result.corpus.root, rec.id) if rec.media and not rec.transcript else None
+        if path is None or not path.is_file():
+            continue
+        provenance = read_provenance(path)
+        rel = path.relative_to(result.corpus.root).as_posix()
+        if provenance is None:
+            result.problems.append(Problem(rel, None, "pas de bloc « provenance » d'une transcription automatique : "
+                                           "ignoré (déclarez une transcription humaine dans corpus.yaml)", "warning"))
+            continue
+        first = len(rec.passages)
+        attach_transcript(rec, {"transcript": rel}, result.corpus, result)
+        rec.automatic = {"model": provenance["model"], "date": provenance["date"]}
+        for passage in rec.passages[first:]:
+            passage.uncertain = uncertain_spans(passage.text, passage.cues, provenance["uncertain"])
+        texts = [p.text for p in rec.passages[first:]]
+        rec.places = list(dict.fromkeys(rec.places + places.find(*texts)))
+        rec.organisations = list(dict.fromkeys(rec.organisations + organisations.find(*texts)))
+
+
 
 
 def attach_downloaded_audio(recordings: list[Recording], root: Path):
@@ -136,6 +163,8 @@ def written_speaker(corpus: Corpus, name: str, role=None, organisation=None, int
     speaker = corpus.speaker(name, role, organisation, interviewer)
     speaker.name = written_name(corpus, name)
     return speaker
+
+
 def _bounded_passages(passages: list[Passage], file: str, result: CorpusRecords) -> list[Passage]:
     """A page passage longer than MAX_PASSAGE_CHARS becomes several (reported; nothing lost):
     every search that matches a passage reads and marks it."""

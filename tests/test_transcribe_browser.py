@@ -1,0 +1,63 @@
+"""End-to-end: audio transcribed by the real model, indexed, served by waitress, and a
+search result opened in Debian's Chromium - the player starts at the passage's second.
+
+Waits are on page state, never on the clock (see tests/test_webapp_browser.py).
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from asr_fixtures import corpus, model, model_cache, one_job, speech  # noqa: F401  (pytest fixtures)
+from indexer import transcribe as asr
+from indexer.build import build_index
+from webapp import create_app
+from webapp_fixtures import LiveServer, browser  # noqa: F401  (pytest fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.asr]
+
+AUDIO_AT = """([start]) => {
+    const audio = document.getElementById('audio');
+    return audio && audio.readyState >= 1 && Math.abs(audio.currentTime - start) < 0.5;
+}"""
+
+
+@pytest.fixture
+def server(corpus, tmp_path, model):
+    job, corpus_info = one_job(corpus, "emission-bassin")
+    assert asr.transcribe_file(model, job, corpus_info, asr.Options()).status == "done"
+    build_index(corpus, tmp_path / "index")
+    app = create_app({"INDEX_DIR": str(tmp_path / "index"), "CORPUS_DIR": str(corpus)})
+    with LiveServer(app) as live:
+        yield live
+
+
+def test_a_word_the_model_heard_opens_the_player_at_its_second(browser, server, speech):
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    audio_statuses = []
+    page.on("response", lambda r: audio_statuses.append(r.status) if "/audio/" in r.url else None)
+    try:
+        page.goto(server.url + "/?q=merci")
+        result = page.locator(".result").first
+        text = result.inner_text().lower()  # the tags are in capitals (CSS)
+        assert "transcription automatique" in text and "locuteur non identifié" in text
+        link = result.locator("a.play")
+        href = link.get_attribute("href")
+        start = float(re.search(r"t=([0-9.]+)", href).group(1))
+        # The passage starts where the speech does (the first sentence, after 1.5 s of silence).
+        assert abs(start - speech["emission-bassin"].starts[0]) <= 0.5
+        link.click()
+        page.wait_for_url(re.compile(r"/enregistrement/emission-bassin\?t="))
+        page.wait_for_function(AUDIO_AT, arg=[start])
+        assert 206 in audio_statuses  # the WAV is served with Range requests
+        assert page.locator(".turn.is-current mark").first.inner_text().lower() == "merci"
+        assert page.locator(".automatic-notice").is_visible()
+        assert page.locator(".turn .incertain").count() > 0
+    finally:
+        context.close()
+    assert problems == []
