@@ -124,8 +124,8 @@ def attach_automatic_transcripts(result: CorpusRecords, places: Gazetteer, organ
         path = auto_transcript_path(result.corpus.root, rec.id) if rec.media and not rec.transcript else None
         if path is None or not path.is_file():
             continue
-        provenance = read_provenance(path)
         rel = path.relative_to(result.corpus.root).as_posix()
+        provenance = read_provenance(result.corpus.root, rel)
         if provenance is None:
             result.problems.append(Problem(rel, None, "pas de bloc « provenance » d'une transcription automatique : "
                                            "ignoré (déclarez une transcription humaine dans corpus.yaml)", "warning"))

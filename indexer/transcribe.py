@@ -15,6 +15,7 @@ app never need it.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import importlib
 import json
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from .corpus import Corpus
+from .corpus_files import CorpusFileError, read_corpus_file
 from .records import Recording
 
 AUTO_DIR = Path("transcripts") / "auto"
@@ -499,14 +501,15 @@ def write_transcript(job: Job, corpus: Corpus, segments: list[dict], duration: f
 # --------------------------------------------------------------------------- provenance when reading
 
 
-def read_provenance(path: Path) -> Optional[dict]:
-    """The provenance block of an automatic transcript, and its uncertain words by time.
+def read_provenance(corpus_root: Path, rel: str) -> Optional[dict]:
+    """The provenance block of an automatic transcript, and its uncertain words sorted by time.
 
-    None when the file is not an automatic transcript.
+    None when the file is not an automatic transcript (or cannot be read as a corpus
+    file: outside the corpus, not a regular file, over the size limit).
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_corpus_file(corpus_root, rel).decode("utf-8"))
+    except (CorpusFileError, ValueError):
         return None
     info = data.get("provenance") if isinstance(data, dict) else None
     if not isinstance(info, dict) or info.get("automatic") is not True:
@@ -520,6 +523,7 @@ def read_provenance(path: Path) -> Optional[dict]:
             if isinstance(probability, (int, float)) and probability < LOW_PROBABILITY \
                     and isinstance(start, (int, float)) and isinstance(word.get("word"), str):
                 uncertain.append((float(start), word["word"].strip()))
+    uncertain.sort(key=lambda word: word[0])
     return {"model": str(info.get("model") or "inconnu"), "date": str(info.get("date") or ""),
             "uncertain": uncertain}
 
@@ -527,14 +531,18 @@ def read_provenance(path: Path) -> Optional[dict]:
 def uncertain_spans(text: str, cue_times: list[tuple[float, float]], uncertain: list[tuple[float, str]]) -> list:
     """Character spans [start, end] in a passage's text of the words the model was unsure of.
 
-    The words are looked for in order, within the passage's time span.
+    The words (``uncertain``: sorted by time) are looked for in order, within the passage's
+    time span - found by bisection, so a transcript's passages cost linear time together.
     """
-    if not cue_times:
+    times = [(start, end) for start, end in cue_times if start is not None and end is not None]
+    if not times:
         return []
-    first, last = cue_times[0][0], max(end for _, end in cue_times)
+    first, last = times[0][0], max(end for _, end in times)
+    low = bisect.bisect_left(uncertain, (first - 0.01,))
+    high = bisect.bisect_right(uncertain, (last + 0.01, "\U0010ffff"))
     spans, cursor = [], 0
-    for start, word in uncertain:
-        if not (first - 0.01 <= start <= last + 0.01) or not word:
+    for start, word in uncertain[low:high]:
+        if not word:
             continue
         # Whole words only: "m" (of "m'aimait") must not be found inside "émission".
         pattern = (r"(?<!\w)" if word[0].isalnum() else "") + re.escape(word) + (r"(?!\w)" if word[-1].isalnum() else "")

@@ -324,3 +324,25 @@ def test_site_yaml_and_harvest_json_are_read_like_corpus_yaml(tmp_path):
     loaded = load_corpus(corpus)  # a FIFO would block a plain read forever
     assert [p.id for p in loaded.pages] == ["une"]
     assert any(p.file == "site.yaml" for p in loaded.problems)
+
+
+def test_an_automatic_transcript_linked_from_outside_is_never_read(tmp_path):
+    """transcripts/auto/<id>.json is found by name, not declared: a link there to a file
+    outside the corpus is refused like any other corpus path."""
+    import json as jsonlib
+
+    from indexer.sources import read_corpus
+
+    corpus = tmp_path / "corpus"
+    (corpus / "transcripts" / "auto").mkdir(parents=True)
+    (corpus / "corpus.yaml").write_text("recordings:\n  veillee-1:\n    title: Une veillée\n", encoding="utf-8")
+    outside = tmp_path / "ailleurs.json"
+    outside.write_text(jsonlib.dumps({
+        "provenance": {"automatic": True, "model": "base", "date": "2026-01-01"},
+        "segments": [{"start": 0.0, "end": 2.0, "text": "motdepasse zorglubien"}]}), encoding="utf-8")
+    os.symlink(outside, corpus / "transcripts" / "auto" / "veillee-1.json")
+
+    records = read_corpus(corpus)
+    (rec,) = records.recordings
+    assert rec.automatic is None
+    assert not any("zorglubien" in p.text for p in rec.passages)
