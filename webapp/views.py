@@ -442,46 +442,34 @@ def export_rows(params: SearchParams) -> list[dict]:
     recordings = recordings_of(passages)
     if params.mode == "concordance":
         return concordance_rows(passages, recordings)
-    rows = []
-    for p in passages:
-        rec = recordings.get(p["recording_id"], {})
-        rows.append({
-            "recording_id": p["recording_id"],
-            "title": rec.get("title"),
-            "speaker": p.get("speaker"),
-            "role": p.get("speaker_role"),
-            "start": p.get("start"),
-            "end": p.get("end"),
-            "verbatim": bool(p.get("verbatim")),
-            "label": p.get("label"),
-            "date": rec.get("date"),
-            "theme": rec.get("theme"),
-            "text": p.get("text"),
-            "link": absolute_url(p.get("link")) if p.get("link") else None,
-            "automatic": automatic_note(p),
-        })
-    return rows
+    return [{**passage_cells(p, recordings.get(p["recording_id"], {})),
+             "verbatim": bool(p.get("verbatim")),
+             "label": p.get("label"),
+             "theme": recordings.get(p["recording_id"], {}).get("theme"),
+             "text": p.get("text"),
+             "automatic": automatic_note(p)}
+            for p in passages]
 
 
 def concordance_rows(passages: list[dict], recordings: dict[str, dict]) -> list[dict]:
-    rows = []
-    for p in passages:
-        rec = recordings.get(p["recording_id"], {})
-        for line in p.get("kwic") or []:
-            rows.append({
-                "recording_id": p["recording_id"],
-                "title": rec.get("title"),
-                "speaker": p.get("speaker"),
-                "role": p.get("speaker_role"),
-                "start": p.get("start"),
-                "end": p.get("end"),
-                "left": line["left"],
-                "match": line["match"],
-                "right": line["right"],
-                "date": rec.get("date"),
-                "link": absolute_url(p.get("link")) if p.get("link") else None,
-            })
-    return rows
+    """One row per occurrence: the passage's cells and the occurrence's contexts."""
+    return [{**passage_cells(p, recordings.get(p["recording_id"], {})),
+             "left": line["left"], "match": line["match"], "right": line["right"]}
+            for p in passages for line in p.get("kwic") or []]
+
+
+def passage_cells(p: dict, rec: dict) -> dict:
+    """The cells every export row has (their order is the columns' lists above)."""
+    return {
+        "recording_id": p["recording_id"],
+        "title": rec.get("title"),
+        "speaker": p.get("speaker"),
+        "role": p.get("speaker_role"),
+        "start": p.get("start"),
+        "end": p.get("end"),
+        "date": rec.get("date"),
+        "link": absolute_url(p.get("link")) if p.get("link") else None,
+    }
 
 
 def export_filename(params: SearchParams, extension: str) -> str:
