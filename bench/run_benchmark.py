@@ -565,6 +565,21 @@ def machine_info() -> dict:
     }
 
 
+# Sections after this line are written by other benchmarks (speech recognition, build and
+# first-sight studies): a new report keeps them as they are.
+KEPT_MARKER = "<!-- Below: sections kept as they are when bench/run_benchmark.py rewrites this file. -->"
+
+
+def kept_sections(out: Path) -> str:
+    """The part of an existing report from KEPT_MARKER on (with the marker), or just the marker."""
+    try:
+        text = out.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    at = text.find(KEPT_MARKER)
+    return "\n" + (text[at:] if at >= 0 else KEPT_MARKER + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark of issues 6 and 13: Whoosh application vs SQLite FTS5 at archive scale")
     parser.add_argument("--hours", type=float, nargs="+", default=[100, 1000], help="archive sizes (default: 100 1000)")
@@ -642,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
         (args.workdir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render_markdown(results, args), encoding="utf-8")
+    args.out.write_text(render_markdown(results, args) + kept_sections(args.out), encoding="utf-8")
     print(f"written {args.out} (raw figures: {args.workdir / 'results.json'})")
     return 0
 
