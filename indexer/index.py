@@ -22,6 +22,8 @@ from typing import Callable, Iterable, Optional
 
 from whoosh import columns, fields, index
 from whoosh.codec import whoosh3
+from whoosh.matching import mcore
+from whoosh.writing import SegmentWriter
 
 from .analysis import EXACT, FRENCH
 from .corpus_files import CorpusFileError, corpus_file_digest, display_name
@@ -31,7 +33,8 @@ from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 7  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer
+INDEX_FORMAT = 8  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
+# 8: rare terms' postings inlined in the term index (same terms and postings, another layout)
 
 
 def _cached_reader(self, fieldname, column):
@@ -44,11 +47,93 @@ def _cached_reader(self, fieldname, column):
 
 
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
+
+
+# ---------------------------------------------------------------- writer settings and fixes
+#
+# Measured on a profile of the build (docs/performance.md, "Build after the exact fields").
+
+# A term found in fewer passages than this keeps its postings in its term-index entry
+# instead of a compressed block of its own in the postings file: most word pairs of the
+# exact fields are rare, and one pickled, zlib-compressed block per pair was the largest
+# single cost of writing a segment (and of its size on disk).
+INLINE_POSTINGS = 8
+# Whoosh 2.7's postings writer calls ``terminfo.set_inline(...)``, a method that does not
+# exist (it is ``set_inlined``): inlining works only with this alias.
+whoosh3.W3TermInfo.set_inline = whoosh3.W3TermInfo.set_inlined
+
+
+def _list_matcher_copy(self):
+    # Inlined postings are read through a ListMatcher, whose copy() (Whoosh 2.7) forgets
+    # its term and term info: a copied matcher would no longer report the term it
+    # matched, and its block quality (BM25 top-k skipping) would fail on the missing info.
+    return self.__class__(self._ids, self._weights, self._values, self._format, self._scorer,
+                          self._i, self._all_weights, term=self._term, terminfo=self._terminfo)
+
+
+mcore.ListMatcher.copy = _list_matcher_copy
+
+
+def writer_codec() -> whoosh3.W3Codec:
+    return whoosh3.W3Codec(inlinelimit=INLINE_POSTINGS)
+
+
+class _FieldLengths:
+    """The field lengths of a segment being written, read once per passage and field.
+
+    Whoosh asks the per-document reader for a length at every posting it writes (to keep
+    each block's shortest and longest document): millions of column reads over 1,000
+    hours. The same values, read once into lists."""
+
+    def __init__(self, perdoc, fieldnames):
+        count = perdoc.doc_count_all()
+        self._lengths = {name: [perdoc.doc_field_length(n, name) for n in range(count)]
+                         for name in fieldnames if perdoc.has_column(whoosh3._lenfield(name))}
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        lengths = self._lengths.get(fieldname)
+        return lengths[docnum] if lengths is not None else default
+
+
+def _flush_segment(self):
+    # SegmentWriter._flush_segment (Whoosh 2.7) with the lengths read once (_FieldLengths).
+    self.perdocwriter.close()
+    perdoc = self.per_document_reader() if self.codec.length_stats else None
+    lengths = _FieldLengths(perdoc, self.schema.scorable_names()) if perdoc else None
+    self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+    self.fieldwriter.close()
+    if perdoc:
+        perdoc.close()
+
+
+SegmentWriter._flush_segment = _flush_segment
 FACET_SEPARATOR = "\x1f"
 TYPE_VERBATIM = "transcription"
 TYPE_SUMMARY = "résumé"
 TYPE_EVENTS = "événements"  # a transcript passage of sound events only: shown on its recording, never found
 
+
+class RepeatedText(fields.TEXT):
+    """A text field whose value repeats on every passage of a recording (its title, its
+    people): analyzed once per distinct value instead of once per passage. The postings
+    are the ones fields.TEXT gives; only the work of finding them again is saved."""
+
+    CACHED_VALUES = 4096
+
+    def index(self, value, **kwargs):
+        if kwargs or not isinstance(value, str):
+            return super().index(value, **kwargs)
+        cache = self.__dict__.setdefault("_analyzed", {})
+        postings = cache.get(value)
+        if postings is None:
+            if len(cache) >= self.CACHED_VALUES:
+                cache.clear()
+            postings = cache[value] = list(super().index(value))
+        return postings
+
+    def __getstate__(self):
+        # The schema is pickled into the index's table of contents: without the cache.
+        return {key: value for key, value in self.__dict__.items() if key != "_analyzed"}
 
 
 def make_schema() -> fields.Schema:
@@ -57,13 +142,14 @@ def make_schema() -> fields.Schema:
         recording_id=fields.ID(stored=True),
         # Searchable text, all through the one French analyzer.
         text=fields.TEXT(analyzer=FRENCH, stored=True, phrase=True, multitoken_query="phrase"),
-        title=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=2.0, multitoken_query="phrase"),
-        names=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=1.5, multitoken_query="phrase"),
+        # The recording's title and people, on each of its passages (RepeatedText).
+        title=RepeatedText(analyzer=FRENCH, stored=False, phrase=True, field_boost=2.0, multitoken_query="phrase"),
+        names=RepeatedText(analyzer=FRENCH, stored=False, phrase=True, field_boost=1.5, multitoken_query="phrase"),
         # The same texts for quoted phrases and prefixes: every word, unstemmed, and
         # each pair of adjacent words (indexer/analysis.py, EXACT).
         text_exact=fields.TEXT(analyzer=EXACT, stored=False, phrase=True),
-        title_exact=fields.TEXT(analyzer=EXACT, stored=False, phrase=True, field_boost=2.0),
-        names_exact=fields.TEXT(analyzer=EXACT, stored=False, phrase=True, field_boost=1.5),
+        title_exact=RepeatedText(analyzer=EXACT, stored=False, phrase=True, field_boost=2.0),
+        names_exact=RepeatedText(analyzer=EXACT, stored=False, phrase=True, field_boost=1.5),
         # Per-document columns, read into memory once per index generation: the facet
         # filters and counts work from them (and from the recordings' metadata), not
         # from indexed keyword fields, which would cost postings on every passage.
@@ -235,7 +321,8 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
         # Separate segment files, not one compound file: Whoosh copies a compound
         # file's parts into memory for every searcher (BytesIO), ~160 MB per thread
         # over 1,000 hours; separate files are read through the page cache.
-        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1, compound=False)
+        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1, compound=False,
+                           codec=writer_codec())
         try:
             for rec_id in replace or ():
                 writer.delete_by_term("recording_id", rec_id)
