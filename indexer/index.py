@@ -20,10 +20,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from whoosh import columns, fields, index
+from whoosh import columns, fields, formats, index
 from whoosh.codec import whoosh3
 from whoosh.matching import mcore
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from .analysis import EXACT, FRENCH
 from .corpus_files import CorpusFileError, corpus_file_digest, display_name
@@ -107,6 +107,38 @@ def _flush_segment(self):
 
 
 SegmentWriter._flush_segment = _flush_segment
+
+
+def _pool_add(self, item):
+    # PostingPool.add (Whoosh 2.7) without its per-posting type assertions: the same size
+    # estimate (150 bytes of Python objects, plus the strings), so the same runs on disk.
+    self.fieldnames.add(item[0])
+    self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+    if self.currentsize > self.limit:
+        self.save()
+    self.current.append(item)
+
+
+PostingPool.add = _pool_add
+
+_encode_positions = formats.Positions.encode
+_ONE_POSITION: dict[int, bytes] = {}
+
+
+def _encode_one_position(self, poslist):
+    # Most postings of the exact fields (word pairs) hold one position: its encoding
+    # (a length and a pickled list) is made once per position, not once per posting.
+    if len(poslist) != 1:
+        return _encode_positions(self, poslist)
+    value = _ONE_POSITION.get(poslist[0])
+    if value is None:
+        value = _encode_positions(self, poslist)
+        if len(_ONE_POSITION) < 100_000:
+            _ONE_POSITION[poslist[0]] = value
+    return value
+
+
+formats.Positions.encode = _encode_one_position
 FACET_SEPARATOR = "\x1f"
 TYPE_VERBATIM = "transcription"
 TYPE_SUMMARY = "résumé"
