@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import tempfile
 import time
@@ -52,6 +53,11 @@ whoosh3.W3PerDocReader._cached_reader = _cached_reader
 # ---------------------------------------------------------------- writer settings and fixes
 #
 # Measured on a profile of the build (docs/performance.md, "Build after the exact fields").
+
+# Postings each writer process keeps in memory before sorting them into a run on disk
+# (Whoosh's estimate, close to the real size). With batched runs (below) spilling costs
+# little, so two writer processes stay within 1.5 GB at 1,000 hours with the corpus read.
+WRITER_POOL_MB = 256
 
 # A term found in fewer passages than this keeps its postings in its term-index entry
 # instead of a compressed block of its own in the postings file: most word pairs of the
@@ -120,6 +126,62 @@ def _pool_add(self, item):
 
 
 PostingPool.add = _pool_add
+
+# Over a few hundred hours a writer's postings no longer fit its memory (limitmb): they
+# are sorted in runs written to temporary files and merged at commit. Whoosh 2.7 pickles
+# and unpickles each posting on its own there; whole batches of postings are much cheaper.
+RUN_BATCH = 4096
+
+
+def _write_run(self, f, items):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= RUN_BATCH:
+            pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
+            batch = []
+    if batch:
+        pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
+    f.close()
+
+
+def _read_run(self, path):
+    f = self._open_run(path)
+    try:
+        while True:
+            try:
+                batch = pickle.load(f)
+            except EOFError:
+                return
+            yield from batch
+    finally:
+        f.close()
+        self._remove_run(path)
+
+
+PostingPool._write_run = _write_run
+PostingPool._read_run = _read_run
+
+
+def _add_posting(self, id_, weight, vbytes, length=None):
+    # W3PostingsWriter.add_posting (Whoosh 2.7) without its four per-posting type
+    # assertions (the postings come from our own pool): the same blocks.
+    if len(self._ids) >= self._blocklimit:
+        self._write_block()
+    self._ids.append(id_)
+    self._weights.append(weight)
+    if weight > self._maxweight:
+        self._maxweight = weight
+    if vbytes:
+        self._values.append(vbytes)
+    if length:
+        if self._minlength is None or length < self._minlength:
+            self._minlength = length
+        if length > self._maxlength:
+            self._maxlength = length
+
+
+whoosh3.W3PostingsWriter.add_posting = _add_posting
 
 _encode_positions = formats.Positions.encode
 _ONE_POSITION: dict[int, bytes] = {}
@@ -320,7 +382,7 @@ def read_state(index_dir: Path) -> Optional[dict]:
 
 
 def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state: dict,
-                procs: int = 1, limitmb: int = 1024, replace: Optional[set[str]] = None,
+                procs: int = 1, limitmb: int = WRITER_POOL_MB, replace: Optional[set[str]] = None,
                 progress: Optional[Callable[[int, int, int], None]] = None) -> Path:
     """Writes a new index generation beside ``index_dir`` and swaps it in atomically.
 
