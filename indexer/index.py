@@ -59,6 +59,15 @@ whoosh3.W3PerDocReader._cached_reader = _cached_reader
 # little, so two writer processes stay within 1.5 GB at 1,000 hours with the corpus read.
 WRITER_POOL_MB = 256
 
+# Whoosh's own functions replaced below, by (class, name): the build's tests compare
+# an index written with them against one written with ours.
+WHOOSH_ORIGINALS: dict[tuple[type, str], Callable] = {}
+
+
+def _replace(cls: type, name: str, function: Callable):
+    WHOOSH_ORIGINALS.setdefault((cls, name), getattr(cls, name))
+    setattr(cls, name, function)
+
 # A term found in fewer passages than this keeps its postings in its term-index entry
 # instead of a compressed block of its own in the postings file: most word pairs of the
 # exact fields are rare, and one pickled, zlib-compressed block per pair was the largest
@@ -77,7 +86,7 @@ def _list_matcher_copy(self):
                           self._i, self._all_weights, term=self._term, terminfo=self._terminfo)
 
 
-mcore.ListMatcher.copy = _list_matcher_copy
+_replace(mcore.ListMatcher, "copy", _list_matcher_copy)
 
 
 def writer_codec() -> whoosh3.W3Codec:
@@ -112,7 +121,7 @@ def _flush_segment(self):
         perdoc.close()
 
 
-SegmentWriter._flush_segment = _flush_segment
+_replace(SegmentWriter, "_flush_segment", _flush_segment)
 
 
 def _pool_add(self, item):
@@ -125,7 +134,7 @@ def _pool_add(self, item):
     self.current.append(item)
 
 
-PostingPool.add = _pool_add
+_replace(PostingPool, "add", _pool_add)
 
 # Over a few hundred hours a writer's postings no longer fit its memory (limitmb): they
 # are sorted in runs written to temporary files and merged at commit. Whoosh 2.7 pickles
@@ -159,8 +168,8 @@ def _read_run(self, path):
         self._remove_run(path)
 
 
-PostingPool._write_run = _write_run
-PostingPool._read_run = _read_run
+_replace(PostingPool, "_write_run", _write_run)
+_replace(PostingPool, "_read_run", _read_run)
 
 
 def _add_posting(self, id_, weight, vbytes, length=None):
@@ -181,7 +190,7 @@ def _add_posting(self, id_, weight, vbytes, length=None):
             self._maxlength = length
 
 
-whoosh3.W3PostingsWriter.add_posting = _add_posting
+_replace(whoosh3.W3PostingsWriter, "add_posting", _add_posting)
 
 _encode_positions = formats.Positions.encode
 _ONE_POSITION: dict[int, bytes] = {}
@@ -200,7 +209,7 @@ def _encode_one_position(self, poslist):
     return value
 
 
-formats.Positions.encode = _encode_one_position
+_replace(formats.Positions, "encode", _encode_one_position)
 FACET_SEPARATOR = "\x1f"
 TYPE_VERBATIM = "transcription"
 TYPE_SUMMARY = "résumé"
