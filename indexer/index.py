@@ -143,6 +143,11 @@ RUN_BATCH = 4096
 
 
 def _write_run(self, f, items):
+    if isinstance(items, list):  # a sorted pool (the merges of runs are generators)
+        for start in range(0, len(items), RUN_BATCH):
+            pickle.dump(items[start:start + RUN_BATCH], f, pickle.HIGHEST_PROTOCOL)
+        f.close()
+        return
     batch = []
     for item in items:
         batch.append(item)

@@ -140,3 +140,20 @@ def test_top_hits_through_block_skipping_are_the_same(indexes):
                 pages.append([(r.get("recording_id"), r.get("passage_no"), round(r.score, 9))
                               for r in searcher.search(parsed.query, limit=10)])
         assert pages[0] == pages[1], q
+
+
+def test_postings_pool_sorts_through_many_runs(tmp_path):
+    """The batched runs, also when runs are merged into fewer runs first (more runs
+    than files open at once): every posting comes back once, in order."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.writing import PostingPool
+
+    rng = random.Random(8)
+    postings = [("text_exact", f"mot{rng.randrange(5000)} suite".encode(), rng.randrange(10**6), 1.0, b"")
+                for _ in range(30_000)]
+    pool = PostingPool(FileStorage(str(tmp_path)), segment=None, limitmb=0)
+    pool.limit = 100_000  # bytes: about 500 postings a run
+    for posting in postings:
+        pool.add(posting)
+    assert len(pool.runs) > 20
+    assert list(pool.items(maxfiles=4)) == sorted(postings)
