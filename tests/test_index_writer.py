@@ -1,8 +1,9 @@
 """The build's writer settings change how the index is written, never what it finds.
 
-indexer/index.py writes rare terms' postings inline in the term index, sorts postings
-through batched runs on disk when a writer's memory is full, reads field lengths once,
-analyzes a recording's title and people once, and reuses one-position encodings. On a
+The build (indexer/whoosh_writer.py) writes rare terms' postings inline in the term index,
+sorts postings through batched runs on disk when a writer's memory is full, reads field
+lengths once and reuses one-position encodings; indexer/index.py analyzes a recording's
+title and people once (RepeatedText). On a
 generated archive (invented people and words), an index written that way must hold the
 same postings and give the same hits, in the same order with the same scores, as one
 written by Whoosh's own writer, for words, word pairs, phrases and prefixes.
@@ -16,6 +17,7 @@ import pytest
 from whoosh import fields as whoosh_fields
 
 import indexer.index as index_module
+import indexer.whoosh_writer as whoosh_writer
 from indexer.analysis import exact_words
 from indexer.index import open_index, write_index
 from indexer.query import parse
@@ -35,10 +37,10 @@ def indexes(tmp_path_factory):
     generate(2, base / "archive", seed=23)
     recordings = read_corpus(base / "archive").recordings
     with pytest.MonkeyPatch.context() as plain:
-        for (cls, name), original in index_module.WHOOSH_ORIGINALS.items():
+        for (cls, name), original in whoosh_writer.WHOOSH_ORIGINALS.items():
             plain.setattr(cls, name, original)
         plain.setattr(index_module.RepeatedText, "index", whoosh_fields.TEXT.index)
-        plain.setattr(index_module, "INLINE_POSTINGS", 1)  # Whoosh's default: nothing inlined
+        plain.setattr(whoosh_writer, "INLINE_POSTINGS", 1)  # Whoosh's default: nothing inlined
         write_index(base / "plain", recordings, {}, procs=1, limitmb=1024)
     write_index(base / "runs", recordings, {}, procs=1, limitmb=1)
     write_index(base / "two", recordings, {}, procs=2, limitmb=1)
