@@ -110,6 +110,12 @@ class ElisionFilter(Filter):
     def __call__(self, tokens):
         for token in tokens:
             text = token.text
+            if "'" not in text and "’" not in text:  # most words: no elision, no apostrophe to tidy
+                if "." in text:
+                    token.text = text.replace(".", "")
+                if token.text:
+                    yield token
+                continue
             match = ELISION.match(text)
             if match:
                 cut = match.end()
@@ -248,6 +254,7 @@ def fold(word: str) -> str:
     return unidecode(word).lower()
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem_and_fold(word: str) -> str:
     """Accents and ligatures folded, then the light French stem."""
     return light_stem(fold(word))

@@ -27,11 +27,14 @@ from .analysis import EXACT, FRENCH
 from .corpus_files import CorpusFileError, corpus_file_digest, display_name
 from .records import Passage, Recording, Speaker
 from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
+from .whoosh_writer import WRITER_POOL_MB, writer_codec
 
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 8  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer; 8: uncertain ASR words
+INDEX_FORMAT = 9  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
+# 8: uncertain ASR words; 9: rare terms' postings inlined in the term index, title/names fields of class
+# RepeatedText (same terms and postings, another layout: indexer/whoosh_writer.py)
 
 
 def _cached_reader(self, fieldname, column):
@@ -50,6 +53,28 @@ TYPE_SUMMARY = "résumé"
 TYPE_EVENTS = "événements"  # a transcript passage of sound events only: shown on its recording, never found
 
 
+class RepeatedText(fields.TEXT):
+    """A text field whose value repeats on every passage of a recording (its title, its
+    people): analyzed once per distinct value instead of once per passage. The postings
+    are the ones fields.TEXT gives; only the work of finding them again is saved."""
+
+    CACHED_VALUES = 4096
+
+    def index(self, value, **kwargs):
+        if kwargs or not isinstance(value, str):
+            return super().index(value, **kwargs)
+        cache = self.__dict__.setdefault("_analyzed", {})
+        postings = cache.get(value)
+        if postings is None:
+            if len(cache) >= self.CACHED_VALUES:
+                cache.clear()
+            postings = cache[value] = list(super().index(value))
+        return postings
+
+    def __getstate__(self):
+        # The schema is pickled into the index's table of contents: without the cache.
+        return {key: value for key, value in self.__dict__.items() if key != "_analyzed"}
+
 
 def make_schema() -> fields.Schema:
     return fields.Schema(
@@ -57,13 +82,14 @@ def make_schema() -> fields.Schema:
         recording_id=fields.ID(stored=True),
         # Searchable text, all through the one French analyzer.
         text=fields.TEXT(analyzer=FRENCH, stored=True, phrase=True, multitoken_query="phrase"),
-        title=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=2.0, multitoken_query="phrase"),
-        names=fields.TEXT(analyzer=FRENCH, stored=False, phrase=True, field_boost=1.5, multitoken_query="phrase"),
+        # The recording's title and people, on each of its passages (RepeatedText).
+        title=RepeatedText(analyzer=FRENCH, stored=False, phrase=True, field_boost=2.0, multitoken_query="phrase"),
+        names=RepeatedText(analyzer=FRENCH, stored=False, phrase=True, field_boost=1.5, multitoken_query="phrase"),
         # The same texts for quoted phrases and prefixes: every word, unstemmed, and
         # each pair of adjacent words (indexer/analysis.py, EXACT).
         text_exact=fields.TEXT(analyzer=EXACT, stored=False, phrase=True),
-        title_exact=fields.TEXT(analyzer=EXACT, stored=False, phrase=True, field_boost=2.0),
-        names_exact=fields.TEXT(analyzer=EXACT, stored=False, phrase=True, field_boost=1.5),
+        title_exact=RepeatedText(analyzer=EXACT, stored=False, phrase=True, field_boost=2.0),
+        names_exact=RepeatedText(analyzer=EXACT, stored=False, phrase=True, field_boost=1.5),
         # Per-document columns, read into memory once per index generation: the facet
         # filters and counts work from them (and from the recordings' metadata), not
         # from indexed keyword fields, which would cost postings on every passage.
@@ -204,7 +230,7 @@ def read_state(index_dir: Path) -> Optional[dict]:
 
 
 def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state: dict,
-                procs: int = 1, limitmb: int = 1024, replace: Optional[set[str]] = None,
+                procs: int = 1, limitmb: int = WRITER_POOL_MB, replace: Optional[set[str]] = None,
                 progress: Optional[Callable[[int, int, int], None]] = None) -> Path:
     """Writes a new index generation beside ``index_dir`` and swaps it in atomically.
 
@@ -237,7 +263,8 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
         # Separate segment files, not one compound file: Whoosh copies a compound
         # file's parts into memory for every searcher (BytesIO), ~160 MB per thread
         # over 1,000 hours; separate files are read through the page cache.
-        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1, compound=False)
+        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1, compound=False,
+                           codec=writer_codec())
         try:
             for rec_id in replace or ():
                 writer.delete_by_term("recording_id", rec_id)

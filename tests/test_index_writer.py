@@ -1,0 +1,161 @@
+"""The build's writer settings change how the index is written, never what it finds.
+
+The build (indexer/whoosh_writer.py) writes rare terms' postings inline in the term index,
+sorts postings through batched runs on disk when a writer's memory is full, reads field
+lengths once and reuses one-position encodings; indexer/index.py analyzes a recording's
+title and people once (RepeatedText). On a
+generated archive (invented people and words), an index written that way must hold the
+same postings and give the same hits, in the same order with the same scores, as one
+written by Whoosh's own writer, for words, word pairs, phrases and prefixes.
+"""
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from whoosh import fields as whoosh_fields
+
+import indexer.index as index_module
+import indexer.whoosh_writer as whoosh_writer
+from indexer.analysis import exact_words
+from indexer.index import open_index, write_index
+from indexer.query import parse
+from indexer.sources import read_corpus
+from indexer.vocabulary import Vocabulary
+
+
+@pytest.fixture(scope="module")
+def indexes(tmp_path_factory):
+    """The same generated archive indexed three ways: Whoosh's plain writer (no inline
+    postings, everything sorted in memory, our replacements of Whoosh's functions undone),
+    the build's writer with a pool so small that every posting goes through runs on disk,
+    and the build's writer with two processes (two segments)."""
+    from bench.generate_archive import generate
+
+    base = tmp_path_factory.mktemp("writer")
+    generate(2, base / "archive", seed=23)
+    recordings = read_corpus(base / "archive").recordings
+    with pytest.MonkeyPatch.context() as plain:
+        for (cls, name), original in whoosh_writer.WHOOSH_ORIGINALS.items():
+            plain.setattr(cls, name, original)
+        plain.setattr(index_module.RepeatedText, "index", whoosh_fields.TEXT.index)
+        plain.setattr(whoosh_writer, "INLINE_POSTINGS", 1)  # Whoosh's default: nothing inlined
+        write_index(base / "plain", recordings, {}, procs=1, limitmb=1024)
+    write_index(base / "runs", recordings, {}, procs=1, limitmb=1)
+    write_index(base / "two", recordings, {}, procs=2, limitmb=1)
+    return {name: open_index(base / name) for name in ("plain", "runs", "two")}, base
+
+
+def _postings(ix) -> dict:
+    """Every term of every field: its passages (by recording and number), weights and positions."""
+    out = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        key_of = [(f.get("recording_id"), f.get("passage_no")) for f in
+                  (searcher.stored_fields(n) for n in range(reader.doc_count_all()))]
+        for fieldname, text in reader.all_terms():
+            matcher = reader.postings(fieldname, text)
+            items = []
+            while matcher.is_active():
+                positions = matcher.value_as("positions") if matcher.supports("positions") else None
+                items.append((key_of[matcher.id()], matcher.weight(), positions))
+                matcher.next()
+            out[(fieldname, text)] = sorted(items, key=repr)
+    return out
+
+
+def test_same_terms_and_postings(indexes):
+    ixs, _ = indexes
+    plain = _postings(ixs["plain"])
+    assert len(plain) > 5000  # words and word pairs of a real archive
+    assert _postings(ixs["runs"]) == plain
+    assert _postings(ixs["two"]) == plain
+
+
+def test_rare_terms_are_written_inline(indexes):
+    """What the layout change is: most word pairs are rare, their postings are inline."""
+    ixs, _ = indexes
+
+    def inlined(ix):
+        with ix.reader() as reader:
+            terms = reader.leaf_readers()[0][0]._terms
+            infos = [info for (fieldname, _), info in terms.items() if fieldname == "text_exact"]
+            return sum(info.is_inlined() for info in infos) / len(infos)
+
+    assert inlined(ixs["plain"]) == 0
+    assert inlined(ixs["runs"]) > 0.5
+
+
+def _queries(base) -> list[str]:
+    passages = [p.text for r in read_corpus(base / "archive").recordings for p in r.passages if p.text]
+    rng = random.Random(4)
+    queries = ["il y a", '"il y a"', '"je pense que"', "commer*", "tra*", "pas", "énergie", "mine OR charbon"]
+    for _ in range(60):
+        raw = re.findall(r"\S+", rng.choice(passages))
+        size = rng.choice([1, 1, 2, 2, 3, 4])
+        if len(raw) <= size:
+            continue
+        start = rng.randrange(len(raw) - size)
+        text = " ".join(raw[start:start + size]).replace('"', "")
+        queries.append(f'"{text}"' if size > 1 and rng.random() < 0.6 else text)
+        word = rng.choice(exact_words(text) or ["mine"])
+        if len(word) >= 5:
+            queries.append(word[:rng.randint(3, 4)] + "*")
+    return queries
+
+
+def _hits(ix, base, q: str) -> list[tuple]:
+    """All the passages a query finds, with their scores, best first (ties by passage)."""
+    with ix.searcher() as searcher:
+        parsed = parse(q, ix.schema, Vocabulary.load(base / "plain"))
+        if parsed.query is None:
+            return []
+        results = searcher.search(parsed.query, limit=None)
+        hits = [((r.get("recording_id"), r.get("passage_no")), round(r.score, 9)) for r in results]
+    return sorted(hits, key=lambda hit: (-hit[1], hit[0]))
+
+
+def test_same_hits_same_scores_same_order(indexes):
+    ixs, base = indexes
+    found = 0
+    for q in _queries(base):
+        expected = _hits(ixs["plain"], base, q)
+        found += bool(expected)
+        assert _hits(ixs["runs"], base, q) == expected, q
+        assert _hits(ixs["two"], base, q) == expected, q
+    assert found >= 40
+
+
+def test_top_hits_through_block_skipping_are_the_same(indexes):
+    """A page of results (top-k collection, which skips blocks and inline lists by their
+    best possible score) picks the same passages from either layout."""
+    ixs, base = indexes
+    for q in _queries(base)[:40]:
+        pages = []
+        for name in ("plain", "runs"):
+            with ixs[name].searcher() as searcher:
+                parsed = parse(q, ixs[name].schema, Vocabulary.load(base / "plain"))
+                if parsed.query is None:
+                    pages.append([])
+                    continue
+                pages.append([(r.get("recording_id"), r.get("passage_no"), round(r.score, 9))
+                              for r in searcher.search(parsed.query, limit=10)])
+        assert pages[0] == pages[1], q
+
+
+def test_postings_pool_sorts_through_many_runs(tmp_path):
+    """The batched runs, also when runs are merged into fewer runs first (more runs
+    than files open at once): every posting comes back once, in order."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.writing import PostingPool
+
+    rng = random.Random(8)
+    postings = [("text_exact", f"mot{rng.randrange(5000)} suite".encode(), rng.randrange(10**6), 1.0, b"")
+                for _ in range(30_000)]
+    pool = PostingPool(FileStorage(str(tmp_path)), segment=None, limitmb=0)
+    pool.limit = 100_000  # bytes: about 500 postings a run
+    for posting in postings:
+        pool.add(posting)
+    assert len(pool.runs) > 20
+    assert list(pool.items(maxfiles=4)) == sorted(postings)
