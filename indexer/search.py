@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Mapping, Optional
 from urllib.parse import quote, urlencode
 
-from whoosh import columns
+from whoosh import columns, scoring
 from whoosh import query as wq
-from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.codec import whoosh3
+from whoosh.util.numeric import byte_to_length
 
 from .corpus import name_key
 from .highlight import find_matches, kwic, mark_with_events, snippet
@@ -325,7 +326,7 @@ class Snapshot:
         value = compute()
         if value is None:
             return None
-        cost = len(value) if isinstance(value, (frozenset, set, list)) else 100
+        cost = getattr(value, "cache_cost", None) or (len(value) if isinstance(value, (frozenset, set, list)) else 100)
         with self._cache_lock:
             if key not in self._cache:
                 self._cache[key] = (value, cost)
@@ -357,28 +358,8 @@ class Snapshot:
     def searcher(self):
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = self._local.searcher = self.ix.searcher()
+            s = self._local.searcher = self.ix.searcher(weighting=LengthListBM25F())
         return s
-
-
-class _AllowedWithinTime(TimeLimitCollector):
-    """Top-k collection restricted to a set of documents, stopped at a time limit.
-
-    Whoosh's TimeLimitCollector calls its child's collect() directly, so wrapping
-    a FilterCollector in it silently drops the filter: both jobs are done here.
-    """
-
-    def __init__(self, child, timelimit: float, allowed: frozenset):
-        super().__init__(child, timelimit, use_alarm=False)
-        self.allowed = allowed
-
-    def collect_matches(self):
-        child, allowed = self.child, self.allowed
-        for sub_docnum in child.matches():
-            if self.timedout:
-                raise TimeLimit
-            if child.offset + sub_docnum in allowed:
-                child.collect(sub_docnum)
 
 
 def _column(reader, name: str, total: int) -> list:
@@ -411,6 +392,44 @@ def _ref_bytes_values(segment) -> list[bytes]:
     return [uniques[r] for r in refs]
 
 
+class LengthListBM25F(scoring.BM25F):
+    """Whoosh's BM25F, the same scores, with each segment's field lengths read once into a
+    list: Whoosh reads a document's length from its column file at every scored posting
+    (struct unpacking through two method calls), a third of the time spent ranking."""
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(scorer, scoring.BM25FScorer):
+            lengths = _field_lengths(searcher.reader(), fieldname)
+            if lengths is not None:
+                scorer.dfl = lengths.__getitem__
+        return scorer
+
+
+_BYTE_TO_LENGTH = [None] + [byte_to_length(b) for b in range(1, 256)]  # 0: no length (Whoosh returns None)
+
+
+def _field_lengths(reader, fieldname: str) -> Optional[list]:
+    """What ``reader.doc_field_length(docnum, fieldname, 1)`` answers, for every docnum of one
+    segment, kept on the segment's per-document reader; None where that is not a
+    whoosh3 segment with a one-byte lengths column (Whoosh's own lookup is then kept)."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if not isinstance(perdoc, whoosh3.W3PerDocReader):
+        return None
+    cache = perdoc.__dict__.setdefault("_length_lists", {})
+    if fieldname not in cache:
+        column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+        if column is None:
+            cache[fieldname] = [1] * (perdoc._doccount + 1)  # no lengths: the default asked for
+        elif isinstance(column, columns.NumericColumn.Reader) and column._fixedlen == 1:
+            data = column._dbfile.get(column._basepos, column._count)
+            # Past the column's end, Whoosh reads its default (0), hence None.
+            cache[fieldname] = [_BYTE_TO_LENGTH[b] for b in data] + [None] * (perdoc._doccount + 1 - len(data))
+        else:
+            cache[fieldname] = None
+    return cache[fieldname]
+
+
 def _generation(index_dir: Path) -> str:
     try:
         return os.readlink(index_dir) if index_dir.is_symlink() else str(index_dir.resolve())
@@ -440,23 +459,70 @@ class _Budget(threading.local):
     cut = False
     slot = False
     retry_skipped = False  # no slot was free for the any-word retry
+    scored: dict = {}  # this request's scored matches (a partial one is never cached)
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
 
 
-def _docs_until(searcher, q: wq.Query, budget: _Budget) -> tuple[list[int], bool]:
-    """The documents matching ``q``, and False when the deadline stopped the walk short.
+class Scored:
+    """The passages a query matches, each with its score, found in one walk of the
+    query's postings: matching and ranking used to walk them twice (once for the set
+    of matches, once more to score it), and ranking was the largest share of a first
+    sight. Scores are Whoosh's own (the same matchers, in the same order), so the
+    ranking is the one Whoosh's top-k collector gives: score first, then docnum."""
+
+    def __init__(self, docs: list[int], scores: list[float], complete: bool):
+        self.complete = complete  # False: the deadline stopped the walk (partial, never cached)
+        self._docs = docs  # ascending
+        self._scores = scores
+        self.docs = frozenset(docs)
+        self._order: Optional[list[int]] = None
+        self.cache_cost = 3 * len(docs)  # a set, a list and a list of floats
+
+    def best(self, allowed: frozenset, limit: int) -> list[tuple[int, float]]:
+        """(docnum, score) of the ``allowed`` matches, best first, at most ``limit``."""
+        order = self._order
+        if order is None:
+            # A stable sort of the docnum-ordered matches by score, highest first: ties keep
+            # docnum order, as in Whoosh's collector. Two threads may both sort once: same result.
+            scores = self._scores
+            order = self._order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        docs, scores = self._docs, self._scores
+        out = []
+        if len(allowed) >= len(docs):  # every match (allowed is a subset of the matches)
+            return [(docs[i], scores[i]) for i in order[:limit]]
+        for i in order:
+            if docs[i] in allowed:
+                out.append((docs[i], scores[i]))
+                if len(out) >= limit:
+                    break
+        return out
+
+
+def _score_until(searcher, q: wq.Query, within: frozenset, budget: "_Budget") -> Scored:
+    """The documents of ``within`` matching ``q``, scored, in one walk; stopped at the request's deadline.
 
     Whoosh's docs_for_query has no time limit: a query matching most of a large archive
     walks every posting of every term. Looking at the clock every few hundred documents
-    bounds it with the rest of the request."""
-    docs = []
-    for i, docnum in enumerate(searcher.docs_for_query(q)):
-        docs.append(docnum)
-        if i % MATCH_CHECK_EVERY == MATCH_CHECK_EVERY - 1 and budget.left() <= 0:
-            return docs, False
-    return docs, True
+    bounds it with the rest of the request. The matcher is walked as Whoosh's collectors
+    walk it (replaced once at the start, scored with the searcher's weighting)."""
+    docs: list[int] = []
+    scores: list[float] = []
+    context = searcher.context()
+    seen = 0
+    for subsearcher, offset in searcher.leaf_searchers():
+        matcher = q.matcher(subsearcher, context).replace(0)
+        while matcher.is_active():
+            docnum = offset + matcher.id()
+            if docnum in within:
+                docs.append(docnum)
+                scores.append(matcher.score())
+            matcher.next()
+            seen += 1
+            if seen % MATCH_CHECK_EVERY == 0 and budget.left() <= 0:
+                return Scored(docs, scores, False)
+    return Scored(docs, scores, True)
 
 
 def query_terms(q: Optional[wq.Query]) -> int:
@@ -490,7 +556,7 @@ class SearchService:
         instead of an error per request."""
         budget = self._budget
         budget.deadline, budget.cut, budget.slot = time.monotonic() + self.time_limit, False, False
-        budget.retry_skipped = False
+        budget.retry_skipped, budget.scored = False, {}
         try:
             yield budget
         except (IndexUnavailable, Overloaded):
@@ -518,9 +584,6 @@ class SearchService:
         if not self._budget.slot:
             self._budget.slot = self._expensive.acquire(blocking=False)
         return self._budget.slot
-
-    def _scoring_time(self) -> float:
-        return max(0.0001, min(self.time_limit, self._budget.left()))
 
     # ------------------------------------------------------------------ index
     def snapshot(self) -> Snapshot:
@@ -743,17 +806,21 @@ class SearchService:
     def _base_docs(self, snap: Snapshot, s, base: Optional[wq.Query]) -> frozenset:
         if base is None:
             return snap.all_passages
+        return self._scored(snap, s, base).docs
+
+    def _scored(self, snap: Snapshot, s, base: wq.Query) -> Scored:
+        """The query's matches and their scores: cached per generation when complete, and
+        kept for the rest of the request when the deadline cut them short."""
         key = ("q", repr(base))
-        hit = snap.cached(key, lambda: None)
-        if hit is not None:
-            return hit
-        found, complete = _docs_until(s, base, self._budget)
-        docs = frozenset(found) & snap.all_passages
-        if complete:
-            snap.cached(key, lambda: docs)
-        else:
-            self._budget.cut = True  # partial: said on the page, and never cached
-        return docs
+        found = self._budget.scored.get(key) or snap.cached(key, lambda: None)
+        if found is None:
+            found = _score_until(s, base, snap.all_passages, self._budget)
+            if found.complete:
+                snap.cached(key, lambda: found)
+            else:
+                self._budget.cut = True  # partial: said on the page, and never cached
+            self._budget.scored[key] = found
+        return found
 
     def _filter_docs(self, snap: Snapshot, s, name: str, values: tuple[str, ...]) -> frozenset:
         return snap.cached(("f", name, values),
@@ -854,16 +921,8 @@ class SearchService:
         if base is None or sort == "date":
             by_date = snap.sorted_by_date(matched)
             return [(d, 0.0) for d in by_date[:limit]], False
-        # Score the query alone, restricted to the matched set: no filter terms in the
-        # query keeps Whoosh's block-skipping top-k collection working.
-        collector = _AllowedWithinTime(s.collector(limit=max(1, limit)), self._scoring_time(), matched)
-        partial = False
-        try:
-            s.search_with_collector(base, collector)
-        except TimeLimit:
-            partial = True
-        results = collector.results()
-        return [(hit.docnum, hit.score or 0.0) for hit in results[:limit]], partial
+        scored = self._scored(snap, s, base)  # matched is a subset of its matches
+        return (scored.best(matched, limit) if limit > 0 else []), not scored.complete
 
     def _grouped(self, snap: Snapshot, s, params: SearchParams, parsed, matched: frozenset):
         """Results grouped by recording: the page's recordings and their best passages (up to 3)."""
