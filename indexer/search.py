@@ -520,7 +520,9 @@ def _score_until(searcher, q: wq.Query, within: frozenset, budget: "_Budget") ->
                 scores.append(matcher.score())
             matcher.next()
             seen += 1
-            if seen % MATCH_CHECK_EVERY == 0 and budget.left() <= 0:
+            # A first look after the first match, then every MATCH_CHECK_EVERY: a deadline
+            # already spent stops the walk with something to show.
+            if (seen - 1) % MATCH_CHECK_EVERY == 0 and budget.left() <= 0:
                 return Scored(docs, scores, False)
     return Scored(docs, scores, True)
 
@@ -954,16 +956,25 @@ class SearchService:
         results = []
         for rec_id in page_ids:
             candidates = groups.get(rec_id, [])
-            passages = [self._passage(snap, s, d, parsed, params.q) for d, _ in candidates[:6]]
-            # A passage can match through its recording's title or people only: those
-            # whose own text holds the words come first (stable: best score first).
-            passages.sort(key=lambda p: "<mark>" not in p["snippet"])
             results.append({
                 "recording": self.recording_json(snap.recordings[rec_id]),
                 "score": round(candidates[0][1], 3) if candidates else 0.0,
-                "passages": passages[:3],
+                "passages": self._shown_passages(snap, s, parsed, params.q, candidates[:6], 3),
             })
         return len(rec_ids), results, partial
+
+    def _shown_passages(self, snap: Snapshot, s, parsed, q: str, candidates: list, shown: int) -> list[dict]:
+        """The ``shown`` passages of a recording's result, from its best candidates: a passage
+        can match through its recording's title or people only, so those whose own text
+        holds the words come first (best score first within each kind). Candidates are
+        read and highlighted in order only until ``shown`` with the words are found."""
+        marked, unmarked = [], []
+        for docnum, _ in candidates:
+            passage = self._passage(snap, s, docnum, parsed, q)
+            (marked if "<mark>" in passage["snippet"] else unmarked).append(passage)
+            if len(marked) >= shown:
+                break
+        return (marked + unmarked)[:shown]
 
     def _passage_page(self, snap: Snapshot, s, params: SearchParams, parsed, matched: frozenset):
         wanted = params.page * params.per_page
