@@ -447,6 +447,10 @@ class BackgroundBuild:
             self.process.wait(timeout=10)
 
 
+# Two serving processes where there are two cores: one process computes on one core at a time (the GIL).
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+
+
 def server_address(host: str, port: int) -> str:
     """The address links can use when no --base-url is given; none for a wildcard host."""
     if host in ("", "0.0.0.0", "::", "*"):
@@ -493,7 +497,8 @@ def waitress_options(threads: int, connection_limit: int, channel_timeout: float
               help="Secondes d'inactivité après lesquelles une connexion est fermée (waitress).")
 @click.option("--build-timeout", envvar="ARTOISCAST_BUILD_TIMEOUT", default=1800.0, show_default=True,
               help="Durée maximale de la construction de l'index lancée au démarrage (secondes).")
-@click.option("--workers", envvar="ARTOISCAST_WORKERS", type=click.IntRange(1, 64), default=1, show_default=True,
+@click.option("--workers", envvar="ARTOISCAST_WORKERS", type=click.IntRange(1, 64), default=DEFAULT_WORKERS,
+              show_default=True,
               help="Processus qui servent les requêtes sur le même port (un par cœur : les fils d'un même "
                    "processus ne calculent pas en parallèle). Chacun a ses --threads et ses --expensive-slots.")
 @click.pass_obj
