@@ -478,7 +478,7 @@ class Scored:
         self._scores = scores
         self.docs = frozenset(docs)
         self._order: Optional[list[int]] = None
-        self.cache_cost = 3 * len(docs)  # a set, a list and a list of floats
+        self.cache_cost = 4 * len(docs)  # a set, a list, a list of floats and, once ranked, an order
 
     def best(self, allowed: frozenset, limit: int) -> list[tuple[int, float]]:
         """(docnum, score) of the ``allowed`` matches, best first, at most ``limit``."""
