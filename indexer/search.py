@@ -782,7 +782,7 @@ class SearchService:
         if parsed and query_terms(parsed.query) > EXPENSIVE_TERMS:
             self._claim_slot()  # the same broad query through a recording page costs the same
         docnums = sorted(s.document_numbers(recording_id=rec_id, doc_type="passage"))
-        hit_docs = self._base_docs(snap, s, parsed.query) if parsed and parsed.query is not None else set()
+        hit_docs = self._hits(snap, s, parsed.query, docnums) if parsed and parsed.query is not None else set()
         passages = []
         for docnum in docnums:
             passage = self._passage(snap, s, docnum, parsed, q, with_kwic=False)
@@ -794,6 +794,33 @@ class SearchService:
         data["hits"] = [p["n"] for p in passages if p["hit"]]
         data["transcript"] = rec.get("transcript")
         return data
+
+    def _hits(self, snap: Snapshot, s, base: wq.Query, docnums: list[int]) -> set[int]:
+        """Which of one recording's passages (``docnums``, ascending) the query matches. A
+        recording's passages have neighbouring document numbers (added together), so the
+        postings are read from the first of them to the last only, not over the whole archive."""
+        if not docnums:
+            return set()
+        found = self._budget.scored.get(("q", repr(base))) or snap.cached(("q", repr(base)), lambda: None)
+        if found is not None:  # the search that led here has matched them all already
+            return set(docnums) & found.docs
+        low, high = docnums[0], docnums[-1]
+        wanted = set(docnums) & snap.all_passages
+        hits = set()
+        for subsearcher, offset in s.leaf_searchers():
+            if high < offset or low >= offset + subsearcher.reader().doc_count_all():
+                continue
+            matcher = base.matcher(subsearcher, subsearcher.boolean_context())
+            if matcher.is_active() and low > offset:
+                matcher.skip_to(low - offset)
+            while matcher.is_active():
+                docnum = offset + matcher.id()
+                if docnum > high:
+                    break
+                if docnum in wanted:
+                    hits.add(docnum)
+                matcher.next()
+        return hits
 
     def recordings(self) -> list[dict]:
         with self._request():

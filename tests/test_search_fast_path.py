@@ -36,6 +36,9 @@ class PlainWhooshService(SearchService):
             return snap.all_passages
         return frozenset(self._plain(snap).docs_for_query(base)) & snap.all_passages
 
+    def _hits(self, snap, s, base, docnums):
+        return set(docnums) & self._base_docs(snap, s, base)
+
     def _rank(self, snap, s, base, matched, limit, sort):
         if base is None or sort == "date":
             return super()._rank(snap, s, base, matched, limit, sort)
@@ -132,3 +135,25 @@ def test_a_deadline_reached_while_matching_gives_a_partial_answer_never_cached(a
     service.time_limit = 3.0
     again = service.search(SearchParams.from_args(frequent.params))
     assert _without_time(again) == _without_time(whole)
+
+
+def test_a_recordings_page_marks_the_passages_plain_whoosh_matches(archive):
+    """The recording page reads the postings over its own passages only: the same passages are hits."""
+    index, queries = archive
+    plain = PlainWhooshService(index)
+    recordings = sorted(plain.snapshot().recordings)
+    marked = 0
+    for n, query in enumerate(queries):
+        for rec_id in (recordings[n % len(recordings)], recordings[-1 - n % len(recordings)]):
+            fresh = SearchService(index)  # nothing matched before: the page reads the postings itself
+            got = fresh.recording(rec_id, query.params["q"])
+            assert got == plain.recording(rec_id, query.params["q"]), (rec_id, query.params)
+            marked += len(got["hits"])
+    assert marked > 0
+    # After a search, the page reuses the search's matches: the same hits again.
+    service = SearchService(index)
+    for query in queries[:12]:
+        doc = service.search(SearchParams.from_args({"q": query.params["q"], "mode": "concordance"}))
+        for passage in doc["passages"][:2]:
+            rec_id = passage["recording_id"]
+            assert service.recording(rec_id, query.params["q"]) == plain.recording(rec_id, query.params["q"])
