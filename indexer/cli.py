@@ -576,8 +576,17 @@ def serve_workers(config: dict, build: "BackgroundBuild", host: str, port: int, 
     flag = SharedBuildFlag()
     flag.set(True)
 
+    parent = os.getpid()
+
+    def orphaned_watch():
+        # A parent killed outright (SIGKILL, out of memory) cannot stop its workers: they stop themselves.
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
     def run_worker():
         signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+        threading.Thread(target=orphaned_watch, name="orphan-watch", daemon=True).start()
         code = 0
         try:
             waitress_serve(create_app({**config, "INDEX_BUILD": flag}), sockets=[sock], **options)

@@ -138,3 +138,33 @@ def test_stopping_the_server_stops_its_workers(server):
                                     for pid in workers))
     assert gone
     assert get(port, "/api/search?q=terril") == 0  # nobody listens any more
+
+
+def test_workers_stop_when_their_parent_is_killed_outright(tmp_path):
+    """SIGKILL leaves the parent no time to stop its workers: they notice and stop by themselves."""
+    from webapp_fixtures import free_port
+
+    corpus, index = tmp_path / "archive", tmp_path / "index"
+    generate_archive.generate(0.5, corpus, seed=5)
+    build_index(corpus, index)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index), "serve",
+         "--port", str(port), "--workers", "2"],
+        env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    try:
+        assert wait_for(lambda: get(port, "/api/search?q=terril") == 200, 60)
+        workers = wait_for(lambda: len(children(process.pid)) == 2 and children(process.pid))
+        assert workers
+        process.kill()
+        process.wait(timeout=10)
+        assert wait_for(lambda: get(port, "/api/search?q=terril") == 0, 20)  # nobody listens any more
+        assert not any(Path(f"/proc/{pid}").exists() and
+                       Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+                       for pid in workers)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
