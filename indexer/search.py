@@ -274,6 +274,10 @@ class Snapshot:
                 interned[value] = tuple(v for v in value.decode("utf-8").split(FACET_SEPARATOR) if v)
             self.doc_speakers.append(interned[value])
         self.doc_type: list[str] = [t.decode("utf-8") if t else "" for t in types]
+        # Each passage's (recording, speakers) and (recording, type of text), numbered: the
+        # per-passage facets are counted from the distinct numbers of the matched passages.
+        self.doc_recording_speakers, self.recording_speakers = _pair_numbers(self.doc_recording, self.doc_speakers)
+        self.doc_recording_type, self.recording_type = _pair_numbers(self.doc_recording, self.doc_type)
         by_recording: dict[str, set] = defaultdict(set)
         for docnum, rec_id in enumerate(self.doc_recording):
             if rec_id is not None and rec_id in self.recordings and docnum not in deleted:
@@ -348,6 +352,15 @@ class Snapshot:
         recordings = [r for r, rec in self.recordings.items() if value in facet.recording_values(rec)]
         return frozenset().union(*(self.passages_of(r) for r in recordings))
 
+    def recordings_of(self, docs) -> set:
+        """The recordings of some passages."""
+        return set(map(self.doc_recording.__getitem__, docs))
+
+    @staticmethod
+    def recording_pairs(docs, doc_pairs: list[int], pairs: list[tuple]) -> list[tuple]:
+        """The distinct (recording, value) pairs of some passages, from their pair numbers."""
+        return [pairs[n] for n in set(map(doc_pairs.__getitem__, docs))]
+
     def passages_of(self, rec_id: str) -> frozenset:
         return self._passages_by_recording.get(rec_id, frozenset())
 
@@ -360,6 +373,13 @@ class Snapshot:
         if s is None:
             s = self._local.searcher = self.ix.searcher(weighting=LengthListBM25F())
         return s
+
+
+def _pair_numbers(first: list, second: list) -> tuple[list[int], list[tuple]]:
+    """A number per document for its (first, second) pair, and the pairs by number."""
+    numbers: dict[tuple, int] = {}
+    per_doc = [numbers.setdefault(pair, len(numbers)) for pair in zip(first, second)]
+    return per_doc, list(numbers)
 
 
 def _column(reader, name: str, total: int) -> list:
@@ -730,7 +750,7 @@ class SearchService:
     @staticmethod
     def _recordings_and_texts(snap: Snapshot, matched: frozenset) -> dict:
         """Results that are recordings (audio, video) and those that are page text only."""
-        rec_ids = {snap.doc_recording[d] for d in matched}
+        rec_ids = snap.recordings_of(matched)
         texts = sum(1 for r in rec_ids if not snap.recordings[r].get("media"))
         return {"recordings": len(rec_ids) - texts, "texts": texts}
     def _match(self, snap: Snapshot, s, params: SearchParams, parsed: ParsedQuery, filters: dict[str, frozenset]):
@@ -886,23 +906,23 @@ class SearchService:
             docs = self._matched(snap, s, base, filters, leave_out=facet.name) if facet.name in filters else matched
             counts: dict[str, set] = defaultdict(set)
             if facet.per_passage:
-                doc_recording = snap.doc_recording
+                # The distinct (recording, value) pairs of the passages, from one number per passage
+                # (a set built in C), instead of a set per value filled passage by passage.
                 if facet.name == "speaker":
-                    doc_speakers = snap.doc_speakers
-                    for d in docs:
-                        for value in doc_speakers[d]:
-                            counts[value].add(doc_recording[d])
+                    for rec_id, speakers in snap.recording_pairs(docs, snap.doc_recording_speakers,
+                                                                 snap.recording_speakers):
+                        for value in speakers:
+                            counts[value].add(rec_id)
                 else:
-                    doc_type = snap.doc_type
-                    for d in docs:
-                        counts[doc_type[d]].add(doc_recording[d])
+                    for rec_id, value in snap.recording_pairs(docs, snap.doc_recording_type, snap.recording_type):
+                        counts[value].add(rec_id)
             else:
                 if docs is matched:
                     if recordings_of_matched is None:
-                        recordings_of_matched = {snap.doc_recording[d] for d in matched}
+                        recordings_of_matched = snap.recordings_of(matched)
                     rec_ids = recordings_of_matched
                 else:
-                    rec_ids = {snap.doc_recording[d] for d in docs}
+                    rec_ids = snap.recordings_of(docs)
                 for rec_id in rec_ids:
                     for value in facet.recording_values(snap.recordings[rec_id]):
                         counts[value].add(rec_id)
@@ -955,7 +975,7 @@ class SearchService:
 
     def _grouped(self, snap: Snapshot, s, params: SearchParams, parsed, matched: frozenset):
         """Results grouped by recording: the page's recordings and their best passages (up to 3)."""
-        rec_ids = {snap.doc_recording[d] for d in matched}
+        rec_ids = snap.recordings_of(matched)
         wanted = params.page * params.per_page
         partial = False
         groups: dict[str, list] = {}

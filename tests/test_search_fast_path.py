@@ -7,10 +7,13 @@ two words, phrases, prefixes, each with and without a facet filter - is asked of
 the application's SearchService and of a reference service whose matching and
 ranking are the plain Whoosh calls the service used before: ``docs_for_query``
 for the matches, ``Searcher.search`` (BM25F, top-k collector, a filter set) for
-the order. Whole answers are compared: hits, their order, scores, facet counts,
-snippets.
+the order, and facet counts as they were counted before (a set of recordings per
+value, filled passage by passage). Whole answers are compared: hits, their order,
+scores, facet counts, snippets.
 """
 from __future__ import annotations
+
+from collections import defaultdict
 
 import pytest
 
@@ -35,6 +38,31 @@ class PlainWhooshService(SearchService):
         if base is None:
             return snap.all_passages
         return frozenset(self._plain(snap).docs_for_query(base)) & snap.all_passages
+
+    def _count_facets(self, snap, s, base, filters, matched):
+        """Counted as before: a set of recordings per value, filled passage by passage."""
+        out = {}
+        for facet in search.FACETS:
+            docs = self._matched(snap, s, base, filters, leave_out=facet.name) if facet.name in filters else matched
+            counts = defaultdict(set)
+            for d in docs:
+                rec_id = snap.doc_recording[d]
+                if facet.name == "speaker":
+                    values = snap.doc_speakers[d]
+                elif facet.name == "type":
+                    values = [snap.doc_type[d]]
+                else:
+                    values = facet.recording_values(snap.recordings[rec_id])
+                for value in values:
+                    counts[value].add(rec_id)
+            values = sorted(((v, len(r)) for v, r in counts.items() if v), key=lambda x: (-x[1], x[0].lower()))
+            if facet.name == "year":
+                values.sort(key=lambda x: x[0], reverse=True)
+            out[facet.name] = [{"value": v, "count": c, "label": facet.display(v)} for v, c in values]
+        search._mark_interviewers(out["speaker"], snap.interviewers)
+        for values in out.values():
+            values.sort(key=lambda v: v["value"] == search.NO_VALUE or bool(v.get("interviewer")))
+        return out
 
     def _hits(self, snap, s, base, docnums):
         return set(docnums) & self._base_docs(snap, s, base)
