@@ -505,10 +505,11 @@ class Scored:
         """(docnum, score) of the ``allowed`` matches, best first, at most ``limit``."""
         order = self._order
         if order is None:
-            # A stable sort of the docnum-ordered matches by score, highest first: ties keep
-            # docnum order, as in Whoosh's collector. Two threads may both sort once: same result.
+            # A stable sort of the docnum-ordered matches by score, highest first (reverse=True keeps
+            # a stable sort's ties in their order): ties keep docnum order, as in Whoosh's collector.
+            # Two threads may both sort once: same result.
             scores = self._scores
-            order = self._order = sorted(range(len(scores)), key=lambda i: -scores[i])
+            order = self._order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
         docs, scores = self._docs, self._scores
         out = []
         if len(allowed) >= len(docs):  # every match (allowed is a subset of the matches)
@@ -537,10 +538,9 @@ def _score_until(searcher, q: wq.Query, within: frozenset, budget: "_Budget") ->
         if _by_columns(matcher):
             columns = _ColumnScores(budget)
             by_doc = columns.of(matcher)
-            for docnum in sorted(by_doc):
-                if offset + docnum in within:
-                    docs.append(offset + docnum)
-                    scores.append(by_doc[docnum])
+            kept = sorted(docnum for docnum in by_doc if offset + docnum in within)
+            docs.extend(offset + docnum for docnum in kept)
+            scores.extend(map(by_doc.__getitem__, kept))
             if columns.cut:
                 return Scored(docs, scores, False)
             continue
