@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -476,15 +478,22 @@ class BackgroundBuild:
         self.process: subprocess.Popen | None = None
         self.stopping = False
 
-    def start(self):
+    def start(self, on_end=None):
         # In the server's process group: stopping the server (Ctrl+C, a kill of the group) stops the build.
         self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL)
-        threading.Thread(target=self._watch, name="index-build", daemon=True).start()
+        threading.Thread(target=self._watch, args=(on_end,), name="index-build", daemon=True).start()
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def _watch(self):
+    def _watch(self, on_end=None):
+        try:
+            self._wait()
+        finally:
+            if on_end:
+                on_end()
+
+    def _wait(self):
         try:
             code = self.process.wait(timeout=self.timeout)
         except subprocess.TimeoutExpired:
@@ -502,6 +511,10 @@ class BackgroundBuild:
         if self.running():
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+# Two serving processes where there are two cores: one process computes on one core at a time (the GIL).
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def server_address(host: str, port: int) -> str:
@@ -550,9 +563,14 @@ def waitress_options(threads: int, connection_limit: int, channel_timeout: float
               help="Secondes d'inactivité après lesquelles une connexion est fermée (waitress).")
 @click.option("--build-timeout", envvar="ARTOISCAST_BUILD_TIMEOUT", default=1800.0, show_default=True,
               help="Durée maximale de la construction de l'index lancée au démarrage (secondes).")
+@click.option("--workers", envvar="ARTOISCAST_WORKERS", type=click.IntRange(1, 64), default=DEFAULT_WORKERS,
+              show_default=True,
+              help="Processus qui servent les requêtes sur le même port (un par cœur : les fils d'un même "
+                   "processus ne calculent pas en parallèle). Chacun a ses --threads et ses --expensive-slots.")
 @click.pass_obj
 def serve(obj, host: str, port: int, threads: int, base_url: str, trusted_proxy: str, time_limit: float,
-          expensive_slots: int, connection_limit: int, channel_timeout: float, build_timeout: float):
+          expensive_slots: int, connection_limit: int, channel_timeout: float, build_timeout: float,
+          workers: int):
     """Sert l'application web (waitress) tout de suite ; l'index est (re)construit en arrière-plan s'il manque
     ou date, et l'index précédent est servi en attendant."""
     from waitress import serve as waitress_serve
@@ -563,20 +581,127 @@ def serve(obj, host: str, port: int, threads: int, base_url: str, trusted_proxy:
     if expensive_slots is None:  # half the threads at most stay for ordinary requests
         expensive_slots = max(1, min(EXPENSIVE_SLOTS, threads // 2))
     build = BackgroundBuild(corpus_dir, index_dir, build_timeout)
+    config = {"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir), "BASE_URL": base_url,
+              "SERVER_ADDRESS": server_address(host, port), "TRUSTED_PROXIES": trusted_proxy,
+              "SEARCH_TIME_LIMIT": time_limit, "EXPENSIVE_SLOTS": expensive_slots, "INDEX_BUILD": build}
+    options = waitress_options(threads, connection_limit, channel_timeout)
+    # SIGTERM (systemd, kill) ends like Ctrl+C, so that the build below is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if workers > 1:
+        serve_workers(config, build, host, port, options, workers)
+        return
     build.start()
+    _say_build_started(index_dir)
+    app = create_app(config)
+    click.echo(f"artoiscast-search sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
+    try:
+        waitress_serve(app, host=host, port=port, **options)
+    finally:
+        build.stop()
+
+
+def _say_build_started(index_dir: Path):
     click.echo("Vérification de l'index en arrière-plan (reconstruit s'il manque ou date) ; "
                + ("l'index actuel est servi en attendant." if read_state(index_dir)
                   else "les pages indiquent « index en construction » en attendant."))
-    app = create_app({"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir), "BASE_URL": base_url,
-                      "SERVER_ADDRESS": server_address(host, port), "TRUSTED_PROXIES": trusted_proxy,
-                      "SEARCH_TIME_LIMIT": time_limit, "EXPENSIVE_SLOTS": expensive_slots, "INDEX_BUILD": build})
-    # SIGTERM (systemd, kill) ends like Ctrl+C, so that the build below is stopped too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    click.echo(f"artoiscast-search sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
+
+
+class SharedBuildFlag:
+    """Whether the background build runs, as the worker processes see it: the build is the
+    parent's child process, which a worker cannot poll, so the parent writes a shared byte."""
+
+    def __init__(self):
+        import multiprocessing
+
+        self._value = multiprocessing.Value("b", 0, lock=False)
+
+    def set(self, running: bool):
+        self._value.value = int(running)
+
+    def running(self) -> bool:
+        return bool(self._value.value)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The port, bound and listening once, before the workers are forked: they all accept
+    from this one socket, and a connection goes to whichever worker takes it first."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=1024)
+
+
+def serve_workers(config: dict, build: "BackgroundBuild", host: str, port: int, options: dict, workers: int):
+    """Several processes behind one port (a pre-fork server): Python threads share one core
+    (the GIL), processes use them all. Each worker has its own waitress, search service and
+    cache; the parent only runs the background build, restarts a worker that dies, and
+    stops them all with itself."""
+    from waitress import serve as waitress_serve
+
+    from webapp import create_app
+
+    sock = listening_socket(host, port)
+    flag = SharedBuildFlag()
+    flag.set(True)
+
+    parent = os.getpid()
+
+    def orphaned_watch():
+        # A parent killed outright (SIGKILL, out of memory) cannot stop its workers: they stop themselves.
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    def run_worker():
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+        threading.Thread(target=orphaned_watch, name="orphan-watch", daemon=True).start()
+        code = 0
+        try:
+            waitress_serve(create_app({**config, "INDEX_BUILD": flag}), sockets=[sock], **options)
+        except KeyboardInterrupt:
+            pass
+        except BaseException:  # said on the terminal; the parent starts another worker
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        os._exit(code)
+
+    def fork_worker() -> int:
+        pid = os.fork()
+        if pid == 0:
+            run_worker()
+        return pid
+
+    pids = {fork_worker() for _ in range(workers)}  # forked before any thread of the parent starts
+    build.start(on_end=lambda: flag.set(False))
+    _say_build_started(Path(config["INDEX_DIR"]))
+    click.echo(f"artoiscast-search sur http://{host}:{port}/ ({workers} processus ; Ctrl+C pour arrêter)")
+    restarts = 0
     try:
-        waitress_serve(app, host=host, port=port, **waitress_options(threads, connection_limit, channel_timeout))
+        while True:
+            time.sleep(0.5)  # not os.wait(): it would reap the build too, whose end its own thread awaits
+            ended = [(pid, status) for pid, status in map(lambda p: os.waitpid(p, os.WNOHANG), list(pids)) if pid]
+            if not ended:
+                continue
+            pid, status = ended[0]
+            pids.discard(pid)
+            restarts += 1
+            if restarts > 10 * workers:
+                raise click.ClickException("Les processus du serveur s'arrêtent les uns après les autres : arrêt.")
+            click.echo(f"Un processus du serveur s'est arrêté ({status}) : il est remplacé.", err=True)
+            pids.add(fork_worker())
     finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for pid in pids:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
         build.stop()
+        sock.close()
 
 
 if __name__ == "__main__":

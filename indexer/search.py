@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Mapping, Optional
 from urllib.parse import quote, urlencode
 
-from whoosh import columns
+from whoosh import columns, scoring
 from whoosh import query as wq
-from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.codec import whoosh3
+from whoosh.matching import binary, combo, mcore, wrappers
+from whoosh.util.numeric import byte_to_length
 
 from .corpus import name_key
 from .highlight import find_matches, kwic, mark_with_events, snippet
@@ -273,6 +275,10 @@ class Snapshot:
                 interned[value] = tuple(v for v in value.decode("utf-8").split(FACET_SEPARATOR) if v)
             self.doc_speakers.append(interned[value])
         self.doc_type: list[str] = [t.decode("utf-8") if t else "" for t in types]
+        # Each passage's (recording, speakers) and (recording, type of text), numbered: the
+        # per-passage facets are counted from the distinct numbers of the matched passages.
+        self.doc_recording_speakers, self.recording_speakers = _pair_numbers(self.doc_recording, self.doc_speakers)
+        self.doc_recording_type, self.recording_type = _pair_numbers(self.doc_recording, self.doc_type)
         by_recording: dict[str, set] = defaultdict(set)
         for docnum, rec_id in enumerate(self.doc_recording):
             if rec_id is not None and rec_id in self.recordings and docnum not in deleted:
@@ -325,7 +331,7 @@ class Snapshot:
         value = compute()
         if value is None:
             return None
-        cost = len(value) if isinstance(value, (frozenset, set, list)) else 100
+        cost = getattr(value, "cache_cost", None) or (len(value) if isinstance(value, (frozenset, set, list)) else 100)
         with self._cache_lock:
             if key not in self._cache:
                 self._cache[key] = (value, cost)
@@ -347,6 +353,15 @@ class Snapshot:
         recordings = [r for r, rec in self.recordings.items() if value in facet.recording_values(rec)]
         return frozenset().union(*(self.passages_of(r) for r in recordings))
 
+    def recordings_of(self, docs) -> set:
+        """The recordings of some passages."""
+        return set(map(self.doc_recording.__getitem__, docs))
+
+    @staticmethod
+    def recording_pairs(docs, doc_pairs: list[int], pairs: list[tuple]) -> list[tuple]:
+        """The distinct (recording, value) pairs of some passages, from their pair numbers."""
+        return [pairs[n] for n in set(map(doc_pairs.__getitem__, docs))]
+
     def passages_of(self, rec_id: str) -> frozenset:
         return self._passages_by_recording.get(rec_id, frozenset())
 
@@ -357,28 +372,15 @@ class Snapshot:
     def searcher(self):
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = self._local.searcher = self.ix.searcher()
+            s = self._local.searcher = self.ix.searcher(weighting=LengthListBM25F())
         return s
 
 
-class _AllowedWithinTime(TimeLimitCollector):
-    """Top-k collection restricted to a set of documents, stopped at a time limit.
-
-    Whoosh's TimeLimitCollector calls its child's collect() directly, so wrapping
-    a FilterCollector in it silently drops the filter: both jobs are done here.
-    """
-
-    def __init__(self, child, timelimit: float, allowed: frozenset):
-        super().__init__(child, timelimit, use_alarm=False)
-        self.allowed = allowed
-
-    def collect_matches(self):
-        child, allowed = self.child, self.allowed
-        for sub_docnum in child.matches():
-            if self.timedout:
-                raise TimeLimit
-            if child.offset + sub_docnum in allowed:
-                child.collect(sub_docnum)
+def _pair_numbers(first: list, second: list) -> tuple[list[int], list[tuple]]:
+    """A number per document for its (first, second) pair, and the pairs by number."""
+    numbers: dict[tuple, int] = {}
+    per_doc = [numbers.setdefault(pair, len(numbers)) for pair in zip(first, second)]
+    return per_doc, list(numbers)
 
 
 def _column(reader, name: str, total: int) -> list:
@@ -418,6 +420,44 @@ def _ref_bytes_values(segment) -> list[bytes]:
     return [uniques[r] for r in refs]
 
 
+class LengthListBM25F(scoring.BM25F):
+    """Whoosh's BM25F, the same scores, with each segment's field lengths read once into a
+    list: Whoosh reads a document's length from its column file at every scored posting
+    (struct unpacking through two method calls), a third of the time spent ranking."""
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(scorer, scoring.BM25FScorer):
+            lengths = _field_lengths(searcher.reader(), fieldname)
+            if lengths is not None:
+                scorer.dfl = lengths.__getitem__
+        return scorer
+
+
+_BYTE_TO_LENGTH = [None] + [byte_to_length(b) for b in range(1, 256)]  # 0: no length (Whoosh returns None)
+
+
+def _field_lengths(reader, fieldname: str) -> Optional[list]:
+    """What ``reader.doc_field_length(docnum, fieldname, 1)`` answers, for every docnum of one
+    segment, kept on the segment's per-document reader; None where that is not a
+    whoosh3 segment with a one-byte lengths column (Whoosh's own lookup is then kept)."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if not isinstance(perdoc, whoosh3.W3PerDocReader):
+        return None
+    cache = perdoc.__dict__.setdefault("_length_lists", {})
+    if fieldname not in cache:
+        column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+        if column is None:
+            cache[fieldname] = [1] * (perdoc._doccount + 1)  # no lengths: the default asked for
+        elif isinstance(column, columns.NumericColumn.Reader) and column._fixedlen == 1:
+            data = column._dbfile.get(column._basepos, column._count)
+            # Past the column's end, Whoosh reads its default (0), hence None.
+            cache[fieldname] = [_BYTE_TO_LENGTH[b] for b in data] + [None] * (perdoc._doccount + 1 - len(data))
+        else:
+            cache[fieldname] = None
+    return cache[fieldname]
+
+
 def _generation(index_dir: Path) -> str:
     try:
         return os.readlink(index_dir) if index_dir.is_symlink() else str(index_dir.resolve())
@@ -447,23 +487,196 @@ class _Budget(threading.local):
     cut = False
     slot = False
     retry_skipped = False  # no slot was free for the any-word retry
+    scored: dict = {}  # this request's scored matches (a partial one is never cached)
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
 
 
-def _docs_until(searcher, q: wq.Query, budget: _Budget) -> tuple[list[int], bool]:
-    """The documents matching ``q``, and False when the deadline stopped the walk short.
+class Scored:
+    """The passages a query matches, each with its score, found in one walk of the
+    query's postings: matching and ranking used to walk them twice (once for the set
+    of matches, once more to score it), and ranking was the largest share of a first
+    sight. Scores are Whoosh's own (the same matchers, in the same order), so the
+    ranking is the one Whoosh's top-k collector gives: score first, then docnum."""
+
+    def __init__(self, docs: list[int], scores: list[float], complete: bool):
+        self.complete = complete  # False: the deadline stopped the walk (partial, never cached)
+        self._docs = docs  # ascending
+        self._scores = scores
+        self.docs = frozenset(docs)
+        self._order: Optional[list[int]] = None
+        self.cache_cost = 4 * len(docs)  # a set, a list, a list of floats and, once ranked, an order
+
+    def best(self, allowed: frozenset, limit: int) -> list[tuple[int, float]]:
+        """(docnum, score) of the ``allowed`` matches, best first, at most ``limit``."""
+        order = self._order
+        if order is None:
+            # A stable sort of the docnum-ordered matches by score, highest first (reverse=True keeps
+            # a stable sort's ties in their order): ties keep docnum order, as in Whoosh's collector.
+            # Two threads may both sort once: same result.
+            scores = self._scores
+            order = self._order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+        docs, scores = self._docs, self._scores
+        out = []
+        if len(allowed) >= len(docs):  # every match (allowed is a subset of the matches)
+            return [(docs[i], scores[i]) for i in order[:limit]]
+        for i in order:
+            if docs[i] in allowed:
+                out.append((docs[i], scores[i]))
+                if len(out) >= limit:
+                    break
+        return out
+
+
+def _score_until(searcher, q: wq.Query, within: frozenset, budget: "_Budget") -> Scored:
+    """The documents of ``within`` matching ``q``, scored, in one walk; stopped at the request's deadline.
 
     Whoosh's docs_for_query has no time limit: a query matching most of a large archive
     walks every posting of every term. Looking at the clock every few hundred documents
-    bounds it with the rest of the request."""
-    docs = []
-    for i, docnum in enumerate(searcher.docs_for_query(q)):
-        docs.append(docnum)
-        if i % MATCH_CHECK_EVERY == MATCH_CHECK_EVERY - 1 and budget.left() <= 0:
-            return docs, False
-    return docs, True
+    bounds it with the rest of the request. The matcher is walked as Whoosh's collectors
+    walk it (replaced once at the start, scored with the searcher's weighting)."""
+    docs: list[int] = []
+    scores: list[float] = []
+    context = searcher.context()
+    seen = 0
+    for subsearcher, offset in searcher.leaf_searchers():
+        matcher = q.matcher(subsearcher, context)
+        if _by_columns(matcher):
+            columns = _ColumnScores(budget)
+            by_doc = columns.of(matcher)
+            kept = sorted(docnum for docnum in by_doc if offset + docnum in within)
+            docs.extend(offset + docnum for docnum in kept)
+            scores.extend(map(by_doc.__getitem__, kept))
+            if columns.cut:
+                return Scored(docs, scores, False)
+            continue
+        matcher = matcher.replace(0)
+        while matcher.is_active():
+            docnum = offset + matcher.id()
+            if docnum in within:
+                docs.append(docnum)
+                scores.append(matcher.score())
+            matcher.next()
+            seen += 1
+            # A first look after the first match, then every MATCH_CHECK_EVERY: a deadline
+            # already spent stops the walk with something to show.
+            if (seen - 1) % MATCH_CHECK_EVERY == 0 and budget.left() <= 0:
+                return Scored(docs, scores, False)
+    return Scored(docs, scores, True)
+
+
+# ----- scoring a union of terms column by column
+# A word (in the text, the title and the people's names) or a prefix's words are a union of
+# terms. Walking Whoosh's tree of union matchers costs several method calls per document
+# and level; reading each term's postings block by block and adding the scores up node by
+# node, in the tree's own order, gives the same floats (the same additions, in the same
+# order) at a fraction of the cost. Any other matcher (phrases, intersections, exclusions)
+# is walked as before.
+
+
+def _by_columns(matcher) -> bool:
+    """Whether a matcher tree is made only of what _column_scores knows."""
+    kind = type(matcher)
+    if kind is whoosh3.W3LeafMatcher or kind is mcore.NullMatcherClass:
+        return True
+    if kind is binary.UnionMatcher:
+        return _by_columns(matcher.a) and _by_columns(matcher.b)
+    if kind in (wrappers.WrappingMatcher, wrappers.FilterMatcher):
+        return _by_columns(matcher.child)
+    if kind is combo.ArrayUnionMatcher:
+        return matcher._scored and all(_by_columns(m) for m in matcher._submatchers)
+    return False
+
+
+class _ColumnScores:
+    """docnum -> score of every document a matcher tree matches, node by node. The deadline
+    is looked at after each term read: once it has passed, the terms not read yet count as
+    matching nothing (``cut``: a partial answer, with what the terms read so far found)."""
+
+    def __init__(self, budget: "_Budget"):
+        self.budget = budget
+        self.cut = False
+
+    def of(self, matcher) -> dict[int, float]:
+        kind = type(matcher)
+        if kind is whoosh3.W3LeafMatcher:
+            if self.cut:
+                return {}
+            scores, self.cut = _leaf_scores(matcher, self.budget)
+            return scores
+        if kind is mcore.NullMatcherClass:  # a term absent from this segment
+            return {}
+        if kind is binary.UnionMatcher:  # UnionMatcher.score(): a.score() + b.score() where both match
+            a, b = self.of(matcher.a), self.of(matcher.b)
+            out = dict(a)
+            for docnum, score in b.items():
+                out[docnum] = a[docnum] + score if docnum in a else score
+            return out
+        if kind is wrappers.FilterMatcher:  # deleted documents left out; score: child.score() * boost
+            ids, exclude, boost = matcher._ids, matcher._exclude, matcher.boost
+            return {d: s * boost for d, s in self.of(matcher.child).items() if (d in ids) != exclude}
+        if kind is wrappers.WrappingMatcher:  # a boosted term: child.score() * boost
+            return {d: s * matcher.boost for d, s in self.of(matcher.child).items()}
+        if kind is combo.ArrayUnionMatcher:
+            return self._array_union(matcher)
+        raise TypeError(f"not scored by columns: {kind.__name__}")
+
+    def _array_union(self, matcher) -> dict[int, float]:
+        """Whoosh's pre-loaded union: for each document, 0.0 plus each sub-matcher's score times
+        the boost, in sub-matcher order, kept when above 0 (ArrayUnionMatcher._read_part). Its
+        first part of documents is already read (by its constructor): taken from its array."""
+        out: dict[int, float] = {}
+        offset, limit, part = matcher._offset, matcher._limit, matcher._a
+        for i in range(limit - offset):
+            if part[i] > 0:
+                out[offset + i] = part[i]
+        if out and self.budget.left() <= 0:
+            # What the walk would keep at its first look at the clock, after its first match.
+            self.cut = True
+            first = min(out)
+            return {first: out[first]}
+        rest: dict[int, float] = {}
+        boost = matcher._boost
+        for sub in matcher._submatchers:
+            for docnum, score in self.of(sub).items():  # what the constructor did not read yet
+                rest[docnum] = rest.get(docnum, 0.0) + score * boost
+        for docnum, score in rest.items():
+            if score > 0:
+                out[docnum] = score
+        return out
+
+
+def _leaf_scores(matcher, budget: "_Budget") -> tuple[dict[int, float], bool]:
+    """A term's postings from the current one on, block by block: ids and weights as read by
+    Whoosh, scores by its BM25F formula (whoosh.scoring.bm25, the same operations in the same
+    order, its constants computed once); and True when the deadline, looked at after each
+    block, stopped the reading short."""
+    scorer = matcher.scorer
+    out: dict[int, float] = {}
+    bm25f = type(scorer) is scoring.BM25FScorer
+    if bm25f:
+        idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        k1_plus_1, one_minus_b, length = k1 + 1, 1 - b, scorer.dfl
+    while matcher.is_active():
+        if bm25f:
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            start, end = matcher._i, matcher._blocklength
+            for docnum, tf in zip(matcher._ids[start:end], matcher._weights[start:end]):
+                out[docnum] = idf * ((tf * k1_plus_1) / (tf + k1 * (one_minus_b + b * length(docnum) / avgfl)))
+            matcher._i = end - 1
+            matcher.next()  # to the next block
+        else:
+            for _ in range(MATCH_CHECK_EVERY):
+                out[matcher.id()] = matcher.score()
+                if matcher.next() or not matcher.is_active():
+                    break
+        if budget.left() <= 0:
+            return out, True  # as the walk: a look at the clock after the first match, then every block
+    return out, False
 
 
 def query_terms(q: Optional[wq.Query]) -> int:
@@ -497,7 +710,7 @@ class SearchService:
         instead of an error per request."""
         budget = self._budget
         budget.deadline, budget.cut, budget.slot = time.monotonic() + self.time_limit, False, False
-        budget.retry_skipped = False
+        budget.retry_skipped, budget.scored = False, {}
         try:
             yield budget
         except (IndexUnavailable, Overloaded):
@@ -525,9 +738,6 @@ class SearchService:
         if not self._budget.slot:
             self._budget.slot = self._expensive.acquire(blocking=False)
         return self._budget.slot
-
-    def _scoring_time(self) -> float:
-        return max(0.0001, min(self.time_limit, self._budget.left()))
 
     # ------------------------------------------------------------------ index
     def snapshot(self) -> Snapshot:
@@ -672,7 +882,7 @@ class SearchService:
     @staticmethod
     def _recordings_and_texts(snap: Snapshot, matched: frozenset) -> dict:
         """Results that are recordings (audio, video) and those that are page text only."""
-        rec_ids = {snap.doc_recording[d] for d in matched}
+        rec_ids = snap.recordings_of(matched)
         texts = sum(1 for r in rec_ids if not snap.recordings[r].get("media"))
         return {"recordings": len(rec_ids) - texts, "texts": texts}
     def _match(self, snap: Snapshot, s, params: SearchParams, parsed: ParsedQuery, filters: dict[str, frozenset]):
@@ -724,7 +934,7 @@ class SearchService:
         if parsed and query_terms(parsed.query) > EXPENSIVE_TERMS:
             self._claim_slot()  # the same broad query through a recording page costs the same
         docnums = sorted(s.document_numbers(recording_id=rec_id, doc_type="passage"))
-        hit_docs = self._base_docs(snap, s, parsed.query) if parsed and parsed.query is not None else set()
+        hit_docs = self._hits(snap, s, parsed.query, docnums) if parsed and parsed.query is not None else set()
         passages = []
         for docnum in docnums:
             passage = self._passage(snap, s, docnum, parsed, q, with_kwic=False)
@@ -737,6 +947,33 @@ class SearchService:
         data["transcript"] = rec.get("transcript")
         data["automatic"] = rec.get("automatic")
         return data
+
+    def _hits(self, snap: Snapshot, s, base: wq.Query, docnums: list[int]) -> set[int]:
+        """Which of one recording's passages (``docnums``, ascending) the query matches. A
+        recording's passages have neighbouring document numbers (added together), so the
+        postings are read from the first of them to the last only, not over the whole archive."""
+        if not docnums:
+            return set()
+        found = self._budget.scored.get(("q", repr(base))) or snap.cached(("q", repr(base)), lambda: None)
+        if found is not None:  # the search that led here has matched them all already
+            return set(docnums) & found.docs
+        low, high = docnums[0], docnums[-1]
+        wanted = set(docnums) & snap.all_passages
+        hits = set()
+        for subsearcher, offset in s.leaf_searchers():
+            if high < offset or low >= offset + subsearcher.reader().doc_count_all():
+                continue
+            matcher = base.matcher(subsearcher, subsearcher.boolean_context())
+            if matcher.is_active() and low > offset:
+                matcher.skip_to(low - offset)
+            while matcher.is_active():
+                docnum = offset + matcher.id()
+                if docnum > high:
+                    break
+                if docnum in wanted:
+                    hits.add(docnum)
+                matcher.next()
+        return hits
 
     def recordings(self) -> list[dict]:
         with self._request():
@@ -751,17 +988,21 @@ class SearchService:
     def _base_docs(self, snap: Snapshot, s, base: Optional[wq.Query]) -> frozenset:
         if base is None:
             return snap.all_passages
+        return self._scored(snap, s, base).docs
+
+    def _scored(self, snap: Snapshot, s, base: wq.Query) -> Scored:
+        """The query's matches and their scores: cached per generation when complete, and
+        kept for the rest of the request when the deadline cut them short."""
         key = ("q", repr(base))
-        hit = snap.cached(key, lambda: None)
-        if hit is not None:
-            return hit
-        found, complete = _docs_until(s, base, self._budget)
-        docs = frozenset(found) & snap.all_passages
-        if complete:
-            snap.cached(key, lambda: docs)
-        else:
-            self._budget.cut = True  # partial: said on the page, and never cached
-        return docs
+        found = self._budget.scored.get(key) or snap.cached(key, lambda: None)
+        if found is None:
+            found = _score_until(s, base, snap.all_passages, self._budget)
+            if found.complete:
+                snap.cached(key, lambda: found)
+            else:
+                self._budget.cut = True  # partial: said on the page, and never cached
+            self._budget.scored[key] = found
+        return found
 
     def _filter_docs(self, snap: Snapshot, s, name: str, values: tuple[str, ...]) -> frozenset:
         return snap.cached(("f", name, values),
@@ -798,23 +1039,23 @@ class SearchService:
             docs = self._matched(snap, s, base, filters, leave_out=facet.name) if facet.name in filters else matched
             counts: dict[str, set] = defaultdict(set)
             if facet.per_passage:
-                doc_recording = snap.doc_recording
+                # The distinct (recording, value) pairs of the passages, from one number per passage
+                # (a set built in C), instead of a set per value filled passage by passage.
                 if facet.name == "speaker":
-                    doc_speakers = snap.doc_speakers
-                    for d in docs:
-                        for value in doc_speakers[d]:
-                            counts[value].add(doc_recording[d])
+                    for rec_id, speakers in snap.recording_pairs(docs, snap.doc_recording_speakers,
+                                                                 snap.recording_speakers):
+                        for value in speakers:
+                            counts[value].add(rec_id)
                 else:
-                    doc_type = snap.doc_type
-                    for d in docs:
-                        counts[doc_type[d]].add(doc_recording[d])
+                    for rec_id, value in snap.recording_pairs(docs, snap.doc_recording_type, snap.recording_type):
+                        counts[value].add(rec_id)
             else:
                 if docs is matched:
                     if recordings_of_matched is None:
-                        recordings_of_matched = {snap.doc_recording[d] for d in matched}
+                        recordings_of_matched = snap.recordings_of(matched)
                     rec_ids = recordings_of_matched
                 else:
-                    rec_ids = {snap.doc_recording[d] for d in docs}
+                    rec_ids = snap.recordings_of(docs)
                 for rec_id in rec_ids:
                     for value in facet.recording_values(snap.recordings[rec_id]):
                         counts[value].add(rec_id)
@@ -862,20 +1103,12 @@ class SearchService:
         if base is None or sort == "date":
             by_date = snap.sorted_by_date(matched)
             return [(d, 0.0) for d in by_date[:limit]], False
-        # Score the query alone, restricted to the matched set: no filter terms in the
-        # query keeps Whoosh's block-skipping top-k collection working.
-        collector = _AllowedWithinTime(s.collector(limit=max(1, limit)), self._scoring_time(), matched)
-        partial = False
-        try:
-            s.search_with_collector(base, collector)
-        except TimeLimit:
-            partial = True
-        results = collector.results()
-        return [(hit.docnum, hit.score or 0.0) for hit in results[:limit]], partial
+        scored = self._scored(snap, s, base)  # matched is a subset of its matches
+        return (scored.best(matched, limit) if limit > 0 else []), not scored.complete
 
     def _grouped(self, snap: Snapshot, s, params: SearchParams, parsed, matched: frozenset):
         """Results grouped by recording: the page's recordings and their best passages (up to 3)."""
-        rec_ids = {snap.doc_recording[d] for d in matched}
+        rec_ids = snap.recordings_of(matched)
         wanted = params.page * params.per_page
         partial = False
         groups: dict[str, list] = {}
@@ -903,16 +1136,25 @@ class SearchService:
         results = []
         for rec_id in page_ids:
             candidates = groups.get(rec_id, [])
-            passages = [self._passage(snap, s, d, parsed, params.q) for d, _ in candidates[:6]]
-            # A passage can match through its recording's title or people only: those
-            # whose own text holds the words come first (stable: best score first).
-            passages.sort(key=lambda p: "<mark>" not in p["snippet"])
             results.append({
                 "recording": self.recording_json(snap.recordings[rec_id]),
                 "score": round(candidates[0][1], 3) if candidates else 0.0,
-                "passages": passages[:3],
+                "passages": self._shown_passages(snap, s, parsed, params.q, candidates[:6], 3),
             })
         return len(rec_ids), results, partial
+
+    def _shown_passages(self, snap: Snapshot, s, parsed, q: str, candidates: list, shown: int) -> list[dict]:
+        """The ``shown`` passages of a recording's result, from its best candidates: a passage
+        can match through its recording's title or people only, so those whose own text
+        holds the words come first (best score first within each kind). Candidates are
+        read and highlighted in order only until ``shown`` with the words are found."""
+        marked, unmarked = [], []
+        for docnum, _ in candidates:
+            passage = self._passage(snap, s, docnum, parsed, q)
+            (marked if "<mark>" in passage["snippet"] else unmarked).append(passage)
+            if len(marked) >= shown:
+                break
+        return (marked + unmarked)[:shown]
 
     def _passage_page(self, snap: Snapshot, s, params: SearchParams, parsed, matched: frozenset):
         wanted = params.page * params.per_page

@@ -1,0 +1,209 @@
+"""The fast search path (issue 13) answers exactly what plain Whoosh answers.
+
+On a generated archive (bench/generate_archive.py, a few hours, then one recording
+added by `index --update`: two segments and deleted documents), every sampled
+query of the first-sight benchmark's classes - single words of every frequency,
+two words, phrases, prefixes, each with and without a facet filter - is asked of
+the application's SearchService and of a reference service whose matching and
+ranking are the plain Whoosh calls the service used before: ``docs_for_query``
+for the matches, ``Searcher.search`` (BM25F, top-k collector, a filter set) for
+the order, and facet counts as they were counted before (a set of recordings per
+value, filled passage by passage). Whole answers are compared: hits, their order,
+scores, facet counts, snippets.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from bench import generate_archive, query_sample
+from indexer import search
+from indexer.build import build_index, update_index
+from indexer.search import SearchParams, SearchService
+
+PER_CLASS = 6
+
+
+class PlainWhooshService(SearchService):
+    """The reference: matches and order straight from Whoosh, on a searcher of its own
+    with Whoosh's default BM25F (no per-segment length lists, no one-pass scoring)."""
+
+    def _plain(self, snap):
+        if getattr(self, "_plain_for", None) is not snap:
+            self._plain_for, self._plain_searcher = snap, snap.ix.searcher()
+        return self._plain_searcher
+
+    def _base_docs(self, snap, s, base):
+        if base is None:
+            return snap.all_passages
+        return frozenset(self._plain(snap).docs_for_query(base)) & snap.all_passages
+
+    def _count_facets(self, snap, s, base, filters, matched):
+        """Counted as before: a set of recordings per value, filled passage by passage."""
+        out = {}
+        for facet in search.FACETS:
+            docs = self._matched(snap, s, base, filters, leave_out=facet.name) if facet.name in filters else matched
+            counts = defaultdict(set)
+            for d in docs:
+                rec_id = snap.doc_recording[d]
+                if facet.name == "speaker":
+                    values = snap.doc_speakers[d]
+                elif facet.name == "type":
+                    values = [snap.doc_type[d]]
+                else:
+                    values = facet.recording_values(snap.recordings[rec_id])
+                for value in values:
+                    counts[value].add(rec_id)
+            values = sorted(((v, len(r)) for v, r in counts.items() if v), key=lambda x: (-x[1], x[0].lower()))
+            if facet.name == "year":
+                values.sort(key=lambda x: x[0], reverse=True)
+            out[facet.name] = [{"value": v, "count": c, "label": facet.display(v)} for v, c in values]
+        search._mark_interviewers(out["speaker"], snap.interviewers)
+        for values in out.values():
+            values.sort(key=lambda v: v["value"] == search.NO_VALUE or bool(v.get("interviewer")))
+        return out
+
+    def _hits(self, snap, s, base, docnums):
+        return set(docnums) & self._base_docs(snap, s, base)
+
+    def _rank(self, snap, s, base, matched, limit, sort):
+        if base is None or sort == "date":
+            return super()._rank(snap, s, base, matched, limit, sort)
+        results = self._plain(snap).search(base, limit=max(1, limit), filter=set(matched))
+        return [(hit.docnum, hit.score) for hit in results[:limit]], False
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    work = tmp_path_factory.mktemp("fast-path")
+    corpus = work / "archive"
+    generate_archive.generate(4, corpus, seed=11)
+    index = work / "index"
+    build_index(corpus, index)
+    # One more recording through an update: a second segment, and the deletions of an update.
+    generate_archive.append_recording(corpus, "ajout-fast-path", 30, seed=11)
+    update_index(corpus, index)
+    queries = query_sample.sample_queries(corpus, 21, PER_CLASS, 0)
+    return index, queries.warmup + queries.first_sight
+
+
+def _without_time(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k != "took_ms"}
+
+
+def test_the_archive_has_several_segments_and_every_class(archive):
+    index, queries = archive
+    service = SearchService(index)
+    assert len(service.snapshot().searcher().leaf_searchers()) >= 2
+    assert {q.cls for q in queries} == set(query_sample.CLASSES)
+
+
+@pytest.mark.parametrize("variant", [
+    {},
+    {"mode": "citations"},
+    {"mode": "concordance", "per_page": 20},
+    {"page": "2"},
+    {"sort": "date"},
+])
+def test_every_sampled_query_gets_the_plain_whoosh_answer(archive, variant):
+    index, queries = archive
+    fast, plain = SearchService(index), PlainWhooshService(index)
+    compared = with_hits = 0
+    for query in queries:
+        params = {**query.params, **variant}
+        got = fast.search(SearchParams.from_args(params))
+        expected = plain.search(SearchParams.from_args(params))
+        assert _without_time(got) == _without_time(expected), (query.cls, params)
+        compared += 1
+        with_hits += got["total"] > 0
+    assert compared == len(queries) and with_hits >= len(queries) // 2
+
+
+def test_rankings_and_scores_are_whooshs_to_the_last_bit(archive):
+    """Under the page: the (docnum, score) lists themselves, for a long list and filtered sets."""
+    index, queries = archive
+    fast, plain = SearchService(index), PlainWhooshService(index)
+    snap_f, snap_p = fast.snapshot(), plain.snapshot()
+    some_recording = next(iter(snap_f.recordings))
+    checked = 0
+    for query in queries:
+        for service, snap in ((fast, snap_f), (plain, snap_p)):
+            service._parsed = search.parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus)
+        base = fast._parsed.query
+        if base is None:
+            continue
+        with fast._request(), plain._request():
+            matched_f = fast._base_docs(snap_f, snap_f.searcher(), base)
+            matched_p = plain._base_docs(snap_p, snap_p.searcher(), plain._parsed.query)
+            assert matched_f == matched_p, query.params
+            for allowed in (matched_f, matched_f & snap_f.passages_of(some_recording),
+                            frozenset(sorted(matched_f)[::3])):
+                if not allowed:
+                    continue  # the service ranks nothing (and Whoosh reads an empty filter as none)
+                got, _ = fast._rank(snap_f, snap_f.searcher(), base, allowed, 200, "relevance")
+                expected, _ = plain._rank(snap_p, snap_p.searcher(), plain._parsed.query, allowed, 200,
+                                          "relevance")
+                assert got == expected, query.params
+                checked += bool(got)
+    assert checked >= len(queries)
+
+
+def test_a_deadline_reached_while_matching_gives_a_partial_answer_never_cached(archive, monkeypatch):
+    index, queries = archive
+    monkeypatch.setattr(search, "MATCH_CHECK_EVERY", 1)  # a small archive: look at the clock at every match
+    service = SearchService(index, time_limit=0.0)
+    snap = service.snapshot()
+    # A prefix of many words: the deadline is looked at between two terms read (or every few
+    # hundred documents walked), so a query of many terms is cut short.
+    frequent = max((q for q in queries if q.cls == "prefix"), key=lambda q: search.query_terms(
+        search.parse(q.params["q"], snap.schema, snap.vocabulary, snap.thesaurus).query))
+    doc = service.search(SearchParams.from_args(frequent.params))
+    assert doc["partial"] is True
+    assert any("partiels" in notice for notice in doc["notices"])
+    whole = SearchService(index).search(SearchParams.from_args(frequent.params))
+    assert whole["partial"] is False and whole["total_passages"] > doc["total_passages"]
+    # Nothing of the partial walk was kept: the same service, given time, answers in full.
+    service.time_limit = 3.0
+    again = service.search(SearchParams.from_args(frequent.params))
+    assert _without_time(again) == _without_time(whole)
+
+
+def test_a_recordings_page_marks_the_passages_plain_whoosh_matches(archive):
+    """The recording page reads the postings over its own passages only: the same passages are hits."""
+    index, queries = archive
+    plain = PlainWhooshService(index)
+    recordings = sorted(plain.snapshot().recordings)
+    marked = 0
+    for n, query in enumerate(queries):
+        for rec_id in (recordings[n % len(recordings)], recordings[-1 - n % len(recordings)]):
+            fresh = SearchService(index)  # nothing matched before: the page reads the postings itself
+            got = fresh.recording(rec_id, query.params["q"])
+            assert got == plain.recording(rec_id, query.params["q"]), (rec_id, query.params)
+            marked += len(got["hits"])
+    assert marked > 0
+    # After a search, the page reuses the search's matches: the same hits again.
+    service = SearchService(index)
+    for query in queries[:12]:
+        doc = service.search(SearchParams.from_args({"q": query.params["q"], "mode": "concordance"}))
+        for passage in doc["passages"][:2]:
+            rec_id = passage["recording_id"]
+            assert service.recording(rec_id, query.params["q"]) == plain.recording(rec_id, query.params["q"])
+
+
+def test_unions_of_terms_are_scored_by_columns_and_the_rest_walked(archive):
+    """The column-wise scoring is what the comparisons above exercise: words and prefixes go
+    through it, intersections (two words) and phrases through Whoosh's own walk."""
+    index, queries = archive
+    service = SearchService(index)
+    snap = service.snapshot()
+    s = snap.searcher()
+    used = {}
+    for query in queries:
+        base = search.parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus).query
+        if base is None:
+            continue
+        by_columns = any(search._by_columns(base.matcher(sub, s.context())) for sub, _ in s.leaf_searchers())
+        used.setdefault(query.cls, set()).add(by_columns)
+    assert used["word, frequent"] == {True} and used["prefix"] == {True}
+    assert False in used["two words"]
