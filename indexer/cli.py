@@ -406,8 +406,10 @@ def _print_results(doc: dict):
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--compute-type", default="auto", show_default=True,
               help="auto (le plus rapide pour l'appareil : int8 sur processeur), int8, float32, float16 …")
-@click.option("--priming", type=click.Choice(["hotwords", "prompt", "both", "none"]), default="hotwords",
-              show_default=True, help="Comment donner au modèle les noms du corpus (lieux, organisations, personnes).")
+@click.option("--priming", type=click.Choice(["hotwords", "prompt", "both", "none"]), default="none",
+              show_default=True, help="Donner au modèle les noms du corpus (lieux, organisations, personnes) : "
+                                      "sans gain mesuré, et il lui arrive d'écrire un nom que personne n'a dit "
+                                      "(voir docs/transcription.md).")
 @click.pass_obj
 def transcribe(obj, recording_ids, force: bool, model: str, device: str, compute_type: str, priming: str):
     """Transcrit l'audio local (reconnaissance vocale hors ligne) vers transcripts/auto/."""

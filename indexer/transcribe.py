@@ -295,7 +295,9 @@ def priming_text(terms: list[str], limit: Optional[int] = None) -> str:
 @dataclass
 class Options:
     model_name: str = "base"
-    priming: str = "hotwords"  # "hotwords" | "prompt" | "both" | "none"
+    # "none" | "hotwords" | "prompt" | "both". None by default: priming showed no measurable gain,
+    # and a primed model sometimes writes a name nobody said (docs/transcription.md).
+    priming: str = "none"
     beam_size: int = 5
     vad: bool = True
 
