@@ -385,7 +385,18 @@ def suggest(parsed: ParsedQuery, searcher, vocabulary: Vocabulary,
         return found or ""
 
     out = TYPED_WORD.sub(replace, typed if typed is not None else parsed.text)
-    return _tidy(NOT_QUERY_SYNTAX.sub(" ", out)) if changed else None
+    return _tidy(_without_stranded_stop_words(NOT_QUERY_SYNTAX.sub(" ", out))) if changed else None
+
+
+def _without_stranded_stop_words(text: str) -> str:
+    """Stop words left at either end once a word was left out ("gaz de mine" -> "de minier"
+    would otherwise be suggested): dropped, unless they are inside quotes."""
+    words = text.split()
+    while words and '"' not in words[0] and TYPED_WORD.fullmatch(words[0]) and not analyze(words[0]):
+        words.pop(0)
+    while words and '"' not in words[-1] and TYPED_WORD.fullmatch(words[-1]) and not analyze(words[-1]):
+        words.pop()
+    return " ".join(words)
 
 
 def _tidy(text: str) -> Optional[str]:

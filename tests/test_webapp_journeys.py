@@ -204,6 +204,7 @@ def test_suggestions_hold_only_words_of_the_corpus(default_client):
     ("<b>enrgie</b>", "énergie"),
     ("(ERBM OU DSILL) ET 2025", "(ERBM OU dsil) ET 2025"),
     ('enrgie "zzqxw"', "énergie"),  # a word with nothing close is left out, with its quotes
+    ("zzqxw de enrgie", "énergie"),  # … and the stop word it leaves at an end
 ])
 def test_suggestions_keep_the_query_syntax_and_drop_the_rest(default_client, typed, suggested):
     page = soup(default_client.get("/", query_string={"q": typed}))
