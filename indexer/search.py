@@ -578,7 +578,7 @@ def _score_until(searcher, q: wq.Query, within: frozenset, budget: "_Budget") ->
 def _by_columns(matcher) -> bool:
     """Whether a matcher tree is made only of what _column_scores knows."""
     kind = type(matcher)
-    if kind is whoosh3.W3LeafMatcher or kind is mcore.NullMatcherClass:
+    if kind is whoosh3.W3LeafMatcher or kind is mcore.NullMatcherClass or kind is mcore.ListMatcher:
         return True
     if kind is binary.UnionMatcher:
         return _by_columns(matcher.a) and _by_columns(matcher.b)
@@ -607,6 +607,8 @@ class _ColumnScores:
             return scores
         if kind is mcore.NullMatcherClass:  # a term absent from this segment
             return {}
+        if kind is mcore.ListMatcher:  # a rare term's postings, inlined in the term index (whoosh_writer)
+            return self._listed(matcher)
         if kind is binary.UnionMatcher:  # UnionMatcher.score(): a.score() + b.score() where both match
             a, b = self.of(matcher.a), self.of(matcher.b)
             out = dict(a)
@@ -621,6 +623,16 @@ class _ColumnScores:
         if kind is combo.ArrayUnionMatcher:
             return self._array_union(matcher)
         raise TypeError(f"not scored by columns: {kind.__name__}")
+
+    def _listed(self, matcher) -> dict[int, float]:
+        """A few postings held in memory: scored by Whoosh itself, from the current one on."""
+        if self.cut:
+            return {}
+        out: dict[int, float] = {}
+        while matcher.is_active():
+            out[matcher.id()] = matcher.score()
+            matcher.next()
+        return out
 
     def _array_union(self, matcher) -> dict[int, float]:
         """Whoosh's pre-loaded union: for each document, 0.0 plus each sub-matcher's score times
