@@ -67,8 +67,10 @@ class Stats:
                 self.failures.append(error)
 
 
-def request_mix(rng: random.Random, recording_ids: list[str]) -> str:
-    q = rng.choice(QUERIES)
+def request_mix(rng: random.Random, recording_ids: list[str], queries: list[str] = QUERIES) -> str:
+    """A request a person would make: the API, a results page (or its page 2), citations or
+    concordance, or a recording page with the words marked."""
+    q = rng.choice(queries)
     kind = rng.random()
     if kind < 0.45:
         return "/api/search?" + urlencode({"q": q})
@@ -121,15 +123,7 @@ BROAD_PREFIXES = [a + b for a in "bcdefilmnoprstv" for b in "aeiou"]
 
 
 def normal_request(rng: random.Random, recording_ids: list[str]) -> str:
-    q = rng.choice(NORMAL_QUERIES)
-    kind = rng.random()
-    if kind < 0.45:
-        return "/api/search?" + urlencode({"q": q})
-    if kind < 0.8:
-        return "/?" + urlencode({"q": q, "page": rng.choice([1, 1, 2])})
-    if kind < 0.9:
-        return "/?" + urlencode({"q": q, "mode": rng.choice(["citations", "concordance"])})
-    return f"/enregistrement/{quote(rng.choice(recording_ids))}?" + urlencode({"q": q})
+    return request_mix(rng, recording_ids, NORMAL_QUERIES)
 
 
 def hostile_request(rng: random.Random, kind: int) -> str:

@@ -34,6 +34,9 @@ def tools_missing() -> list[str]:
     return [tool for tool in ("espeak-ng", "sox", "soxi") if shutil.which(tool) is None]
 
 
+# sox's -R everywhere: sox dithers when it writes 16-bit samples, with a new random seed each run
+# unless told to repeat itself; the same sentences must make the same audio, or the model's output
+# (and the tests on it) would change from one run to the next.
 def _run(*args: str) -> str:
     return subprocess.run(args, check=True, capture_output=True, text=True, timeout=60).stdout
 
@@ -55,25 +58,25 @@ def synthesize(folder: Path, name: str, sentences: list[Sentence], speed: int = 
         raw, speech = work / f"{n}-raw.wav", work / f"{n}.wav"
         _run("espeak-ng", "-v", sentence.voice, "-s", str(speed), "-w", str(raw), sentence.text)
         # silence 1 …: trim the start; reverse, trim, reverse: trim the end.
-        _run("sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(speech),
+        _run("sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(speech),
              "silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%", "reverse")
         gap = work / f"{n}-gap.wav"
-        _run("sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(gap), "trim", "0", f"{sentence.silence_before}")
+        _run("sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(gap), "trim", "0", f"{sentence.silence_before}")
         pieces += [gap, speech]
         clock += sentence.silence_before
         starts.append(round(clock, 3))
         clock += duration(speech)
         ends.append(round(clock, 3))
     tail = work / "tail.wav"
-    _run("sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(tail), "trim", "0", "1")
+    _run("sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(tail), "trim", "0", "1")
     out = folder / f"{name}.wav"
-    _run("sox", *map(str, pieces + [tail]), str(out))
+    _run("sox", "-R", *map(str, pieces + [tail]), str(out))
     shutil.rmtree(work)
     return Speech(out, starts, ends, [s.text for s in sentences])
 
 
 def silence(path: Path, seconds: float = 4.0) -> Path:
-    _run("sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(path), "trim", "0", str(seconds))
+    _run("sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(path), "trim", "0", str(seconds))
     return path
 
 

@@ -625,13 +625,16 @@ class _ColumnScores:
         raise TypeError(f"not scored by columns: {kind.__name__}")
 
     def _listed(self, matcher) -> dict[int, float]:
-        """A few postings held in memory: scored by Whoosh itself, from the current one on."""
+        """A few postings held in memory: scored by Whoosh itself, from the current one on;
+        then, as after a block of a term on disk, a look at the deadline."""
         if self.cut:
             return {}
         out: dict[int, float] = {}
         while matcher.is_active():
             out[matcher.id()] = matcher.score()
             matcher.next()
+        if out and self.budget.left() <= 0:
+            self.cut = True
         return out
 
     def _array_union(self, matcher) -> dict[int, float]:

@@ -291,6 +291,8 @@ def priming_text(terms: list[str], limit: Optional[int] = None) -> str:
 
 # --------------------------------------------------------------------------- one file
 
+SAMPLING_SEED = 1  # see transcribe_file
+
 
 @dataclass
 class Options:
@@ -428,6 +430,11 @@ def transcribe_file(model, job: Job, corpus: Corpus, options: Options,
         if progress:
             progress(resume_at, duration)
         offset_samples = int(resume_at * 16000)
+        # When a window's greedy decoding fails its checks (repetition, low probability), faster-whisper
+        # decodes it again by sampling at a higher temperature: a fixed seed makes a re-run of the same
+        # audio give the same transcript.
+        import ctranslate2
+        ctranslate2.set_random_seed(SAMPLING_SEED)
         segments, _ = model.transcribe(
             audio[offset_samples:], language="fr", task="transcribe", beam_size=options.beam_size,
             word_timestamps=True, vad_filter=options.vad,
