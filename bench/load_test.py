@@ -67,6 +67,19 @@ class Stats:
                 self.failures.append(error)
 
 
+def stop_server(server: subprocess.Popen, server_log, work: Path) -> list[str]:
+    """Stops the server, removes the work folder, and returns the errors its log shows."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    server_log.close()
+    log = (work / "serve.log").read_text(encoding="utf-8", errors="replace")
+    shutil.rmtree(work, ignore_errors=True)
+    return [line for line in log.splitlines() if "ERROR" in line or "Traceback" in line][:10]
+
+
 def request_mix(rng: random.Random, recording_ids: list[str], queries: list[str] = QUERIES) -> str:
     """A request a person would make: the API, a results page (or its page 2), citations or
     concordance, or a recording page with the words marked."""
@@ -257,15 +270,7 @@ def run_attack(clients: int, hostile: int, idle: int, seconds: float, hours: flo
         for t in group:
             t.join(timeout=seconds + 120)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        server_log.close()
-        log = (work / "serve.log").read_text(encoding="utf-8", errors="replace")
-        server_errors = [line for line in log.splitlines() if "ERROR" in line or "Traceback" in line][:10]
-        shutil.rmtree(work, ignore_errors=True)
+        server_errors = stop_server(server, server_log, work)
     return {
         "clients": clients, "hostile": hostile, "idle": idle, "seconds": seconds, "hours": hours,
         "passages": state.get("passages"), "threads": threads,
@@ -376,15 +381,7 @@ def run(clients: int, seconds: float, corpus_src: Path, max_requests: int = 100_
             t.join(timeout=seconds + 120)
         wall = time.perf_counter() - started
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        server_log.close()
-        log = (work / "serve.log").read_text(encoding="utf-8", errors="replace")
-        server_errors = [line for line in log.splitlines() if "ERROR" in line or "Traceback" in line][:10]
-        shutil.rmtree(work, ignore_errors=True)
+        server_errors = stop_server(server, server_log, work)
     ms = [x * 1000 for x in stats.latencies]
     return {
         "clients": clients,
