@@ -182,12 +182,7 @@ def read_corpus_file(root: os.PathLike | str, name: os.PathLike | str, limit: Op
     """
     shown = display_name(name)
     path = resolve_corpus_path(root, name)
-    limit = max_file_bytes() if limit is None else limit
-    fd = _open_regular(path, shown)
-    try:
-        return b"".join(_chunks(fd, shown, limit))
-    finally:
-        os.close(fd)
+    return _read(path, shown, limit)
 
 
 def read_regular_file(path: os.PathLike | str, limit: Optional[int] = None) -> bytes:
@@ -202,10 +197,14 @@ def read_regular_file(path: os.PathLike | str, limit: Optional[int] = None) -> b
     except RuntimeError:
         raise CorpusFileError(shown, "boucle de liens symboliques") from None
     _check_regular(real, shown)
-    limit = max_file_bytes() if limit is None else limit
-    fd = _open_regular(real, shown)
+    return _read(real, shown, limit)
+
+
+def _read(path: Path, shown: str, limit: Optional[int]) -> bytes:
+    """A regular file's bytes, at most ``limit`` (default: max_file_bytes())."""
+    fd = _open_regular(path, shown)
     try:
-        return b"".join(_chunks(fd, shown, limit))
+        return b"".join(_chunks(fd, shown, max_file_bytes() if limit is None else limit))
     finally:
         os.close(fd)
 

@@ -259,14 +259,7 @@ def axe_violations(page) -> list[str]:
 ])
 @pytest.mark.parametrize("width", [1280, 390])
 def test_no_accessibility_violations(browser, live_server, path, width):
-    # bypass_csp: axe-core is injected as an inline script, which the site's policy refuses.
-    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900}, bypass_csp=True)
-    try:
-        page = context.new_page()
-        page.goto(live_server.url + path)
-        assert axe_violations(page) == []
-    finally:
-        context.close()
+    assert violations_at(browser, live_server.url + path, viewport={"width": width, "height": 900}) == []
 
 
 @pytest.mark.parametrize("path", ["/", "/?mode=citations", "/?mode=citations&speaker=Yann+Fouant",
@@ -274,11 +267,16 @@ def test_no_accessibility_violations(browser, live_server, path, width):
                                   "/?q=emploi&mode=citations",
                                   "/enregistrement/economie-gazonor-yann-fouant?q=" + quote("énergie")])
 def test_no_accessibility_violations_on_the_default_corpus(browser, default_live_server, path):
-    context = browser.new_context(locale="fr-FR", bypass_csp=True)
+    assert violations_at(browser, default_live_server.url + path) == []
+
+
+def violations_at(browser, url: str, **context_options) -> list:
+    # bypass_csp: axe-core is injected as an inline script, which the site's policy refuses.
+    context = browser.new_context(locale="fr-FR", bypass_csp=True, **context_options)
     try:
         page = context.new_page()
-        page.goto(default_live_server.url + path)
-        assert axe_violations(page) == []
+        page.goto(url)
+        return axe_violations(page)
     finally:
         context.close()
 
