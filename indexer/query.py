@@ -218,7 +218,7 @@ def parse(text: str, schema, vocabulary: Vocabulary, thesaurus: Optional[Thesaur
     q = _rewrite(q, vocabulary, parsed)
     q = _normalize(q)
     if q is None:
-        if re.search(r"(?:^|\s)-\w|\bNOT\b", cleaned):
+        if re.search(r"(?:^|[\s(])-[\w\"(]|\bNOT\b|\bSAUF\b", cleaned):
             parsed.notices.append("Une exclusion seule ne désigne aucun passage : ajoutez un mot à chercher.")
         elif not parsed.notices:
             parsed.notices.append("La recherche ne contient que des mots trop courants pour être cherchés.")

@@ -153,8 +153,9 @@ def test_a_facet_with_one_value_for_the_whole_corpus_is_not_shown(default_client
     assert len(soup(client.get("/")).select('a.facet__link[data-facet="audio"]')) == 2
 
 
-def test_an_exclusion_alone_selects_nothing_and_says_so(default_client):
-    page = soup(default_client.get("/?q=-photovoltaïque"))
+@pytest.mark.parametrize("q", ["-photovoltaïque", '-"gaz de mine"', "SAUF méthane"])
+def test_an_exclusion_alone_selects_nothing_and_says_so(default_client, q):
+    page = soup(default_client.get("/", query_string={"q": q}))
     assert heading(page).startswith("0 enregistrement")
     assert not page.select(".result")
     assert "Une exclusion seule" in page.select_one(".notices").get_text()
