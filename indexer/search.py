@@ -11,6 +11,7 @@ counts walk plain lists instead of scoring every match.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -24,12 +25,13 @@ from pathlib import Path
 from typing import Mapping, Optional
 from urllib.parse import quote, urlencode
 
+import numpy as np
 from whoosh import columns, scoring
 from whoosh import query as wq
 from whoosh.codec import whoosh3
-from whoosh.matching import binary, combo, mcore, wrappers
 from whoosh.util.numeric import byte_to_length
 
+from .column_scores import EMPTY, ColumnScores, columnar
 from .corpus import name_key
 from .highlight import find_matches, kwic, mark_with_events, snippet
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
@@ -253,6 +255,13 @@ class Snapshot:
                 f"L'index de {index_dir} est illisible ({type(exc).__name__}: {exc}). "
                 f"Reconstruisez-le avec « artoiscast index --rebuild »."
             ) from exc
+        # The tables are long-lived lists and sets of millions of items: a full garbage collection
+        # walked them all (~30 ms at 1,000 hours) whenever a query's allocations set one off, a pause
+        # in some first sights. Frozen, collections leave them out; what an older snapshot
+        # left frozen is thawed first, so that it can still be collected.
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     def _load_tables(self):
         with self.ix.searcher() as s:
@@ -287,6 +296,8 @@ class Snapshot:
         # Passages of sound events only are shown on their recording's page, never found.
         self.all_passages = frozenset(d for d in frozenset().union(*self._passages_by_recording.values())
                                       if self.doc_type[d] != TYPE_EVENTS)
+        self.passage_mask = np.zeros(total, bool)  # the same, as a mask over document numbers
+        self.passage_mask[list(self.all_passages)] = True
         # What the per-passage filters select, read once: speaker, type of text, interviewer.
         by_value: dict[tuple[str, str], set] = defaultdict(set)
         for docnum in self.all_passages:
@@ -431,6 +442,7 @@ class LengthListBM25F(scoring.BM25F):
             lengths = _field_lengths(searcher.reader(), fieldname)
             if lengths is not None:
                 scorer.dfl = lengths.__getitem__
+                scorer.field_lengths = _field_length_array(searcher.reader(), fieldname, lengths)
         return scorer
 
 
@@ -455,6 +467,15 @@ def _field_lengths(reader, fieldname: str) -> Optional[list]:
             cache[fieldname] = [_BYTE_TO_LENGTH[b] for b in data] + [None] * (perdoc._doccount + 1 - len(data))
         else:
             cache[fieldname] = None
+    return cache[fieldname]
+
+
+def _field_length_array(reader, fieldname: str, lengths: list) -> np.ndarray:
+    """The same lengths as floats, for scoring a term's postings at once (indexer.column_scores);
+    NaN where Whoosh has no length (it would fail to score such a document)."""
+    cache = reader._perdoc.__dict__.setdefault("_length_arrays", {})
+    if fieldname not in cache:
+        cache[fieldname] = np.array([np.nan if n is None else n for n in lengths], np.float64)
     return cache[fieldname]
 
 
@@ -500,198 +521,84 @@ class Scored:
     sight. Scores are Whoosh's own (the same matchers, in the same order), so the
     ranking is the one Whoosh's top-k collector gives: score first, then docnum."""
 
-    def __init__(self, docs: list[int], scores: list[float], complete: bool):
+    def __init__(self, docs: np.ndarray, scores: np.ndarray, complete: bool):
         self.complete = complete  # False: the deadline stopped the walk (partial, never cached)
         self._docs = docs  # ascending
         self._scores = scores
-        self.docs = frozenset(docs)
-        self._order: Optional[list[int]] = None
-        self.cache_cost = 4 * len(docs)  # a set, a list, a list of floats and, once ranked, an order
+        self.docs = frozenset(docs.tolist())
+        self.cache_cost = 3 * len(docs)  # a set, and two arrays
 
     def best(self, allowed: frozenset, limit: int) -> list[tuple[int, float]]:
         """(docnum, score) of the ``allowed`` matches, best first, at most ``limit``."""
-        order = self._order
-        if order is None:
-            # A stable sort of the docnum-ordered matches by score, highest first (reverse=True keeps
-            # a stable sort's ties in their order): ties keep docnum order, as in Whoosh's collector.
-            # Two threads may both sort once: same result.
-            scores = self._scores
-            order = self._order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
         docs, scores = self._docs, self._scores
-        out = []
-        if len(allowed) >= len(docs):  # every match (allowed is a subset of the matches)
-            return [(docs[i], scores[i]) for i in order[:limit]]
-        for i in order:
-            if docs[i] in allowed:
-                out.append((docs[i], scores[i]))
-                if len(out) >= limit:
-                    break
-        return out
+        if len(allowed) < len(docs):  # allowed is a subset of the matches
+            picked = np.flatnonzero(np.isin(docs, np.fromiter(allowed, np.int64, len(allowed)), assume_unique=True))
+        else:
+            picked = np.arange(len(docs))
+        if limit <= 0 or not len(picked):
+            return []
+        candidates = scores[picked]
+        if limit < len(candidates):
+            # Only what can reach the first ``limit`` places is sorted: the scores at least
+            # as high as the limit-th highest (ties included, so the order below is exact).
+            kth = np.partition(candidates, len(candidates) - limit)[len(candidates) - limit]
+            within = np.flatnonzero(candidates >= kth)
+            picked, candidates = picked[within], candidates[within]
+        # Highest score first; a stable sort keeps ties in docnum order, as Whoosh's collector.
+        order = picked[np.argsort(-candidates, kind="stable")[:limit]]
+        return list(zip(docs[order].tolist(), scores[order].tolist()))
 
 
-def _score_until(searcher, q: wq.Query, within: frozenset, budget: "_Budget") -> Scored:
-    """The documents of ``within`` matching ``q``, scored, in one walk; stopped at the request's deadline.
+def _score_until(searcher, q: wq.Query, within: np.ndarray, budget: "_Budget") -> Scored:
+    """The documents matching ``q`` that ``within`` (a mask over docnums) allows, scored,
+    in one walk; stopped at the request's deadline.
 
     Whoosh's docs_for_query has no time limit: a query matching most of a large archive
     walks every posting of every term. Looking at the clock every few hundred documents
-    bounds it with the rest of the request. The matcher is walked as Whoosh's collectors
-    walk it (replaced once at the start, scored with the searcher's weighting)."""
-    docs: list[int] = []
-    scores: list[float] = []
+    (or every block of postings read) bounds it with the rest of the request. Most queries
+    are scored a term's postings at a time (indexer.column_scores); the others are walked
+    as Whoosh's collectors walk them (replaced once at the start, scored with the
+    searcher's weighting)."""
+    docs: list[np.ndarray] = []
+    scores: list[np.ndarray] = []
     context = searcher.context()
     seen = 0
+    complete = True
     for subsearcher, offset in searcher.leaf_searchers():
         matcher = q.matcher(subsearcher, context)
-        if _by_columns(matcher):
-            columns = _ColumnScores(budget)
-            by_doc = columns.of(matcher)
-            kept = sorted(docnum for docnum in by_doc if offset + docnum in within)
-            docs.extend(offset + docnum for docnum in kept)
-            scores.extend(map(by_doc.__getitem__, kept))
+        if columnar(matcher):
+            columns = ColumnScores(budget.left)
+            found = columns.of(matcher)
+            ids = found.ids + offset
+            keep = within[ids]
+            docs.append(ids[keep])
+            scores.append(found.scores[keep])
             if columns.cut:
-                return Scored(docs, scores, False)
+                complete = False
+                break
             continue
+        walked_docs: list[int] = []
+        walked_scores: list[float] = []
         matcher = matcher.replace(0)
         while matcher.is_active():
             docnum = offset + matcher.id()
-            if docnum in within:
-                docs.append(docnum)
-                scores.append(matcher.score())
+            if within[docnum]:
+                walked_docs.append(docnum)
+                walked_scores.append(matcher.score())
             matcher.next()
             seen += 1
             # A first look after the first match, then every MATCH_CHECK_EVERY: a deadline
             # already spent stops the walk with something to show.
             if (seen - 1) % MATCH_CHECK_EVERY == 0 and budget.left() <= 0:
-                return Scored(docs, scores, False)
-    return Scored(docs, scores, True)
-
-
-# ----- scoring a union of terms column by column
-# A word (in the text, the title and the people's names) or a prefix's words are a union of
-# terms. Walking Whoosh's tree of union matchers costs several method calls per document
-# and level; reading each term's postings block by block and adding the scores up node by
-# node, in the tree's own order, gives the same floats (the same additions, in the same
-# order) at a fraction of the cost. Any other matcher (phrases, intersections, exclusions)
-# is walked as before.
-
-
-def _by_columns(matcher) -> bool:
-    """Whether a matcher tree is made only of what _column_scores knows."""
-    kind = type(matcher)
-    if kind is whoosh3.W3LeafMatcher or kind is mcore.NullMatcherClass or kind is mcore.ListMatcher:
-        return True
-    if kind is binary.UnionMatcher:
-        return _by_columns(matcher.a) and _by_columns(matcher.b)
-    if kind in (wrappers.WrappingMatcher, wrappers.FilterMatcher):
-        return _by_columns(matcher.child)
-    if kind is combo.ArrayUnionMatcher:
-        return matcher._scored and all(_by_columns(m) for m in matcher._submatchers)
-    return False
-
-
-class _ColumnScores:
-    """docnum -> score of every document a matcher tree matches, node by node. The deadline
-    is looked at after each term read: once it has passed, the terms not read yet count as
-    matching nothing (``cut``: a partial answer, with what the terms read so far found)."""
-
-    def __init__(self, budget: "_Budget"):
-        self.budget = budget
-        self.cut = False
-
-    def of(self, matcher) -> dict[int, float]:
-        kind = type(matcher)
-        if kind is whoosh3.W3LeafMatcher:
-            if self.cut:
-                return {}
-            scores, self.cut = _leaf_scores(matcher, self.budget)
-            return scores
-        if kind is mcore.NullMatcherClass:  # a term absent from this segment
-            return {}
-        if kind is mcore.ListMatcher:  # a rare term's postings, inlined in the term index (whoosh_writer)
-            return self._listed(matcher)
-        if kind is binary.UnionMatcher:  # UnionMatcher.score(): a.score() + b.score() where both match
-            a, b = self.of(matcher.a), self.of(matcher.b)
-            out = dict(a)
-            for docnum, score in b.items():
-                out[docnum] = a[docnum] + score if docnum in a else score
-            return out
-        if kind is wrappers.FilterMatcher:  # deleted documents left out; score: child.score() * boost
-            ids, exclude, boost = matcher._ids, matcher._exclude, matcher.boost
-            return {d: s * boost for d, s in self.of(matcher.child).items() if (d in ids) != exclude}
-        if kind is wrappers.WrappingMatcher:  # a boosted term: child.score() * boost
-            return {d: s * matcher.boost for d, s in self.of(matcher.child).items()}
-        if kind is combo.ArrayUnionMatcher:
-            return self._array_union(matcher)
-        raise TypeError(f"not scored by columns: {kind.__name__}")
-
-    def _listed(self, matcher) -> dict[int, float]:
-        """A few postings held in memory: scored by Whoosh itself, from the current one on;
-        then, as after a block of a term on disk, a look at the deadline."""
-        if self.cut:
-            return {}
-        out: dict[int, float] = {}
-        while matcher.is_active():
-            out[matcher.id()] = matcher.score()
-            matcher.next()
-        if out and self.budget.left() <= 0:
-            self.cut = True
-        return out
-
-    def _array_union(self, matcher) -> dict[int, float]:
-        """Whoosh's pre-loaded union: for each document, 0.0 plus each sub-matcher's score times
-        the boost, in sub-matcher order, kept when above 0 (ArrayUnionMatcher._read_part). Its
-        first part of documents is already read (by its constructor): taken from its array."""
-        out: dict[int, float] = {}
-        offset, limit, part = matcher._offset, matcher._limit, matcher._a
-        for i in range(limit - offset):
-            if part[i] > 0:
-                out[offset + i] = part[i]
-        if out and self.budget.left() <= 0:
-            # What the walk would keep at its first look at the clock, after its first match.
-            self.cut = True
-            first = min(out)
-            return {first: out[first]}
-        rest: dict[int, float] = {}
-        boost = matcher._boost
-        for sub in matcher._submatchers:
-            for docnum, score in self.of(sub).items():  # what the constructor did not read yet
-                rest[docnum] = rest.get(docnum, 0.0) + score * boost
-        for docnum, score in rest.items():
-            if score > 0:
-                out[docnum] = score
-        return out
-
-
-def _leaf_scores(matcher, budget: "_Budget") -> tuple[dict[int, float], bool]:
-    """A term's postings from the current one on, block by block: ids and weights as read by
-    Whoosh, scores by its BM25F formula (whoosh.scoring.bm25, the same operations in the same
-    order, its constants computed once); and True when the deadline, looked at after each
-    block, stopped the reading short."""
-    scorer = matcher.scorer
-    out: dict[int, float] = {}
-    bm25f = type(scorer) is scoring.BM25FScorer
-    if bm25f:
-        idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-        k1_plus_1, one_minus_b, length = k1 + 1, 1 - b, scorer.dfl
-    while matcher.is_active():
-        if bm25f:
-            if matcher._ids is None:
-                matcher._read_ids()
-            if matcher._weights is None:
-                matcher._read_weights()
-            start, end = matcher._i, matcher._blocklength
-            for docnum, tf in zip(matcher._ids[start:end], matcher._weights[start:end]):
-                out[docnum] = idf * ((tf * k1_plus_1) / (tf + k1 * (one_minus_b + b * length(docnum) / avgfl)))
-            matcher._i = end - 1
-            matcher.next()  # to the next block
-        else:
-            for _ in range(MATCH_CHECK_EVERY):
-                out[matcher.id()] = matcher.score()
-                if matcher.next() or not matcher.is_active():
-                    break
-        if budget.left() <= 0:
-            return out, True  # as the walk: a look at the clock after the first match, then every block
-    return out, False
+                complete = False
+                break
+        docs.append(np.array(walked_docs, np.int64))
+        scores.append(np.array(walked_scores, np.float64))
+        if not complete:
+            break
+    if not docs:
+        return Scored(EMPTY.ids, EMPTY.scores, complete)
+    return Scored(np.concatenate(docs), np.concatenate(scores), complete)
 
 
 def query_terms(q: Optional[wq.Query]) -> int:
@@ -1011,7 +918,7 @@ class SearchService:
         key = ("q", repr(base))
         found = self._budget.scored.get(key) or snap.cached(key, lambda: None)
         if found is None:
-            found = _score_until(s, base, snap.all_passages, self._budget)
+            found = _score_until(s, base, snap.passage_mask, self._budget)
             if found.complete:
                 snap.cached(key, lambda: found)
             else:

@@ -1,5 +1,5 @@
 """How the build writes the Whoosh index: writer settings, and Whoosh 2.7 functions
-replaced for speed or fixed, none of which changes what is indexed or found.
+replaced for speed (none of which changes what is indexed or found) or fixed.
 
 Measured on profiles of the build (docs/performance.md, "Build after the exact fields").
 Imported by indexer/index.py, so the fixes also apply where indexes are read.
@@ -13,7 +13,7 @@ from typing import Callable
 
 from whoosh import formats
 from whoosh.codec import whoosh3
-from whoosh.matching import mcore
+from whoosh.matching import binary, mcore
 from whoosh.writing import PostingPool, SegmentWriter
 
 # Postings each writer process keeps in memory before sorting them into a run on disk
@@ -50,6 +50,18 @@ def _list_matcher_copy(self):
 
 
 _replace(mcore.ListMatcher, "copy", _list_matcher_copy)
+
+
+def _and_not_find_first(self):
+    # An exclusion's matcher (Whoosh 2.7) moves past its first document only when the
+    # excluded part is already on that very document: when the excluded part starts
+    # earlier, a first document holding an excluded word was kept ("mine -charbon" found a
+    # passage with "charbon"). _find_next moves the excluded part up to the document first.
+    if self.a.is_active() and self.b.is_active():
+        self._find_next()
+
+
+_replace(binary.AndNotMatcher, "_find_first", _and_not_find_first)
 
 
 def writer_codec() -> whoosh3.W3Codec:

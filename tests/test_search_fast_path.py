@@ -16,11 +16,15 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
+from whoosh import query as wq
+from whoosh.matching import binary
 
 from bench import generate_archive, query_sample
 from indexer import search
+from indexer.column_scores import columnar
 from indexer.build import build_index, update_index
 from indexer.search import SearchParams, SearchService
+from indexer.whoosh_writer import WHOOSH_ORIGINALS
 
 PER_CLASS = 6
 
@@ -37,7 +41,7 @@ class PlainWhooshService(SearchService):
     def _base_docs(self, snap, s, base):
         if base is None:
             return snap.all_passages
-        return frozenset(self._plain(snap).docs_for_query(base)) & snap.all_passages
+        return frozenset(_plain_docs(self._plain(snap), base)) & snap.all_passages
 
     def _count_facets(self, snap, s, base, filters, matched):
         """Counted as before: a set of recordings per value, filled passage by passage."""
@@ -70,8 +74,26 @@ class PlainWhooshService(SearchService):
     def _rank(self, snap, s, base, matched, limit, sort):
         if base is None or sort == "date":
             return super()._rank(snap, s, base, matched, limit, sort)
-        results = self._plain(snap).search(base, limit=max(1, limit), filter=set(matched))
+        # Every match scored and sorted (limit=None), then the first ``limit``: Whoosh's top-k
+        # collector loses matches of some exclusions (AndNot: a document docs_for_query finds
+        # is left out, even the best one) - a bug of its own, not a different ranking.
+        results = self._plain(snap).search(base, limit=None, filter=set(matched))
         return [(hit.docnum, hit.score) for hit in results[:limit]], False
+
+
+def _plain_docs(searcher, q) -> set:
+    """docs_for_query, with exclusions made as set differences: Whoosh's AndNotMatcher keeps
+    a document of its first part that the excluded part holds when the excluded part starts
+    before it (AndNotMatcher._find_first compares the two current documents only), so its
+    walk finds passages holding an excluded word."""
+    if isinstance(q, wq.AndNot):
+        return _plain_docs(searcher, q.a) - _plain_docs(searcher, q.b)
+    if isinstance(q, wq.And):
+        kept = set.intersection(*(_plain_docs(searcher, sub) for sub in q.subqueries if not isinstance(sub, wq.Not)))
+        return kept.difference(*(_plain_docs(searcher, sub.query) for sub in q.subqueries if isinstance(sub, wq.Not)))
+    if isinstance(q, wq.Or) and not any(isinstance(sub, wq.Not) for sub in q.subqueries):
+        return set().union(*(_plain_docs(searcher, sub) for sub in q.subqueries))
+    return set(searcher.docs_for_query(q))
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +107,23 @@ def archive(tmp_path_factory):
     generate_archive.append_recording(corpus, "ajout-fast-path", 30, seed=11)
     update_index(corpus, index)
     queries = query_sample.sample_queries(corpus, 21, PER_CLASS, 0)
-    return index, queries.warmup + queries.first_sight
+    return index, queries.warmup + queries.first_sight + _boolean_queries(queries.first_sight)
+
+
+def _boolean_queries(sampled: list) -> list:
+    """Exclusions and alternatives made of the sampled words: AndNot and unions of
+    intersections, with a phrase or a prefix in them too."""
+    made = []
+    pairs = [q.params["q"].split() for q in sampled if q.cls == "two words"]
+    prefixes = [q.params["q"] for q in sampled if q.cls == "prefix"]
+    phrases = [q.params["q"] for q in sampled if q.cls == "phrase"]
+    for n, (first, second) in enumerate(pairs):
+        for cls, q in (("exclusion", f"{first} -{second}"), ("alternative", f"{first} OU {second}"),
+                       ("alternative", f"({first} {second}) OU {prefixes[n % len(prefixes)]}"),
+                       ("exclusion", f"{prefixes[n % len(prefixes)]} SAUF {second}"),
+                       ("exclusion", f"{first} -{phrases[n % len(phrases)]}")):
+            made.append(query_sample.Query(cls, {"q": q}, key=(cls, q)))
+    return made
 
 
 def _without_time(doc: dict) -> dict:
@@ -96,7 +134,7 @@ def test_the_archive_has_several_segments_and_every_class(archive):
     index, queries = archive
     service = SearchService(index)
     assert len(service.snapshot().searcher().leaf_searchers()) >= 2
-    assert {q.cls for q in queries} == set(query_sample.CLASSES)
+    assert {q.cls for q in queries} >= set(query_sample.CLASSES)
 
 
 @pytest.mark.parametrize("variant", [
@@ -149,6 +187,33 @@ def test_rankings_and_scores_are_whooshs_to_the_last_bit(archive):
     assert checked >= len(queries)
 
 
+def test_an_excluded_word_is_never_in_a_match(archive, monkeypatch):
+    """Whoosh 2.7's own walk of an exclusion keeps passages holding the excluded word (see
+    _plain_docs); the service never does, by columns or walking (the matcher is mended)."""
+    index, queries = archive
+    original = WHOOSH_ORIGINALS[binary.AndNotMatcher, "_find_first"]
+    service = SearchService(index)
+    snap = service.snapshot()
+    s = snap.searcher()
+    checked = whoosh_wrong = 0
+    for query in (q for q in queries if q.cls == "exclusion"):
+        for mode in ("results", "citations"):
+            base = search.parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus,
+                                fields=search._fields(mode)).query
+            if not isinstance(base, wq.AndNot):
+                continue
+            with service._request():
+                matched = service._base_docs(snap, s, base)
+            excluded = set(s.docs_for_query(base.b))
+            assert matched and not matched & excluded, (query.params, mode)
+            assert not set(s.docs_for_query(base)) & excluded  # the walk, mended
+            with monkeypatch.context() as whoosh_2_7:
+                whoosh_2_7.setattr(binary.AndNotMatcher, "_find_first", original)
+                whoosh_wrong += bool(set(s.docs_for_query(base)) & excluded)
+            checked += 1
+    assert checked >= 10 and whoosh_wrong >= 1
+
+
 def test_a_deadline_reached_while_matching_gives_a_partial_answer_never_cached(archive, monkeypatch):
     index, queries = archive
     monkeypatch.setattr(search, "MATCH_CHECK_EVERY", 1)  # a small archive: look at the clock at every match
@@ -191,9 +256,10 @@ def test_a_recordings_page_marks_the_passages_plain_whoosh_matches(archive):
             assert service.recording(rec_id, query.params["q"]) == plain.recording(rec_id, query.params["q"])
 
 
-def test_unions_of_terms_are_scored_by_columns_and_the_rest_walked(archive):
-    """The column-wise scoring is what the comparisons above exercise: words and prefixes go
-    through it, intersections (two words) and phrases through Whoosh's own walk."""
+def test_terms_are_scored_by_columns_and_phrases_walked(archive):
+    """The column-wise scoring is what the comparisons above exercise: words, prefixes and
+    two words (unions and intersections of terms) go through it, phrases (positions)
+    through Whoosh's own walk."""
     index, queries = archive
     service = SearchService(index)
     snap = service.snapshot()
@@ -203,7 +269,8 @@ def test_unions_of_terms_are_scored_by_columns_and_the_rest_walked(archive):
         base = search.parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus).query
         if base is None:
             continue
-        by_columns = any(search._by_columns(base.matcher(sub, s.context())) for sub, _ in s.leaf_searchers())
+        by_columns = all(columnar(base.matcher(sub, s.context())) for sub, _ in s.leaf_searchers())
         used.setdefault(query.cls, set()).add(by_columns)
-    assert used["word, frequent"] == {True} and used["prefix"] == {True}
-    assert False in used["two words"]
+    assert used["word, frequent"] == {True} and used["prefix"] == {True} and used["two words"] == {True}
+    assert False in used["phrase"]  # a phrase of two words is one term (a word pair): the others are walked
+    assert True in used["exclusion"] and True in used["alternative"]
