@@ -33,6 +33,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .column_scores import EMPTY, ColumnScores, columnar
 from .corpus import name_key
+from .facet_counts import PassageUnits, ValueTable, passage_array, unit_numbers
 from .highlight import find_matches, kwic, mark_with_events, snippet
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
                     index_damage, open_index, read_state, truncated_file)
@@ -232,6 +233,7 @@ class Snapshot:
         self.whoosh_generation = self.ix.latest_generation()
         self.schema = self.ix.schema
         self._local = threading.local()
+        self._field_lengths: dict = {}  # LengthListBM25F's, shared by this generation's searchers
         self._cache: OrderedDict = OrderedDict()  # key -> (value, cost)
         self._cache_cost = 0
         self._cache_lock = threading.Lock()
@@ -284,10 +286,7 @@ class Snapshot:
                 interned[value] = tuple(v for v in value.decode("utf-8").split(FACET_SEPARATOR) if v)
             self.doc_speakers.append(interned[value])
         self.doc_type: list[str] = [t.decode("utf-8") if t else "" for t in types]
-        # Each passage's (recording, speakers) and (recording, type of text), numbered: the
-        # per-passage facets are counted from the distinct numbers of the matched passages.
-        self.doc_recording_speakers, self.recording_speakers = _pair_numbers(self.doc_recording, self.doc_speakers)
-        self.doc_recording_type, self.recording_type = _pair_numbers(self.doc_recording, self.doc_type)
+        self._load_facet_tables()
         by_recording: dict[str, set] = defaultdict(set)
         for docnum, rec_id in enumerate(self.doc_recording):
             if rec_id is not None and rec_id in self.recordings and docnum not in deleted:
@@ -329,6 +328,29 @@ class Snapshot:
             for docnum, rec_id in enumerate(self.doc_recording)
         ]
 
+    def _load_facet_tables(self):
+        """The units facets are counted by (indexer.facet_counts): each passage's recording,
+        (recording, speakers) and (recording, type of text); and each facet's values per unit."""
+        self.recording_ids = list(self.recordings)
+        number = {rec_id: n for n, rec_id in enumerate(self.recording_ids)}
+        of_recording = [number.get(rec_id, -1) for rec_id in self.doc_recording]
+        self.facet_units = {"recording": PassageUnits(of_recording, len(number))}
+        self.facet_tables = {}
+        for facet in FACETS:
+            if not facet.per_passage:
+                self.facet_tables[facet.name] = ValueTable(
+                    ((n, n, value) for n, rec_id in enumerate(self.recording_ids)
+                     for value in facet.recording_values(self.recordings[rec_id])),
+                    len(number), per_recording=True)
+                continue
+            values_of = self.doc_speakers if facet.name == "speaker" else [(t,) for t in self.doc_type]
+            units, pairs = unit_numbers([(rec, values) if rec >= 0 else None
+                                         for rec, values in zip(of_recording, values_of)])
+            self.facet_units[facet.name] = PassageUnits(units, len(pairs))
+            self.facet_tables[facet.name] = ValueTable(
+                ((n, rec, value) for n, (rec, values) in enumerate(pairs) for value in values),
+                len(pairs), per_recording=False)
+
     def cached(self, key, compute):
         """A small LRU of document sets, rankings and facet counts for this generation
         (thread-safe). Bounded by the number of document numbers it holds, so that a
@@ -366,12 +388,13 @@ class Snapshot:
 
     def recordings_of(self, docs) -> set:
         """The recordings of some passages."""
-        return set(map(self.doc_recording.__getitem__, docs))
+        present = self.facet_units["recording"].present(passage_array(docs))
+        return {self.recording_ids[n] for n in np.flatnonzero(present[:-1]).tolist()}
 
-    @staticmethod
-    def recording_pairs(docs, doc_pairs: list[int], pairs: list[tuple]) -> list[tuple]:
-        """The distinct (recording, value) pairs of some passages, from their pair numbers."""
-        return [pairs[n] for n in set(map(doc_pairs.__getitem__, docs))]
+    def facet_counts(self, facet: "Facet", docs: np.ndarray) -> dict[str, int]:
+        """Recordings per value of a facet, among some passages (an array of docnums)."""
+        units = self.facet_units[facet.name if facet.per_passage else "recording"]
+        return self.facet_tables[facet.name].counts(units.present(docs))
 
     def passages_of(self, rec_id: str) -> frozenset:
         return self._passages_by_recording.get(rec_id, frozenset())
@@ -383,15 +406,8 @@ class Snapshot:
     def searcher(self):
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = self._local.searcher = self.ix.searcher(weighting=LengthListBM25F())
+            s = self._local.searcher = self.ix.searcher(weighting=LengthListBM25F(self._field_lengths))
         return s
-
-
-def _pair_numbers(first: list, second: list) -> tuple[list[int], list[tuple]]:
-    """A number per document for its (first, second) pair, and the pairs by number."""
-    numbers: dict[tuple, int] = {}
-    per_doc = [numbers.setdefault(pair, len(numbers)) for pair in zip(first, second)]
-    return per_doc, list(numbers)
 
 
 def _column(reader, name: str, total: int) -> list:
@@ -433,50 +449,50 @@ def _ref_bytes_values(segment) -> list[bytes]:
 
 class LengthListBM25F(scoring.BM25F):
     """Whoosh's BM25F, the same scores, with each segment's field lengths read once into a
-    list: Whoosh reads a document's length from its column file at every scored posting
-    (struct unpacking through two method calls), a third of the time spent ranking."""
+    list (and an array, for indexer.column_scores): Whoosh reads a document's length from
+    its column file at every scored posting (struct unpacking through two method calls),
+    a third of the time spent ranking. ``lengths`` is shared by the searchers of one index
+    generation (one per thread), so that each segment's lengths are read once, not once
+    per thread."""
+
+    def __init__(self, lengths: dict, **kwargs):
+        super().__init__(**kwargs)
+        self.lengths = lengths  # (segment id, field name) -> (list, array), or None
 
     def scorer(self, searcher, fieldname, text, qf=1):
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         if isinstance(scorer, scoring.BM25FScorer):
-            lengths = _field_lengths(searcher.reader(), fieldname)
-            if lengths is not None:
-                scorer.dfl = lengths.__getitem__
-                scorer.field_lengths = _field_length_array(searcher.reader(), fieldname, lengths)
+            reader = searcher.reader()
+            key = (getattr(reader, "_segid", None), fieldname)
+            if key not in self.lengths:  # two threads may both read them once: same values
+                self.lengths[key] = _field_lengths(reader, fieldname)
+            if self.lengths[key] is not None:
+                scorer.dfl = self.lengths[key][0].__getitem__
+                scorer.field_lengths = self.lengths[key][1]
         return scorer
 
 
 _BYTE_TO_LENGTH = [None] + [byte_to_length(b) for b in range(1, 256)]  # 0: no length (Whoosh returns None)
 
 
-def _field_lengths(reader, fieldname: str) -> Optional[list]:
+def _field_lengths(reader, fieldname: str) -> Optional[tuple[list, np.ndarray]]:
     """What ``reader.doc_field_length(docnum, fieldname, 1)`` answers, for every docnum of one
-    segment, kept on the segment's per-document reader; None where that is not a
-    whoosh3 segment with a one-byte lengths column (Whoosh's own lookup is then kept)."""
+    segment: as a list, and as an array of floats (NaN where Whoosh has no length: it would
+    fail to score such a document). None where that is not a whoosh3 segment with a one-byte
+    lengths column (Whoosh's own lookup is then kept)."""
     perdoc = getattr(reader, "_perdoc", None)
     if not isinstance(perdoc, whoosh3.W3PerDocReader):
         return None
-    cache = perdoc.__dict__.setdefault("_length_lists", {})
-    if fieldname not in cache:
-        column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        if column is None:
-            cache[fieldname] = [1] * (perdoc._doccount + 1)  # no lengths: the default asked for
-        elif isinstance(column, columns.NumericColumn.Reader) and column._fixedlen == 1:
-            data = column._dbfile.get(column._basepos, column._count)
-            # Past the column's end, Whoosh reads its default (0), hence None.
-            cache[fieldname] = [_BYTE_TO_LENGTH[b] for b in data] + [None] * (perdoc._doccount + 1 - len(data))
-        else:
-            cache[fieldname] = None
-    return cache[fieldname]
-
-
-def _field_length_array(reader, fieldname: str, lengths: list) -> np.ndarray:
-    """The same lengths as floats, for scoring a term's postings at once (indexer.column_scores);
-    NaN where Whoosh has no length (it would fail to score such a document)."""
-    cache = reader._perdoc.__dict__.setdefault("_length_arrays", {})
-    if fieldname not in cache:
-        cache[fieldname] = np.array([np.nan if n is None else n for n in lengths], np.float64)
-    return cache[fieldname]
+    column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    if column is None:
+        lengths = [1] * (perdoc._doccount + 1)  # no lengths: the default asked for
+    elif isinstance(column, columns.NumericColumn.Reader) and column._fixedlen == 1:
+        data = column._dbfile.get(column._basepos, column._count)
+        # Past the column's end, Whoosh reads its default (0), hence None.
+        lengths = [_BYTE_TO_LENGTH[b] for b in data] + [None] * (perdoc._doccount + 1 - len(data))
+    else:
+        return None
+    return lengths, np.array([np.nan if n is None else n for n in lengths], np.float64)
 
 
 def _generation(index_dir: Path) -> str:
@@ -956,32 +972,13 @@ class SearchService:
 
     def _count_facets(self, snap: Snapshot, s, base, filters: dict[str, frozenset], matched: frozenset) -> dict:
         out = {}
-        recordings_of_matched = None
+        arrays = {}  # the same passages serve most facets: made an array once
         for facet in FACETS:
             docs = self._matched(snap, s, base, filters, leave_out=facet.name) if facet.name in filters else matched
-            counts: dict[str, set] = defaultdict(set)
-            if facet.per_passage:
-                # The distinct (recording, value) pairs of the passages, from one number per passage
-                # (a set built in C), instead of a set per value filled passage by passage.
-                if facet.name == "speaker":
-                    for rec_id, speakers in snap.recording_pairs(docs, snap.doc_recording_speakers,
-                                                                 snap.recording_speakers):
-                        for value in speakers:
-                            counts[value].add(rec_id)
-                else:
-                    for rec_id, value in snap.recording_pairs(docs, snap.doc_recording_type, snap.recording_type):
-                        counts[value].add(rec_id)
-            else:
-                if docs is matched:
-                    if recordings_of_matched is None:
-                        recordings_of_matched = snap.recordings_of(matched)
-                    rec_ids = recordings_of_matched
-                else:
-                    rec_ids = snap.recordings_of(docs)
-                for rec_id in rec_ids:
-                    for value in facet.recording_values(snap.recordings[rec_id]):
-                        counts[value].add(rec_id)
-            values = sorted(((v, len(r)) for v, r in counts.items() if v), key=lambda x: (-x[1], x[0].lower()))
+            if id(docs) not in arrays:
+                arrays[id(docs)] = (docs, passage_array(docs))  # docs kept alive: its id stays its own
+            counts = snap.facet_counts(facet, arrays[id(docs)][1])
+            values = sorted(((v, c) for v, c in counts.items() if v), key=lambda x: (-x[1], x[0].lower()))
             if facet.name == "year":
                 values.sort(key=lambda x: x[0], reverse=True)
             out[facet.name] = [{"value": v, "count": c, "label": facet.display(v)} for v, c in values]
