@@ -72,8 +72,9 @@ class ColumnScores:
     indexer.search.LengthListBM25F); a term whose scorer has none is scored posting by
     posting by Whoosh itself."""
 
-    def __init__(self, time_left: Callable[[], float]):
+    def __init__(self, time_left: Callable[[], float], frequent=None):
         self.time_left = time_left
+        self.frequent = frequent  # the segment's FrequentPostings, or None
         self.cut = False
 
     def of(self, matcher) -> Column:
@@ -119,48 +120,22 @@ class ColumnScores:
         return Column(np.array(ids, np.int64), np.array(scores, np.float64))
 
     def _postings(self, matcher) -> Column:
-        """A term's postings from the current one on, read block by block as Whoosh stores
-        them, scored by BM25F (whoosh.scoring.bm25: the same operations in the same order)."""
+        """A term's postings from the current one on, scored by BM25F (whoosh.scoring.bm25:
+        the same operations in the same order): from the frequent terms' table written at
+        build time (indexer.frequent_postings), or read block by block as Whoosh stores them."""
         if self.cut:
             return EMPTY
         scorer = matcher.scorer
         lengths = getattr(scorer, "field_lengths", None) if type(scorer) is scoring.BM25FScorer else None
         if lengths is None or matcher._byteids:
             return self._walked(matcher)
-        deltas: list[int] = []
-        weights: list[float] = []
-        block_starts: list[int] = []
-        previous_last: list[int] = []
-        skip = matcher._i  # postings of the first block already passed
-        last = 0
-        while matcher.is_active():
-            if matcher._data is None:
-                matcher._read_data()
-            ids, block_weights, _ = matcher._data  # whoosh3.W3PostingsWriter._write_block
-            count = matcher._blocklength
-            block_starts.append(len(deltas))
-            previous_last.append(last)
-            deltas.extend(ids)
-            if block_weights is None:  # every weight 1.0 (W3LeafMatcher._read_weights)
-                weights.extend([1.0] * count)
-            elif isinstance(block_weights, float):  # one weight for the whole block
-                weights.extend([block_weights] * count)
-            else:
-                weights.extend(block_weights)
-            last = matcher._maxid
-            matcher._i = count - 1
-            matcher.next()  # to the next block
-            if self.time_left() <= 0:
-                self.cut = True  # as the walk: a look at the clock after each block
-                break
-        if not deltas:
-            return EMPTY
-        # Each block's ids are delta-coded from 0: its first id is absolute. Made relative to
-        # the previous block's last id, one cumulative sum decodes them all.
-        coded = np.array(deltas, np.int64)
-        coded[block_starts[1:]] -= np.array(previous_last[1:], np.int64)
-        ids = np.cumsum(coded)[skip:]
-        tf = np.array(weights, np.float64)[skip:]
+        stored = self.frequent.get(matcher._term) if self.frequent else None
+        if stored is not None:
+            ids, tf = stored
+            start = int(np.searchsorted(ids, matcher.id())) if matcher.is_active() else len(ids)
+            ids, tf = ids[start:].astype(np.int64), tf[start:].astype(np.float64)
+        else:
+            ids, tf, self.cut = read_postings(matcher, self.time_left)
         k1, b = scorer.K1, scorer.B
         scores = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[ids] / scorer.avgfl)))
         return Column(ids, scores)
@@ -188,6 +163,48 @@ class ColumnScores:
                 total[part.ids] = 1.0
         ids = np.flatnonzero(total > 0)
         return Column(ids, total[ids])
+
+
+def read_postings(matcher, time_left: Callable[[], float] = lambda: 1.0) -> tuple[np.ndarray, np.ndarray, bool]:
+    """A whoosh3 term matcher's postings from the current one on: document ids and weights
+    (term frequencies), read block by block as Whoosh stores them (a pickled tuple of
+    delta-coded ids, and of weights, per block: whoosh3.W3PostingsWriter._write_block);
+    and True when the deadline, looked at after each block (as the walk looks at it),
+    stopped the reading short."""
+    deltas: list[int] = []
+    weights: list[float] = []
+    block_starts: list[int] = []
+    previous_last: list[int] = []
+    skip = matcher._i  # postings of the first block already passed
+    last = 0
+    cut = False
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        ids, block_weights, _ = matcher._data
+        count = matcher._blocklength
+        block_starts.append(len(deltas))
+        previous_last.append(last)
+        deltas.extend(ids)
+        if block_weights is None:  # every weight 1.0 (W3LeafMatcher._read_weights)
+            weights.extend([1.0] * count)
+        elif isinstance(block_weights, float):  # one weight for the whole block
+            weights.extend([block_weights] * count)
+        else:
+            weights.extend(block_weights)
+        last = matcher._maxid
+        matcher._i = count - 1
+        matcher.next()  # to the next block
+        if time_left() <= 0:
+            cut = True
+            break
+    if not deltas:
+        return EMPTY.ids, EMPTY.scores, cut
+    # Each block's ids are delta-coded from 0: its first id is absolute. Made relative to
+    # the previous block's last id, one cumulative sum decodes them all.
+    coded = np.array(deltas, np.int64)
+    coded[block_starts[1:]] -= np.array(previous_last[1:], np.int64)
+    return np.cumsum(coded)[skip:], np.array(weights, np.float64)[skip:], cut
 
 
 def _union(a: Column, b: Column) -> Column:

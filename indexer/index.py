@@ -25,6 +25,7 @@ from whoosh.codec import whoosh3
 
 from .analysis import EXACT, FRENCH
 from .corpus_files import CorpusFileError, corpus_file_digest, display_name
+from .frequent_postings import write_frequent_postings
 from .records import Passage, Recording, Speaker
 from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 from .whoosh_writer import WRITER_POOL_MB, writer_codec
@@ -283,6 +284,7 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
             raise
         # An update adds one small segment and merges nothing: it must be quick.
         writer.commit(merge=replace is None)
+        write_frequent_postings(ix, generation)
         for name in (VOCABULARY_FILE, STATE_FILE):
             (generation / name).unlink(missing_ok=True)  # hard links: never write through them
         vocabulary.save(generation)

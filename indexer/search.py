@@ -34,6 +34,7 @@ from whoosh.util.numeric import byte_to_length
 from .column_scores import EMPTY, ColumnScores, columnar
 from .corpus import name_key
 from .facet_counts import PassageUnits, ValueTable, passage_array, unit_numbers
+from .frequent_postings import FrequentPostings
 from .highlight import find_matches, kwic, mark_with_events, snippet
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
                     index_damage, open_index, read_state, truncated_file)
@@ -278,6 +279,8 @@ class Snapshot:
             types = _column(reader, "c_type", total)
             interviewers = _column(reader, "c_interviewer", total)
             deleted = set(range(total)) - set(reader.all_doc_ids()) if reader.has_deletions() else set()
+            segment_ids = [getattr(segment, "_segid", None) for segment, _ in reader.leaf_readers()]
+        self.frequent_postings = FrequentPostings.of_segments(self.index_dir.resolve(), segment_ids)
         interned: dict[bytes, tuple] = {}
         self.doc_recording: list[Optional[str]] = [r.decode("utf-8") if r else None for r in recs]
         self.doc_speakers: list[tuple] = []
@@ -565,9 +568,10 @@ class Scored:
         return list(zip(docs[order].tolist(), scores[order].tolist()))
 
 
-def _score_until(searcher, q: wq.Query, within: np.ndarray, budget: "_Budget") -> Scored:
+def _score_until(searcher, q: wq.Query, within: np.ndarray, budget: "_Budget", frequent: dict) -> Scored:
     """The documents matching ``q`` that ``within`` (a mask over docnums) allows, scored,
-    in one walk; stopped at the request's deadline.
+    in one walk; stopped at the request's deadline. ``frequent``: the segments' tables of
+    frequent terms' postings (indexer.frequent_postings), by segment id.
 
     Whoosh's docs_for_query has no time limit: a query matching most of a large archive
     walks every posting of every term. Looking at the clock every few hundred documents
@@ -583,7 +587,7 @@ def _score_until(searcher, q: wq.Query, within: np.ndarray, budget: "_Budget") -
     for subsearcher, offset in searcher.leaf_searchers():
         matcher = q.matcher(subsearcher, context)
         if columnar(matcher):
-            columns = ColumnScores(budget.left)
+            columns = ColumnScores(budget.left, frequent.get(getattr(subsearcher.reader(), "_segid", None)))
             found = columns.of(matcher)
             ids = found.ids + offset
             keep = within[ids]
@@ -934,7 +938,7 @@ class SearchService:
         key = ("q", repr(base))
         found = self._budget.scored.get(key) or snap.cached(key, lambda: None)
         if found is None:
-            found = _score_until(s, base, snap.passage_mask, self._budget)
+            found = _score_until(s, base, snap.passage_mask, self._budget, snap.frequent_postings)
             if found.complete:
                 snap.cached(key, lambda: found)
             else:

@@ -20,7 +20,7 @@ from whoosh import query as wq
 from whoosh.matching import binary
 
 from bench import generate_archive, query_sample
-from indexer import search
+from indexer import frequent_postings, search
 from indexer.column_scores import columnar
 from indexer.build import build_index, update_index
 from indexer.search import SearchParams, SearchService
@@ -102,10 +102,15 @@ def archive(tmp_path_factory):
     corpus = work / "archive"
     generate_archive.generate(4, corpus, seed=11)
     index = work / "index"
-    build_index(corpus, index)
-    # One more recording through an update: a second segment, and the deletions of an update.
-    generate_archive.append_recording(corpus, "ajout-fast-path", 30, seed=11)
-    update_index(corpus, index)
+    with pytest.MonkeyPatch.context() as small_archive:
+        # Terms in 20 passages of a segment count as frequent here (their postings decoded
+        # at build time, indexer.frequent_postings): some terms are read from those tables,
+        # the others from Whoosh's postings, as on a large archive.
+        small_archive.setattr(frequent_postings, "FREQUENT_DOCS", 20)
+        build_index(corpus, index)
+        # One more recording through an update: a second segment, and the deletions of an update.
+        generate_archive.append_recording(corpus, "ajout-fast-path", 30, seed=11)
+        update_index(corpus, index)
     queries = query_sample.sample_queries(corpus, 21, PER_CLASS, 0)
     return index, queries.warmup + queries.first_sight + _boolean_queries(queries.first_sight)
 
@@ -133,7 +138,14 @@ def _without_time(doc: dict) -> dict:
 def test_the_archive_has_several_segments_and_every_class(archive):
     index, queries = archive
     service = SearchService(index)
-    assert len(service.snapshot().searcher().leaf_searchers()) >= 2
+    snap = service.snapshot()
+    assert len(snap.searcher().leaf_searchers()) >= 2
+    # Every segment has its table of frequent terms, the update's included; the first's
+    # lists many terms, not all.
+    assert len(snap.frequent_postings) == len(snap.searcher().leaf_searchers())
+    first = snap.searcher().leaf_searchers()[0][0].reader()
+    listed = snap.frequent_postings[first._segid].runs
+    assert 50 < len(listed) < sum(1 for _ in first.all_terms()) / 2
     assert {q.cls for q in queries} >= set(query_sample.CLASSES)
 
 

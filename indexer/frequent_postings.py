@@ -1,0 +1,103 @@
+"""The postings of frequent terms, decoded once when the index is built (issue 13).
+
+Reading a term's postings from Whoosh's file means unpickling and decompressing it
+block by block: for the few thousand terms found in thousands of passages (the
+words of everyday speech, and what short prefixes expand to), that decoding was
+most of a search's time at 1,000 hours. When a generation is written, each
+segment's frequent terms (in at least FREQUENT_DOCS passages of the segment) get
+their document ids and term frequencies written as two flat arrays (``.npy``),
+with a JSON table of where each term's run is. The search service maps them
+(read-only, shared by worker processes through the page cache) and scores a
+frequent term from them (indexer.column_scores); the same ids and frequencies as
+in Whoosh's postings, so the same scores.
+
+Whoosh never rewrites a segment: an update hard-links the previous generation's
+files, these included, and adds the tables of its new segment.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from whoosh.codec import whoosh3
+
+from .column_scores import read_postings
+
+FREQUENT_DOCS = 2048  # passages of a segment a term must be in for its postings to be decoded at build time
+SUFFIXES = (".frequent-ids.npy", ".frequent-tf.npy", ".frequent.json")
+
+
+def _paths(generation: Path, segment_id: str) -> tuple[Path, Path, Path]:
+    return tuple(Path(generation) / f"{segment_id}{suffix}" for suffix in SUFFIXES)
+
+
+def write_frequent_postings(ix, generation: Path, min_docs: Optional[int] = None) -> int:
+    """Writes the tables of the segments that have none yet; returns the terms written."""
+    min_docs = FREQUENT_DOCS if min_docs is None else min_docs
+    written = 0
+    with ix.reader() as reader:
+        for segment, _ in reader.leaf_readers():
+            segment_id = getattr(segment, "_segid", None)
+            if segment_id is None or _paths(generation, segment_id)[2].exists():
+                continue
+            written += _write_segment(segment, generation, segment_id, min_docs)
+    return written
+
+
+def _write_segment(segment, generation: Path, segment_id: str, min_docs: int) -> int:
+    runs: dict[str, dict[str, list[int]]] = {}
+    ids_parts, tf_parts = [], []
+    offset = 0
+    schema = segment.schema
+    for fieldname in schema.scorable_names():
+        field = schema[fieldname]
+        for text, terminfo in segment.iter_field(fieldname):
+            if terminfo.doc_frequency() < min_docs:
+                continue
+            matcher = segment.postings(fieldname, text)
+            if type(matcher) is not whoosh3.W3LeafMatcher:  # inlined, or behind deletions: left to Whoosh
+                continue
+            ids, tf, _ = read_postings(matcher)
+            runs.setdefault(fieldname, {})[field.to_bytes(text).hex()] = [offset, offset + len(ids)]
+            ids_parts.append(ids.astype(np.int32))
+            tf_parts.append(tf.astype(np.float32))  # Whoosh keeps weights as float32 (array "f")
+            offset += len(ids)
+    ids_path, tf_path, table_path = _paths(generation, segment_id)
+    np.save(ids_path, np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32))
+    np.save(tf_path, np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.float32))
+    # The table last: its presence says the arrays are whole.
+    tmp = table_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(runs), encoding="utf-8")
+    os.replace(tmp, table_path)
+    return sum(len(terms) for terms in runs.values())
+
+
+class FrequentPostings:
+    """One segment's table: ``get((fieldname, term bytes))`` gives (ids, frequencies) or None."""
+
+    def __init__(self, generation: Path, segment_id: str):
+        ids_path, tf_path, table_path = _paths(generation, segment_id)
+        runs = json.loads(table_path.read_text(encoding="utf-8"))
+        self.ids = np.load(ids_path, mmap_mode="r")
+        self.tf = np.load(tf_path, mmap_mode="r")
+        if self.ids.shape != self.tf.shape:
+            raise ValueError(f"{table_path.name}: arrays of different lengths")
+        self.runs = {(fieldname, bytes.fromhex(term)): (start, end)
+                     for fieldname, terms in runs.items() for term, (start, end) in terms.items()}
+        if any(not 0 <= start <= end <= len(self.ids) for start, end in self.runs.values()):
+            raise ValueError(f"{table_path.name}: a run outside the arrays")
+
+    def get(self, term: tuple[str, bytes]):
+        run = self.runs.get(term)
+        if run is None:
+            return None
+        return self.ids[run[0]:run[1]], self.tf[run[0]:run[1]]
+
+    @classmethod
+    def of_segments(cls, generation: Path, segment_ids) -> dict[str, "FrequentPostings"]:
+        """The tables of the given segments that have one."""
+        return {segment_id: cls(generation, segment_id) for segment_id in segment_ids
+                if segment_id is not None and _paths(generation, segment_id)[2].exists()}
