@@ -17,11 +17,13 @@ files, these included, and adds the tables of its new segment.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
+from whoosh import index
 from whoosh.codec import whoosh3
 
 from .column_scores import read_postings
@@ -34,20 +36,27 @@ def _paths(generation: Path, segment_id: str) -> tuple[Path, Path, Path]:
     return tuple(Path(generation) / f"{segment_id}{suffix}" for suffix in SUFFIXES)
 
 
-def write_frequent_postings(ix, generation: Path, min_docs: Optional[int] = None) -> int:
-    """Writes the tables of the segments that have none yet; returns the terms written."""
+def write_frequent_postings(generation: Path, procs: int = 1, min_docs: Optional[int] = None) -> int:
+    """Writes the tables of the segments that have none yet, a segment per process (a full
+    build with two writer processes has two segments); returns the terms written."""
     min_docs = FREQUENT_DOCS if min_docs is None else min_docs
-    written = 0
-    with ix.reader() as reader:
-        for segment, _ in reader.leaf_readers():
-            segment_id = getattr(segment, "_segid", None)
-            if segment_id is None or _paths(generation, segment_id)[2].exists():
-                continue
-            written += _write_segment(segment, generation, segment_id, min_docs)
-    return written
+    with index.open_dir(str(generation)).reader() as reader:
+        missing = [segment._segid for segment, _ in reader.leaf_readers()
+                   if getattr(segment, "_segid", None) and not _paths(generation, segment._segid)[2].exists()]
+    jobs = [(str(generation), segment_id, min_docs) for segment_id in missing]
+    if procs > 1 and len(jobs) > 1:
+        with multiprocessing.get_context("fork").Pool(min(procs, len(jobs))) as pool:
+            return sum(pool.starmap(_write_segment, jobs))
+    return sum(_write_segment(*job) for job in jobs)
 
 
-def _write_segment(segment, generation: Path, segment_id: str, min_docs: int) -> int:
+def _write_segment(generation: str, segment_id: str, min_docs: int) -> int:
+    with index.open_dir(generation).reader() as reader:
+        segment = next(s for s, _ in reader.leaf_readers() if s._segid == segment_id)
+        return _write_tables(segment, Path(generation), segment_id, min_docs)
+
+
+def _write_tables(segment, generation: Path, segment_id: str, min_docs: int) -> int:
     runs: dict[str, dict[str, list[int]]] = {}
     ids_parts, tf_parts = [], []
     offset = 0

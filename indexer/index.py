@@ -284,7 +284,7 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
             raise
         # An update adds one small segment and merges nothing: it must be quick.
         writer.commit(merge=replace is None)
-        write_frequent_postings(ix, generation)
+        write_frequent_postings(generation, procs=procs)
         for name in (VOCABULARY_FILE, STATE_FILE):
             (generation / name).unlink(missing_ok=True)  # hard links: never write through them
         vocabulary.save(generation)
