@@ -50,8 +50,8 @@ class ValueTable:
 class PassageUnits:
     """Each passage's unit for one kind of facet (-1: a passage of no recording)."""
 
-    def __init__(self, unit_of_passage: list[int], units: int):
-        self.of_passage = np.array(unit_of_passage, np.int64)
+    def __init__(self, unit_of_passage, units: int):
+        self.of_passage = np.asarray(unit_of_passage, np.int64)
         self.units = units
 
     def present(self, passages: np.ndarray) -> np.ndarray:
@@ -65,8 +65,18 @@ def passage_array(passages) -> np.ndarray:
     return np.fromiter(passages, np.int64, len(passages))
 
 
-def unit_numbers(keys: list[Optional[tuple]]) -> tuple[list[int], list[tuple]]:
-    """A number per passage for its key (-1 for None), and the keys by number."""
+def pair_units(recording: np.ndarray, values: list) -> tuple[list[int], list[tuple[int, tuple]]]:
+    """Each passage's unit for a facet of passages: the number of its (recording, values)
+    pair (-1 for a passage of no recording); and each unit's (recording, values). ``recording``
+    holds each passage's recording number (-1: none), ``values`` each passage's values (a
+    tuple; equal tuples are best the same object, as interned column values are)."""
     numbers: dict[tuple, int] = {}
-    per_passage = [-1 if key is None else numbers.setdefault(key, len(numbers)) for key in keys]
-    return per_passage, list(numbers)
+    value_ids = np.fromiter((numbers.setdefault(v, len(numbers)) for v in values), np.int64, len(values))
+    keys = recording * max(1, len(numbers)) + value_ids
+    has_recording = recording >= 0
+    pairs, unit = np.unique(keys[has_recording], return_inverse=True)
+    of_passage = np.full(len(recording), -1, np.int64)
+    of_passage[has_recording] = unit
+    by_number = list(numbers)
+    return of_passage, [(int(key) // max(1, len(numbers)), by_number[int(key) % max(1, len(numbers))])
+                        for key in pairs.tolist()]

@@ -33,7 +33,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .column_scores import EMPTY, ColumnScores, columnar
 from .corpus import name_key
-from .facet_counts import PassageUnits, ValueTable, passage_array, unit_numbers
+from .facet_counts import PassageUnits, ValueTable, pair_units, passage_array
 from .frequent_postings import FrequentPostings
 from .highlight import find_matches, kwic, mark_with_events, snippet
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
@@ -347,8 +347,7 @@ class Snapshot:
                     len(number), per_recording=True)
                 continue
             values_of = self.doc_speakers if facet.name == "speaker" else [(t,) for t in self.doc_type]
-            units, pairs = unit_numbers([(rec, values) if rec >= 0 else None
-                                         for rec, values in zip(of_recording, values_of)])
+            units, pairs = pair_units(np.asarray(of_recording, np.int64), values_of)
             self.facet_units[facet.name] = PassageUnits(units, len(pairs))
             self.facet_tables[facet.name] = ValueTable(
                 ((n, rec, value) for n, (rec, values) in enumerate(pairs) for value in values),
