@@ -45,7 +45,9 @@ def write_frequent_postings(generation: Path, procs: int = 1, min_docs: Optional
                    if getattr(segment, "_segid", None) and not _paths(generation, segment._segid)[2].exists()]
     jobs = [(str(generation), segment_id, min_docs) for segment_id in missing]
     if procs > 1 and len(jobs) > 1:
-        with multiprocessing.get_context("fork").Pool(min(procs, len(jobs))) as pool:
+        # Fresh processes, not forks: a fork of the build's process would share (and, for
+        # the memory figures, count again) everything the build holds.
+        with multiprocessing.get_context("spawn").Pool(min(procs, len(jobs))) as pool:
             return sum(pool.starmap(_write_segment, jobs))
     return sum(_write_segment(*job) for job in jobs)
 
