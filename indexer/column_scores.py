@@ -134,6 +134,7 @@ class ColumnScores:
             ids, tf = stored
             start = int(np.searchsorted(ids, matcher.id())) if matcher.is_active() else len(ids)
             ids, tf = ids[start:].astype(np.int64), tf[start:].astype(np.float64)
+            self.cut = self.time_left() <= 0  # as after a block: the terms after this one are not read
         else:
             ids, tf, self.cut = read_postings(matcher, self.time_left)
         k1, b = scorer.K1, scorer.B
