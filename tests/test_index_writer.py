@@ -144,18 +144,21 @@ def test_top_hits_through_block_skipping_are_the_same(indexes):
         assert pages[0] == pages[1], q
 
 
-def test_postings_pool_sorts_through_many_runs(tmp_path):
-    """The batched runs, also when runs are merged into fewer runs first (more runs
-    than files open at once): every posting comes back once, in order."""
+def test_term_pool_sorts_through_many_runs(tmp_path, monkeypatch):
+    """The pool's runs on disk, also when runs are merged into fewer runs first (more
+    runs than it opens at once): every posting comes back once, terms in order, each
+    term's documents in the order they were added."""
     from whoosh.filedb.filestore import FileStorage
-    from whoosh.writing import PostingPool
 
     rng = random.Random(8)
-    postings = [("text_exact", f"mot{rng.randrange(5000)} suite".encode(), rng.randrange(10**6), 1.0, b"")
-                for _ in range(30_000)]
-    pool = PostingPool(FileStorage(str(tmp_path)), segment=None, limitmb=0)
-    pool.limit = 100_000  # bytes: about 500 postings a run
+    postings = [("text_exact" if rng.random() < 0.7 else "text", f"mot{rng.randrange(5000)} suite".encode(),
+                 docnum, float(rng.randint(1, 3)), bytes([rng.randrange(256)]))
+                for docnum in range(10_000) for _ in range(3)]
+    monkeypatch.setattr(whoosh_writer.TermPool, "MAX_RUNS_MERGED", 4)
+    pool = whoosh_writer.TermPool(FileStorage(str(tmp_path)), limitmb=0)
+    pool.limit = 100_000  # bytes: a few hundred postings a run
     for posting in postings:
         pool.add(posting)
     assert len(pool.runs) > 20
-    assert list(pool.items(maxfiles=4)) == sorted(postings)
+    assert list(pool.iter_postings()) == sorted(postings, key=lambda p: (p[0], p[1], p[2]))
+    assert not list(tmp_path.iterdir())  # the runs are removed once read
