@@ -40,6 +40,7 @@ def indexes(tmp_path_factory):
         for (cls, name), original in whoosh_writer.WHOOSH_ORIGINALS.items():
             plain.setattr(cls, name, original)
         plain.setattr(index_module.RepeatedText, "index", whoosh_fields.TEXT.index)
+        plain.setattr(index_module.FrenchText, "index", whoosh_fields.TEXT.index)
         plain.setattr(whoosh_writer, "INLINE_POSTINGS", 1)  # Whoosh's default: nothing inlined
         write_index(base / "plain", recordings, {}, procs=1, limitmb=1024)
     write_index(base / "runs", recordings, {}, procs=1, limitmb=1)
