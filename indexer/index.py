@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -133,7 +133,7 @@ def make_schema() -> fields.Schema:
 
 
 def recording_dict(rec: Recording) -> dict:
-    data = asdict(rec)
+    data = asdict(replace(rec, passages=[]))  # not a deep copy of every passage, dropped at once
     data.pop("passages")
     data["year"] = rec.year
     data["has_audio"] = rec.has_audio
