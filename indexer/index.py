@@ -248,9 +248,9 @@ def read_state(index_dir: Path) -> Optional[dict]:
 # --------------------------------------------------------------------------- build
 
 
-def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state: dict,
+def write_index(index_dir: os.PathLike | str, recordings: Iterable[Recording], state: dict | Callable[[], dict],
                 procs: int = 1, limitmb: int = WRITER_POOL_MB, replace: Optional[set[str]] = None,
-                progress: Optional[Callable[[int, int, int], None]] = None) -> Path:
+                progress: Optional[Callable[[int, int, int], None]] = None, total: Optional[int] = None) -> Path:
     """Writes a new index generation beside ``index_dir`` and swaps it in atomically.
 
     Full build (``replace`` None): a new, empty index gets every recording.
@@ -261,6 +261,9 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
 
     Returns the generation directory. If anything fails, the previous index is
     untouched and the partial generation is removed.
+
+    ``recordings`` may be read as they are indexed (an iterator: ``total`` then says how
+    many), and ``state`` asked for once they are all written (a function).
 
     ``progress(recordings done, recordings in all, words done)`` is called after each recording.
     """
@@ -296,7 +299,7 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
                     if progress:
                         words += len((doc.get("text") or "").split())
                 if progress:
-                    progress(done, len(recordings), words)
+                    progress(done, len(recordings) if total is None else total, words)
         except BaseException:
             writer.cancel()
             raise
@@ -305,7 +308,8 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
         for name in (VOCABULARY_FILE, STATE_FILE):
             (generation / name).unlink(missing_ok=True)  # hard links: never write through them
         vocabulary.save(generation)
-        state = {**state, "format": INDEX_FORMAT, "segments": segment_sizes(generation)}
+        state = {**(state() if callable(state) else state), "format": INDEX_FORMAT,
+                 "segments": segment_sizes(generation)}
         (generation / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
         swap_in(link, generation)
     except BaseException:
