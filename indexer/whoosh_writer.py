@@ -18,6 +18,7 @@ from typing import Callable
 from whoosh import formats
 from whoosh.codec import whoosh3
 from whoosh.matching import mcore
+from whoosh.system import pack_ushort
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
@@ -290,7 +291,11 @@ def _flush_segment(self):
     for fieldname, terms in itertools.groupby(self.pool.iter_terms(), key=operator.itemgetter(0)):
         fieldwriter.start_field(fieldname, self.schema[fieldname])
         field_lengths = lengths.of_field(fieldname) if lengths else None
+        inline = fieldwriter._postwriter._inlinelimit * 3
         for _, btext, postings in terms:
+            if len(postings) < inline:
+                _write_inline_term(fieldwriter, btext, postings, field_lengths)
+                continue
             fieldwriter.start_term(btext)
             _write_term(fieldwriter._postwriter, postings, field_lengths)
             fieldwriter.finish_term()
@@ -311,17 +316,31 @@ def _write_term(postwriter, postings, field_lengths):
     for start in range(0, len(ids), limit):
         if start:
             postwriter._write_block()
-        block_ids = ids[start:start + limit]
-        block_weights = weights[start:start + limit]
-        postwriter._ids = array("I", block_ids)
-        postwriter._weights = array("f", block_weights)
-        postwriter._maxweight = max(0, max(block_weights))
-        postwriter._values = [value for value in values[start:start + limit] if value]
-        if field_lengths is not None:
-            block_lengths = [length for length in map(field_lengths.__getitem__, block_ids) if length]
-            if block_lengths:
-                postwriter._minlength = min(block_lengths)
-                postwriter._maxlength = max(block_lengths)
+        _fill_block(postwriter, ids[start:start + limit], weights[start:start + limit],
+                    values[start:start + limit], field_lengths)
+
+
+def _write_inline_term(fieldwriter, btext, postings, field_lengths):
+    """A term with fewer postings than the inline limit: its term info, postings inlined,
+    straight into the term index - what start_term(), add_posting() and finish_term()
+    make of it, without setting up a posting list it will not have."""
+    postwriter = fieldwriter._postwriter
+    _fill_block(postwriter, postings[0::3], postings[1::3], postings[2::3], field_lengths)
+    info = whoosh3.W3TermInfo()
+    info.add_block(postwriter)
+    info.set_inlined(postwriter._ids, postwriter._weights, postwriter._values)
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, info.to_bytes())
+
+
+def _fill_block(postwriter, ids, weights, values, field_lengths):
+    """A block's postings and statistics, as add_posting() leaves them."""
+    postwriter._ids = array("I", ids)
+    postwriter._weights = array("f", weights)
+    postwriter._maxweight = max(0, max(weights))
+    postwriter._values = [value for value in values if value]
+    lengths = [length for length in map(field_lengths.__getitem__, ids) if length] if field_lengths else None
+    postwriter._minlength = min(lengths) if lengths else None
+    postwriter._maxlength = max(lengths) if lengths else 0
 
 
 def _add_posting(self, id_, weight, vbytes, length=None):
