@@ -23,8 +23,9 @@ from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 # Postings each writer process keeps in memory before sorting them into a run on disk
-# (Whoosh's estimate, close to the real size). With batched runs (below) spilling costs
-# little, so two writer processes stay within 1.5 GB at 1,000 hours with the corpus read.
+# (TermPool's estimate, a little under the real size). Runs are pickled a batch of terms at
+# a time, so spilling costs little: two writer processes and the process reading the
+# corpus stay within 1.5 GB at 1,000 hours.
 WRITER_POOL_MB = 256
 
 # Whoosh's own functions replaced below, by (class, name): the build's tests compare
@@ -75,11 +76,8 @@ class _FieldLengths:
                          for name in fieldnames if perdoc.has_column(whoosh3._lenfield(name))}
 
     def of_field(self, fieldname):
+        """The field's length in each passage, by document number (None: not scorable)."""
         return self._lengths.get(fieldname)
-
-    def doc_field_length(self, docnum, fieldname, default=0):
-        lengths = self._lengths.get(fieldname)
-        return lengths[docnum] if lengths is not None else default
 
 
 class TermPool:

@@ -1,9 +1,10 @@
 """The build's writer settings change how the index is written, never what it finds.
 
 The build (indexer/whoosh_writer.py) writes rare terms' postings inline in the term index,
-sorts postings through batched runs on disk when a writer's memory is full, reads field
-lengths once and reuses one-position encodings; indexer/index.py analyzes a recording's
-title and people once (RepeatedText). On a
+groups postings by term (TermPool) and sorts them through runs on disk when a writer's
+memory is full, reads field lengths once and reuses one-position encodings; indexer/index.py
+analyzes a recording's title and people once (RepeatedText) and a passage's words once for
+its two fields (FrenchText). On a
 generated archive (invented people and words), an index written that way must hold the
 same postings and give the same hits, in the same order with the same scores, as one
 written by Whoosh's own writer, for words, word pairs, phrases and prefixes.
@@ -19,6 +20,7 @@ from whoosh import fields as whoosh_fields
 import indexer.index as index_module
 import indexer.whoosh_writer as whoosh_writer
 from indexer.analysis import exact_words
+from indexer.build import build_index
 from indexer.index import open_index, write_index
 from indexer.query import parse
 from indexer.sources import read_corpus
@@ -27,10 +29,11 @@ from indexer.vocabulary import Vocabulary
 
 @pytest.fixture(scope="module")
 def indexes(tmp_path_factory):
-    """The same generated archive indexed three ways: Whoosh's plain writer (no inline
-    postings, everything sorted in memory, our replacements of Whoosh's functions undone),
+    """The same generated archive indexed four ways: Whoosh's plain writer and analyzers
+    (no inline postings, everything sorted in memory, our replacements of Whoosh's functions undone),
     the build's writer with a pool so small that every posting goes through runs on disk,
-    and the build's writer with two processes (two segments)."""
+    the build's writer with two processes (two segments), and the build itself (the corpus
+    read as it is indexed)."""
     from bench.generate_archive import generate
 
     base = tmp_path_factory.mktemp("writer")
@@ -45,7 +48,8 @@ def indexes(tmp_path_factory):
         write_index(base / "plain", recordings, {}, procs=1, limitmb=1024)
     write_index(base / "runs", recordings, {}, procs=1, limitmb=1)
     write_index(base / "two", recordings, {}, procs=2, limitmb=1)
-    return {name: open_index(base / name) for name in ("plain", "runs", "two")}, base
+    build_index(base / "archive", base / "built", procs=2)  # the corpus read as it is indexed
+    return {name: open_index(base / name) for name in ("plain", "runs", "two", "built")}, base
 
 
 def _postings(ix) -> dict:
@@ -72,6 +76,7 @@ def test_same_terms_and_postings(indexes):
     assert len(plain) > 5000  # words and word pairs of a real archive
     assert _postings(ixs["runs"]) == plain
     assert _postings(ixs["two"]) == plain
+    assert _postings(ixs["built"]) == plain
 
 
 def test_rare_terms_are_written_inline(indexes):
@@ -125,6 +130,7 @@ def test_same_hits_same_scores_same_order(indexes):
         found += bool(expected)
         assert _hits(ixs["runs"], base, q) == expected, q
         assert _hits(ixs["two"], base, q) == expected, q
+        assert _hits(ixs["built"], base, q) == expected, q
     assert found >= 40
 
 
