@@ -18,6 +18,7 @@ from typing import Callable
 from whoosh import formats
 from whoosh.codec import whoosh3
 from whoosh.matching import mcore
+from whoosh.multiproc import MpWriter
 from whoosh.system import pack_ushort
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
@@ -220,6 +221,21 @@ class TermPool:
         self.runs = []
         self.fields = {}
 
+
+def _cancel_mp_writer(self):
+    # MpWriter.cancel (Whoosh 2.7) only flags its writer processes' objects in this process:
+    # the processes go on waiting for passages, and Python waits for them at exit. A build
+    # that fails or is interrupted while the corpus is read would hang: they are stopped.
+    try:
+        for task in self.tasks:
+            task.terminate()
+        for task in self.tasks:
+            task.join()
+    finally:
+        SegmentWriter.cancel(self)
+
+
+_replace(MpWriter, "cancel", _cancel_mp_writer)
 
 _segment_writer_init = SegmentWriter.__init__
 
