@@ -404,15 +404,17 @@ def _exact_positions(words) -> dict[str, list[int]]:
     return terms
 
 
-_last_words: list = [None, None]  # (text, its _words): a passage's text then its exact field
+# The last text's words: the writer asks for a passage's text, then for its exact field.
+_last_words: tuple[str | None, list] = (None, [])
 
 
 def index_terms(text: str, exact: bool) -> dict[str, list[int]]:
     """term -> positions, as EXACT (``exact``) or FRENCH analyze ``text`` for the index."""
-    if _last_words[0] != text:
-        _last_words[:] = [text, _words(text)]
-    words = _last_words[1]
-    return _exact_positions(words) if exact else _french_positions(words)
+    global _last_words
+    last = _last_words  # one read and one write of a tuple: safe in threads too
+    if last[0] != text:
+        last = _last_words = (text, _words(text))
+    return _exact_positions(last[1]) if exact else _french_positions(last[1])
 
 
 def analyze(text: str) -> list[str]:
