@@ -116,24 +116,31 @@ class ElisionFilter(Filter):
                 if token.text:
                     yield token
                 continue
-            match = ELISION.match(text)
-            if match:
-                cut = match.end()
+            article, cut, word = elide(text)
+            if article is not None:
                 if self.keep_article:
-                    article = match.group().rstrip()
-                    token.text = article.replace("’", "'")
+                    token.text = article
                     if token.chars:
                         start, end = token.startchar, token.endchar
                         token.endchar = start + len(article)
                     yield token
                     if token.chars:
                         token.startchar, token.endchar = start, end
-                token.text = text[cut:]
                 if token.chars:
                     token.startchar += cut
-            token.text = _SPACED_APOSTROPHE.sub("'", token.text).replace(".", "")
+            token.text = word
             if token.text:
                 yield token
+
+
+def elide(text: str) -> tuple[str | None, int, str]:
+    """A word with an apostrophe: (its elided article ("l'", "qu'") or None, where the rest
+    starts, the rest with a spaced apostrophe joined and dots removed)."""
+    match = ELISION.match(text)
+    if not match:
+        return None, 0, _SPACED_APOSTROPHE.sub("'", text).replace(".", "")
+    cut = match.end()
+    return match.group().rstrip().replace("’", "'"), cut, _SPACED_APOSTROPHE.sub("'", text[cut:]).replace(".", "")
 
 
 class ConsecutivePositions(Filter):
@@ -321,6 +328,93 @@ def exact_analyzer():
 FRENCH = french_analyzer()
 EXACT_WORDS = _pipeline(exact=True)
 EXACT = exact_analyzer()
+
+
+# ------------------------------------------------------------------ indexing a passage
+
+# The index analyzes each passage twice (FRENCH for `text`, EXACT for `text_exact`), and
+# both analyzers start with the same steps. index_terms() runs those steps once per text
+# and derives both fields' terms and positions from their result, without Whoosh's token
+# objects (a generator per filter per word): the same terms and positions as FRENCH and
+# EXACT give (tests/test_analysis.py checks it on a generated archive and odd spellings).
+# Queries and highlighting use the analyzers above.
+
+
+def _words(text: str) -> list[tuple[str, int, bool]]:
+    """The shared first steps: (word, position, is an elided article) for each word, after
+    the tokenizer, lowercasing, compound splitting and elisions (articles kept): the
+    positions are the tokenizer's, as the filters leave them before renumbering."""
+    words = []
+    append = words.append
+    for pos, token in enumerate(TOKEN_PATTERN.findall(text)):
+        token = token.lower()
+        parts = [token] if "-" not in token else [p for p in token.split("-") if p]
+        for i, part in enumerate(parts):
+            if "'" not in part and "’" not in part:
+                if "." in part:
+                    part = part.replace(".", "")
+                if part:
+                    append((part, pos + i, False))
+                continue
+            article, _, word = elide(part)
+            if article is not None:
+                append((article, pos + i, True))
+            if word:
+                append((word, pos + i, False))
+    return words
+
+
+def _french_positions(words) -> dict[str, list[int]]:
+    """FRENCH's terms: no articles, no stop words, stemmed; positions renumbered from the
+    first word kept (as Whoosh's StopFilter does)."""
+    terms: dict[str, list[int]] = {}
+    pos = None
+    for word, raw_pos, article in words:
+        if article or word in FRENCH_STOP_WORDS:
+            continue
+        pos = raw_pos if pos is None else pos + 1
+        term = stem_and_fold(word)
+        positions = terms.get(term)
+        if positions is None:
+            terms[term] = [pos]
+        else:
+            positions.append(pos)
+    return terms
+
+
+def _exact_positions(words) -> dict[str, list[int]]:
+    """EXACT's terms: every word folded, at positions 0, 1, 2 …, and each pair of adjacent words."""
+    terms: dict[str, list[int]] = {}
+    previous = None
+    for pos, (word, _, _) in enumerate(words):
+        word = fold(word)
+        if previous is not None:
+            pair = previous + PAIR_SEPARATOR + word
+            positions = terms.get(pair)
+            if positions is None:
+                terms[pair] = [pos - 1]
+            else:
+                positions.append(pos - 1)
+        positions = terms.get(word)
+        if positions is None:
+            terms[word] = [pos]
+        else:
+            positions.append(pos)
+        previous = word
+    return terms
+
+
+# The last text's words: the writer asks for a passage's text, then for its exact field.
+_last_words: tuple[str | None, list] = (None, [])
+
+
+def index_terms(text: str, exact: bool) -> dict[str, list[int]]:
+    """term -> positions, as EXACT (``exact``) or FRENCH analyze ``text`` for the index."""
+    global _last_words
+    last = _last_words  # one read and one write of a tuple: safe in threads too
+    if last[0] != text:
+        last = _last_words = (text, _words(text))
+    return _exact_positions(last[1]) if exact else _french_positions(last[1])
 
 
 def analyze(text: str) -> list[str]:

@@ -11,6 +11,7 @@ The index's state file records fingerprints of what it was built from:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import time
@@ -22,7 +23,7 @@ from .corpus import Corpus, load_corpus
 from .corpus_files import CorpusFileError, corpus_file_digest, resolve_corpus_path
 from .harvest.manifest import downloaded_audio_by_page
 from .index import INDEX_FORMAT, corpus_state, index_damage, read_state, write_index
-from .sources import CorpusRecords, read_corpus
+from .sources import CorpusReading, CorpusRecords, read_corpus
 from .transcribe import AUTO_DIR
 
 
@@ -127,20 +128,35 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, procs: Optional[i
 
     A corpus.yaml that cannot be read, or a corpus that yields no recording while
     an index exists, never replaces that index (a typo must not empty the site).
+
+    Each recording is indexed as soon as it is read (CorpusReading): the writer processes
+    start before the corpus is read, so reading and indexing share the cores, and the
+    writers, forked from a process that holds little, do not hold a copy of the corpus.
     """
     corpus_dir = Path(corpus_dir)
-    records = read_corpus(corpus_dir)
+    reading = CorpusReading(corpus_dir)
+    records = reading.records
     unreadable = [p for p in records.corpus.problems if p.severity == "error"]
     previous = read_state(Path(index_dir))
-    if unreadable or (previous and not records.recordings):
+    if unreadable or (previous and not reading.count):
         # An unreadable corpus.yaml (invalid, refused aliases, too large) never builds an index.
         reason = str(unreadable[0]) if unreadable else "le corpus ne donne aucun enregistrement"
         kept = "l'index précédent est conservé" if previous else "aucun index construit"
         raise BuildRefused(f"{reason} ; {kept}")
     fps = fingerprints(records.corpus)
+    recordings = reading.recordings
     if procs is None:
-        procs = default_procs(sum(len(r.passages) for r in records.recordings))
-    write_index(index_dir, records.recordings, _state(records, fps, corpus_dir), procs=procs, progress=progress)
+        # Read until the corpus is known to be large, or is read (default_procs' rule).
+        first, passages = [], 0
+        for rec in recordings:
+            first.append(rec)
+            passages += len(rec.passages)
+            if default_procs(passages) > 1:
+                break
+        procs = default_procs(passages)
+        recordings = itertools.chain(first, recordings)
+    write_index(index_dir, recordings, lambda: _state(records, fps, corpus_dir), procs=procs, progress=progress,
+                total=reading.count)
     return records
 
 

@@ -18,6 +18,7 @@ FOLD = str.maketrans({
     if unidecode(chr(c)) and unidecode(chr(c)) != chr(c)
 })
 WORD = re.compile(r"[^\W_]+")
+WORD_CHAR = re.compile(r"\w")
 
 
 def fold_text(text: str) -> str:
@@ -33,11 +34,28 @@ class Gazetteer:
             words = [frozenset(WORD.findall(f)) for f in forms]
             alternation = "|".join(r"[\s\-]+".join(re.escape(p) for p in re.split(r"[\s\-]+", f) if p)
                                    for f in forms)
-            self._entries.append((name, words, re.compile(r"(?<!\w)(?:%s)(?!\w)" % alternation)))
+            # Not after a word character either: checked on each match (_found), because the
+            # regular expression engine finds a pattern that starts with a name much faster
+            # than one that starts with a look-behind (an hour of transcript per recording).
+            self._entries.append((name, words, re.compile(r"(?:%s)(?!\w)" % alternation)))
 
     def find(self, *texts: str) -> list[str]:
         """Canonical names found in any of the texts, in the gazetteer's order."""
         folded = fold_text("\n".join(t for t in texts if t))
         present = set(WORD.findall(folded))
         return [name for name, words, pattern in self._entries
-                if any(w <= present for w in words) and pattern.search(folded)]
+                if any(w <= present for w in words) and _found(pattern, folded)]
+
+
+def _found(pattern: re.Pattern, text: str) -> bool:
+    """Whether ``pattern`` matches ``text`` somewhere not right after a word character:
+    a match after one is tried again a character further on, as a look-behind would."""
+    start = 0
+    while True:
+        match = pattern.search(text, start)
+        if match is None:
+            return False
+        start = match.start()
+        if start == 0 or not WORD_CHAR.match(text, start - 1):
+            return True
+        start += 1

@@ -16,14 +16,14 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from whoosh import columns, fields, index
 from whoosh.codec import whoosh3
 
-from .analysis import EXACT, FRENCH
+from .analysis import EXACT, FRENCH, index_terms
 from .corpus_files import CorpusFileError, corpus_file_digest, display_name
 from .frequent_postings import write_frequent_postings
 from .records import Passage, Recording, Speaker
@@ -54,10 +54,33 @@ TYPE_SUMMARY = "résumé"
 TYPE_EVENTS = "événements"  # a transcript passage of sound events only: shown on its recording, never found
 
 
-class RepeatedText(fields.TEXT):
+class FrenchText(fields.TEXT):
+    """A text field of the French analyzers (FRENCH, EXACT), indexed through
+    analysis.index_terms: a passage's words are found once for its two fields, without
+    Whoosh's token objects. The terms, weights and positions are the ones fields.TEXT gives."""
+
+    def index(self, value, **kwargs):
+        # The writer's schema is unpickled from the index: its analyzers are equal to
+        # FRENCH and EXACT, not the same objects. Which one, asked once.
+        exact = self.__dict__.get("_exact")
+        if exact is None:
+            exact = self._exact = "exact" if self.analyzer == EXACT else "french" if self.analyzer == FRENCH else ""
+        if kwargs or not isinstance(value, str) or not exact:
+            return super().index(value, **kwargs)
+        boost = self.format.field_boost
+        encode = self.format.encode
+        return [(term.encode("utf-8"), len(positions), float(len(positions)) * boost, encode(positions))
+                for term, positions in index_terms(value, exact == "exact").items()]
+
+    def __getstate__(self):
+        # The schema is pickled into the index's table of contents: without what is cached.
+        return {key: value for key, value in self.__dict__.items() if key not in ("_exact", "_analyzed")}
+
+
+class RepeatedText(FrenchText):
     """A text field whose value repeats on every passage of a recording (its title, its
     people): analyzed once per distinct value instead of once per passage. The postings
-    are the ones fields.TEXT gives; only the work of finding them again is saved."""
+    are the ones FrenchText gives; only the work of finding them again is saved."""
 
     CACHED_VALUES = 4096
 
@@ -72,23 +95,19 @@ class RepeatedText(fields.TEXT):
             postings = cache[value] = list(super().index(value))
         return postings
 
-    def __getstate__(self):
-        # The schema is pickled into the index's table of contents: without the cache.
-        return {key: value for key, value in self.__dict__.items() if key != "_analyzed"}
-
 
 def make_schema() -> fields.Schema:
     return fields.Schema(
         doc_type=fields.ID(stored=False),  # "passage" | "recording"
         recording_id=fields.ID(stored=True),
         # Searchable text, all through the one French analyzer.
-        text=fields.TEXT(analyzer=FRENCH, stored=True, phrase=True, multitoken_query="phrase"),
+        text=FrenchText(analyzer=FRENCH, stored=True, phrase=True, multitoken_query="phrase"),
         # The recording's title and people, on each of its passages (RepeatedText).
         title=RepeatedText(analyzer=FRENCH, stored=False, phrase=True, field_boost=2.0, multitoken_query="phrase"),
         names=RepeatedText(analyzer=FRENCH, stored=False, phrase=True, field_boost=1.5, multitoken_query="phrase"),
         # The same texts for quoted phrases and prefixes: every word, unstemmed, and
         # each pair of adjacent words (indexer/analysis.py, EXACT).
-        text_exact=fields.TEXT(analyzer=EXACT, stored=False, phrase=True),
+        text_exact=FrenchText(analyzer=EXACT, stored=False, phrase=True),
         title_exact=RepeatedText(analyzer=EXACT, stored=False, phrase=True, field_boost=2.0),
         names_exact=RepeatedText(analyzer=EXACT, stored=False, phrase=True, field_boost=1.5),
         # Per-document columns, read into memory once per index generation: the facet
@@ -115,7 +134,7 @@ def make_schema() -> fields.Schema:
 
 
 def recording_dict(rec: Recording) -> dict:
-    data = asdict(rec)
+    data = asdict(replace(rec, passages=[]))  # not a deep copy of every passage, dropped at once
     data.pop("passages")
     data["year"] = rec.year
     data["has_audio"] = rec.has_audio
@@ -230,9 +249,9 @@ def read_state(index_dir: Path) -> Optional[dict]:
 # --------------------------------------------------------------------------- build
 
 
-def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state: dict,
+def write_index(index_dir: os.PathLike | str, recordings: Iterable[Recording], state: dict | Callable[[], dict],
                 procs: int = 1, limitmb: int = WRITER_POOL_MB, replace: Optional[set[str]] = None,
-                progress: Optional[Callable[[int, int, int], None]] = None) -> Path:
+                progress: Optional[Callable[[int, int, int], None]] = None, total: Optional[int] = None) -> Path:
     """Writes a new index generation beside ``index_dir`` and swaps it in atomically.
 
     Full build (``replace`` None): a new, empty index gets every recording.
@@ -243,6 +262,9 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
 
     Returns the generation directory. If anything fails, the previous index is
     untouched and the partial generation is removed.
+
+    ``recordings`` may be read as they are indexed (an iterator: ``total`` then says how
+    many), and ``state`` asked for once they are all written (a function).
 
     ``progress(recordings done, recordings in all, words done)`` is called after each recording.
     """
@@ -278,7 +300,7 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
                     if progress:
                         words += len((doc.get("text") or "").split())
                 if progress:
-                    progress(done, len(recordings), words)
+                    progress(done, len(recordings) if total is None else total, words)
         except BaseException:
             writer.cancel()
             raise
@@ -288,7 +310,8 @@ def write_index(index_dir: os.PathLike | str, recordings: list[Recording], state
         for name in (VOCABULARY_FILE, STATE_FILE):
             (generation / name).unlink(missing_ok=True)  # hard links: never write through them
         vocabulary.save(generation)
-        state = {**state, "format": INDEX_FORMAT, "segments": segment_sizes(generation)}
+        state = {**(state() if callable(state) else state), "format": INDEX_FORMAT,
+                 "segments": segment_sizes(generation)}
         (generation / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
         swap_in(link, generation)
     except BaseException:

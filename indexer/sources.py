@@ -6,7 +6,7 @@ This is the one place that reads the corpus folder. Every problem is collected
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -53,11 +53,95 @@ def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
                 spec_ids: Optional[set[str]] = None, corpus: Optional[Corpus] = None) -> CorpusRecords:
     """Every recording of the corpus - or, for an update, only those of the pages
     ``page_ids`` and of the corpus.yaml entries ``spec_ids`` (``corpus``: already loaded)."""
-    root = Path(root)
-    corpus = corpus or load_corpus(root)
-    result = CorpusRecords(corpus, [], [*corpus.problems, *corpus.entry_problems], [root / "corpus.yaml"])
-    by_id: dict[str, Recording] = {}
+    reading = CorpusReading(root, page_ids, spec_ids, corpus)
+    for _ in reading.recordings:
+        pass
+    return reading.records
 
+
+class CorpusReading:
+    """The corpus read one recording at a time, for the build to index each one as it
+    comes (indexing then starts before the corpus is read, on every core).
+
+    ``recordings`` yields each recording once it is complete, in the order of
+    ``records.recordings`` (a page's recordings, then corpus.yaml's own); ``count`` says
+    how many will come, before they do. Once ``recordings`` is exhausted, ``records`` is
+    what read_corpus returns: the same recordings, problems and files, in the same order.
+    """
+
+    def __init__(self, root: Path | str, page_ids: Optional[set[str]] = None,
+                 spec_ids: Optional[set[str]] = None, corpus: Optional[Corpus] = None):
+        self.root = Path(root)
+        corpus = corpus or load_corpus(self.root)
+        self.records = CorpusRecords(corpus, [], [*corpus.problems, *corpus.entry_problems],
+                                     [self.root / "corpus.yaml"])
+        self.spec_ids = spec_ids
+        self._by_id = read_pages(self.root, corpus, page_ids, self.records)
+        self.count = len(self.records.recordings) + sum(
+            1 for rec_id, spec in self._specs() if rec_id not in self._by_id and (spec.get("transcript") or spec.get("title")))
+        self.recordings = self._recordings()
+
+    def _specs(self):
+        return ((rec_id, spec) for rec_id, spec in self.records.corpus.recordings.items()
+                if self.spec_ids is None or rec_id in self.spec_ids)
+
+    def _recordings(self):
+        root, result, by_id = self.root, self.records, self._by_id
+        corpus = result.corpus
+        places = Gazetteer({p: [] for p in corpus.places})
+        organisations = Gazetteer({o.name: o.aliases for o in corpus.organisations})
+        downloaded = downloaded_audio_files(root)
+        # What automatic transcripts add (problems, files, formats) comes after what the
+        # corpus.yaml entries add, as when the corpus was read all at once.
+        automatic = CorpusRecords(corpus, [], [], [])
+        # Page recordings wait for their corpus.yaml entry, if they have one.
+        waiting = {rec_id for rec_id, _ in self._specs() if rec_id in by_id}
+        done = 0
+
+        def complete():
+            nonlocal done
+            while done < len(result.recordings) and result.recordings[done].id not in waiting:
+                rec = result.recordings[done]
+                done += 1
+                attach_downloaded_audio([rec], root, downloaded)
+                attach_automatic_transcripts(automatic, places, organisations, [rec])
+                yield rec
+
+        yield from complete()
+        for rec_id, spec in self._specs():
+            rec = by_id.get(rec_id)
+            if rec is None:
+                if not spec.get("transcript") and not spec.get("title"):
+                    result.problems.append(Problem(CORPUS_FILE, corpus.line(f"recordings.{rec_id}"),
+                                                   f"recordings.{rec_id} : aucun enregistrement "
+                                                   "de ce nom dans les pages, et ni « title » ni « transcript » pour "
+                                                   "le créer"))
+                    continue
+                rec = Recording(id=rec_id, title=str(spec.get("title") or rec_id), media="audio",
+                                kind=spec.get("kind") or "interview", source="corpus.yaml",
+                                page_url=spec.get("page_url"))
+                by_id[rec_id] = rec
+                result.recordings.append(rec)
+            apply_overrides(rec, spec, corpus, result)
+            if spec.get("transcript"):
+                attach_transcript(rec, spec, corpus, result)
+            texts = [rec.title] + [p.text for p in rec.passages]
+            rec.places = list(dict.fromkeys(rec.places + places.find(*texts)))
+            orgs = [s.organisation for s in rec.speakers if s.organisation and not s.interviewer]
+            rec.organisations = list(dict.fromkeys(rec.organisations + orgs + organisations.find(*texts)))
+            waiting.discard(rec_id)
+            yield from complete()
+        result.problems.extend(automatic.problems)
+        result.files.extend(automatic.files)
+        for name, stats in automatic.formats.items():
+            total = result.formats[name]
+            for key, value in asdict(stats).items():
+                setattr(total, key, getattr(total, key) + value)
+
+
+def read_pages(root: Path, corpus: Corpus, page_ids: Optional[set[str]], result: CorpusRecords) -> dict[str, Recording]:
+    """The recordings of the corpus's pages (or of the pages ``page_ids``), by id."""
+    by_id: dict[str, Recording] = {}
     for page in corpus.pages:
         if page_ids is not None and page.id not in page_ids:
             continue
@@ -86,41 +170,14 @@ def read_corpus(root: Path | str, page_ids: Optional[set[str]] = None,
             by_id[rec.id] = rec
             result.recordings.append(rec)
         result.page_recordings[page.id] = [rec.id for rec in parsed.recordings]
-
-    places = Gazetteer({p: [] for p in corpus.places})
-    organisations = Gazetteer({o.name: o.aliases for o in corpus.organisations})
-    for rec_id, spec in corpus.recordings.items():
-        if spec_ids is not None and rec_id not in spec_ids:
-            continue
-        rec = by_id.get(rec_id)
-        if rec is None:
-            if not spec.get("transcript") and not spec.get("title"):
-                result.problems.append(Problem(CORPUS_FILE, corpus.line(f"recordings.{rec_id}"),
-                                               f"recordings.{rec_id} : aucun enregistrement "
-                                               "de ce nom dans les pages, et ni « title » ni « transcript » pour "
-                                               "le créer"))
-                continue
-            rec = Recording(id=rec_id, title=str(spec.get("title") or rec_id), media="audio",
-                            kind=spec.get("kind") or "interview", source="corpus.yaml",
-                            page_url=spec.get("page_url"))
-            by_id[rec_id] = rec
-            result.recordings.append(rec)
-        apply_overrides(rec, spec, corpus, result)
-        if spec.get("transcript"):
-            attach_transcript(rec, spec, corpus, result)
-        texts = [rec.title] + [p.text for p in rec.passages]
-        rec.places = list(dict.fromkeys(rec.places + places.find(*texts)))
-        orgs = [s.organisation for s in rec.speakers if s.organisation and not s.interviewer]
-        rec.organisations = list(dict.fromkeys(rec.organisations + orgs + organisations.find(*texts)))
-    attach_downloaded_audio(result.recordings, root)
-    attach_automatic_transcripts(result, places, organisations)
-    return result
+    return by_id
 
 
-def attach_automatic_transcripts(result: CorpusRecords, places: Gazetteer, organisations: Gazetteer):
+def attach_automatic_transcripts(result: CorpusRecords, places: Gazetteer, organisations: Gazetteer,
+                                 recordings: Optional[list[Recording]] = None):
     """`artoiscast transcribe`'s output (transcripts/auto/<id>.json) for each recording
-    with no other transcript: a human transcript always wins."""
-    for rec in result.recordings:
+    (of ``recordings``, by default of ``result``) with no other transcript: a human transcript always wins."""
+    for rec in result.recordings if recordings is None else recordings:
         path = auto_transcript_path(result.corpus.root, rec.id) if rec.media and not rec.transcript else None
         if path is None or not path.is_file():
             continue
@@ -142,10 +199,11 @@ def attach_automatic_transcripts(result: CorpusRecords, places: Gazetteer, organ
 
 
 
-def attach_downloaded_audio(recordings: list[Recording], root: Path):
+def attach_downloaded_audio(recordings: list[Recording], root: Path, downloaded: Optional[dict[str, str]] = None):
     """Recordings whose media `artoiscast fetch --audio` downloaded play the local copy
     (an ``audio`` file given in corpus.yaml wins). harvest.json names files inside audio/ only."""
-    downloaded = downloaded_audio_files(root)
+    if downloaded is None:
+        downloaded = downloaded_audio_files(root)
     for rec in recordings:
         if not rec.audio_file and rec.audio_url in downloaded:
             rec.audio_file = downloaded[rec.audio_url]

@@ -8,17 +8,25 @@ tests/test_index_writer.py writes an archive with Whoosh's own functions
 """
 from __future__ import annotations
 
+import heapq
+import itertools
+import operator
 import pickle
+from array import array
 from typing import Callable
 
 from whoosh import formats
 from whoosh.codec import whoosh3
 from whoosh.matching import binary, mcore
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.multiproc import MpWriter
+from whoosh.system import pack_ushort
+from whoosh.util import random_name
+from whoosh.writing import SegmentWriter
 
 # Postings each writer process keeps in memory before sorting them into a run on disk
-# (Whoosh's estimate, close to the real size). With batched runs (below) spilling costs
-# little, so two writer processes stay within 1.5 GB at 1,000 hours with the corpus read.
+# (TermPool's estimate, a little under the real size). Runs are pickled a batch of terms at
+# a time, so spilling costs little: two writer processes and the process reading the
+# corpus stay within 1.5 GB at 1,000 hours.
 WRITER_POOL_MB = 256
 
 # Whoosh's own functions replaced below, by (class, name): the build's tests compare
@@ -80,18 +88,245 @@ class _FieldLengths:
         self._lengths = {name: [perdoc.doc_field_length(n, name) for n in range(count)]
                          for name in fieldnames if perdoc.has_column(whoosh3._lenfield(name))}
 
-    def doc_field_length(self, docnum, fieldname, default=0):
-        lengths = self._lengths.get(fieldname)
-        return lengths[docnum] if lengths is not None else default
+    def of_field(self, fieldname):
+        """The field's length in each passage, by document number (None: not scorable)."""
+        return self._lengths.get(fieldname)
+
+
+class TermPool:
+    """The postings of a segment being written, grouped by term as documents come.
+
+    Replaces Whoosh 2.7's PostingPool, which keeps one tuple per posting (field, term,
+    document, weight, value), sorts them all at commit and hands them one by one to the
+    postings writer: most of the writing time went into those per-posting steps. Here
+    each term of each field holds a flat list [docnum, weight, value, docnum, …]:
+    documents come in increasing number, so each list is already in order; only the
+    terms are sorted, and a term's postings are written a block at a time (_write_term).
+
+    When the estimated size passes ``limitmb``, the terms are sorted into a run on disk
+    (pickled in batches); at commit the runs are merged by term, a term's lists joined
+    in run order (earlier runs hold earlier documents).
+    """
+
+    # Bytes of Python objects per new term and per posting (three list slots, and a
+    # value's own bytes object when it holds several positions): close to the real size.
+    TERM_BYTES = 250
+    POSTING_BYTES = 36
+    RUN_BATCH = 1024  # terms pickled together in a run
+    MAX_RUNS_MERGED = 64  # runs open at once when merging
+
+    def __init__(self, tempstore, segment=None, limitmb=128, **kwargs):
+        self.tempstore = tempstore
+        self.segment = segment
+        self.limit = limitmb * 1024 * 1024
+        self.fieldnames = set()
+        self.fields: dict[str, dict[bytes, list]] = {}
+        self.currentsize = 0
+        self.runs: list[str] = []
+
+    def add(self, item):
+        """One posting (fieldname, btext, docnum, weight, vbytes), as Whoosh adds them."""
+        self.add_field(item[0], item[2], ((item[1], 1, item[3], item[4]),), 1.0, False)
+
+    def add_field(self, fieldname, docnum, items, fieldboost, scorable) -> int:
+        """A document's (btext, freq, weight, vbytes) items for one field; returns the
+        field's length (the sum of the frequencies) when the field is scorable."""
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        length = 0
+        size = 0
+        for btext, freq, weight, vbytes in items:
+            if fieldboost != 1.0:
+                weight *= fieldboost
+            length += freq
+            postings = terms.get(btext)
+            if postings is None:
+                terms[btext] = [docnum, weight, vbytes]
+                size += self.TERM_BYTES + len(btext)
+            else:
+                postings += (docnum, weight, vbytes)
+            size += self.POSTING_BYTES if freq == 1 else self.POSTING_BYTES + 33 + len(vbytes or b"")
+        self.currentsize += size
+        if self.currentsize > self.limit:
+            self.save()
+        return length if scorable else 0
+
+    def _sorted_terms(self):
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            for btext in sorted(terms):
+                yield fieldname, btext, terms[btext]
+
+    def save(self):
+        """Sorts the terms in memory into a run on disk."""
+        if self.fields:
+            self.runs.append(self._write_run(self._sorted_terms()))
+        self.fields = {}
+        self.currentsize = 0
+
+    def _write_run(self, terms) -> str:
+        path = "%s.run" % random_name()
+        with self.tempstore.create_file(path).raw_file() as f:
+            batch = []
+            for term in terms:
+                batch.append(term)
+                if len(batch) >= self.RUN_BATCH:
+                    pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
+                    batch = []
+            if batch:
+                pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
+        return path
+
+    def _read_run(self, path):
+        f = self.tempstore.open_file(path).raw_file()
+        try:
+            while True:
+                try:
+                    batch = pickle.load(f)
+                except EOFError:
+                    break
+                yield from batch
+        finally:
+            f.close()
+            self.tempstore.delete_file(path)
+
+    def _merged(self, paths):
+        """The terms of several runs (given in the order they were written), merged by term."""
+        merged = heapq.merge(*(self._read_run(path) for path in paths), key=lambda term: term[:2])
+        last = None
+        for term in merged:  # equal keys come in the order of the runs: earlier documents first
+            if last is not None and term[1] == last[1] and term[0] == last[0]:
+                last[2].extend(term[2])
+                continue
+            if last is not None:
+                yield last
+            last = term
+        if last is not None:
+            yield last
+
+    def iter_terms(self):
+        """(fieldname, btext, [docnum, weight, vbytes, …]) for every term, in order."""
+        if not self.runs:
+            yield from self._sorted_terms()
+            return
+        self.save()
+        runs, self.runs = self.runs, []
+        while len(runs) > self.MAX_RUNS_MERGED:  # consecutive runs merged first: order kept
+            runs = [self._write_run(self._merged(runs[i:i + self.MAX_RUNS_MERGED]))
+                    for i in range(0, len(runs), self.MAX_RUNS_MERGED)]
+        yield from self._merged(runs)
+
+    def iter_postings(self):
+        """Whoosh's interface: one (fieldname, btext, docnum, weight, vbytes) per posting."""
+        for fieldname, btext, postings in self.iter_terms():
+            for i in range(0, len(postings), 3):
+                yield fieldname, btext, postings[i], postings[i + 1], postings[i + 2]
+
+    def cleanup(self):
+        for path in self.runs:
+            try:
+                self.tempstore.delete_file(path)
+            except OSError:
+                pass
+        self.runs = []
+        self.fields = {}
+
+
+def _cancel_mp_writer(self):
+    # MpWriter.cancel (Whoosh 2.7) only flags its writer processes' objects in this process:
+    # the processes go on waiting for passages, and Python waits for them at exit. A build
+    # that fails or is interrupted while the corpus is read would hang: they are stopped.
+    try:
+        for task in self.tasks:
+            task.terminate()
+        for task in self.tasks:
+            task.join()
+    finally:
+        SegmentWriter.cancel(self)
+
+
+_replace(MpWriter, "cancel", _cancel_mp_writer)
+
+_segment_writer_init = SegmentWriter.__init__
+
+
+def _init_segment_writer(self, ix, *args, limitmb=128, **kwargs):
+    # SegmentWriter.__init__ (Whoosh 2.7), with a TermPool instead of a PostingPool.
+    _segment_writer_init(self, ix, *args, limitmb=limitmb, **kwargs)
+    self.pool = TermPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+
+_replace(SegmentWriter, "__init__", _init_segment_writer)
+
+
+def _add_document(self, **fields):
+    # SegmentWriter.add_document (Whoosh 2.7), each field's postings handed to the pool
+    # together (TermPool.add_field) instead of one call per posting.
+    self._check_state()
+    perdocwriter = self.perdocwriter
+    schema = self.schema
+    docnum = self.docnum
+    pool = self.pool
+    docboost = self._doc_boost(fields)
+    fieldnames = sorted([name for name in fields.keys() if not name.startswith("_")])
+    self._check_fields(schema, fieldnames)
+    perdocwriter.start_doc(docnum)
+    try:
+        for fieldname in fieldnames:
+            value = fields.get(fieldname)
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                fieldboost = self._field_boost(fields, fieldname, docboost)
+                length = pool.add_field(fieldname, docnum, field.index(value), fieldboost, field.scorable)
+            if field.separate_spelling():
+                spellfield = field.spelling_fieldname(fieldname)
+                for word in field.spellable_words(value):
+                    pool.add((spellfield, word.encode("utf-8"), 0, 1, None))
+            if field.vector:
+                vitems = field.vector.word_values(value, field.analyzer, mode="index")
+                vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
+                perdocwriter.add_vector_items(fieldname, field, vitems)
+            customval = fields.get("_stored_%s" % fieldname, value)
+            perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+            column = field.column_type
+            if column and customval is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+    except Exception:
+        perdocwriter.cancel_doc()
+        raise
+    perdocwriter.finish_doc()
+    self._added = True
+    self.docnum += 1
+
+
+_replace(SegmentWriter, "add_document", _add_document)
 
 
 def _flush_segment(self):
-    # SegmentWriter._flush_segment (Whoosh 2.7) with the lengths read once (_FieldLengths).
+    # SegmentWriter._flush_segment (Whoosh 2.7), the pool written term by term
+    # (_write_term), the field lengths read once (_FieldLengths).
     self.perdocwriter.close()
     perdoc = self.per_document_reader() if self.codec.length_stats else None
     lengths = _FieldLengths(perdoc, self.schema.scorable_names()) if perdoc else None
-    self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-    self.fieldwriter.close()
+    fieldwriter = self.fieldwriter
+    for fieldname, terms in itertools.groupby(self.pool.iter_terms(), key=operator.itemgetter(0)):
+        fieldwriter.start_field(fieldname, self.schema[fieldname])
+        field_lengths = lengths.of_field(fieldname) if lengths else None
+        inline = fieldwriter._postwriter._inlinelimit * 3
+        for _, btext, postings in terms:
+            if len(postings) < inline:
+                _write_inline_term(fieldwriter, btext, postings, field_lengths)
+                continue
+            fieldwriter.start_term(btext)
+            _write_term(fieldwriter._postwriter, postings, field_lengths)
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
+    fieldwriter.close()
     if perdoc:
         perdoc.close()
 
@@ -99,57 +334,39 @@ def _flush_segment(self):
 _replace(SegmentWriter, "_flush_segment", _flush_segment)
 
 
-def _pool_add(self, item):
-    # PostingPool.add (Whoosh 2.7) without its per-posting type assertions: the same size
-    # estimate (150 bytes of Python objects, plus the strings), so the same runs on disk.
-    self.fieldnames.add(item[0])
-    self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
-    if self.currentsize > self.limit:
-        self.save()
-    self.current.append(item)
+def _write_term(postwriter, postings, field_lengths):
+    """One term's postings [docnum, weight, vbytes, …] into a W3PostingsWriter a block at
+    a time: the blocks and statistics its add_posting() makes one posting at a time."""
+    ids, weights, values = postings[0::3], postings[1::3], postings[2::3]
+    limit = postwriter._blocklimit
+    for start in range(0, len(ids), limit):
+        if start:
+            postwriter._write_block()
+        _fill_block(postwriter, ids[start:start + limit], weights[start:start + limit],
+                    values[start:start + limit], field_lengths)
 
 
-_replace(PostingPool, "add", _pool_add)
-
-# Over a few hundred hours a writer's postings no longer fit its memory (limitmb): they
-# are sorted in runs written to temporary files and merged at commit. Whoosh 2.7 pickles
-# and unpickles each posting on its own there; whole batches of postings are much cheaper.
-RUN_BATCH = 4096
-
-
-def _write_run(self, f, items):
-    if isinstance(items, list):  # a sorted pool (the merges of runs are generators)
-        for start in range(0, len(items), RUN_BATCH):
-            pickle.dump(items[start:start + RUN_BATCH], f, pickle.HIGHEST_PROTOCOL)
-        f.close()
-        return
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= RUN_BATCH:
-            pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
-            batch = []
-    if batch:
-        pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
-    f.close()
+def _write_inline_term(fieldwriter, btext, postings, field_lengths):
+    """A term with fewer postings than the inline limit: its term info, postings inlined,
+    straight into the term index - what start_term(), add_posting() and finish_term()
+    make of it, without setting up a posting list it will not have."""
+    postwriter = fieldwriter._postwriter
+    _fill_block(postwriter, postings[0::3], postings[1::3], postings[2::3], field_lengths)
+    info = whoosh3.W3TermInfo()
+    info.add_block(postwriter)
+    info.set_inlined(postwriter._ids, postwriter._weights, postwriter._values)
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, info.to_bytes())
 
 
-def _read_run(self, path):
-    f = self._open_run(path)
-    try:
-        while True:
-            try:
-                batch = pickle.load(f)
-            except EOFError:
-                return
-            yield from batch
-    finally:
-        f.close()
-        self._remove_run(path)
-
-
-_replace(PostingPool, "_write_run", _write_run)
-_replace(PostingPool, "_read_run", _read_run)
+def _fill_block(postwriter, ids, weights, values, field_lengths):
+    """A block's postings and statistics, as add_posting() leaves them."""
+    postwriter._ids = array("I", ids)
+    postwriter._weights = array("f", weights)
+    postwriter._maxweight = max(0, max(weights))
+    postwriter._values = [value for value in values if value]
+    lengths = [length for length in map(field_lengths.__getitem__, ids) if length] if field_lengths else None
+    postwriter._minlength = min(lengths) if lengths else None
+    postwriter._maxlength = max(lengths) if lengths else 0
 
 
 def _add_posting(self, id_, weight, vbytes, length=None):

@@ -91,3 +91,44 @@ def test_exact_char_offsets_point_at_the_original_words():
     text = "À l’ envers, Loos-en--Gohelle"
     assert [text[t.startchar:t.endchar] for t in EXACT_WORDS(text, chars=True)] == [
         "À", "l’", "envers", "Loos", "en", "Gohelle"]
+
+
+def _analyzer_positions(analyzer, text) -> dict:
+    positions: dict = {}
+    for token in analyzer(text, positions=True, mode="index"):
+        positions.setdefault(token.text, []).append(token.pos)
+    return positions
+
+
+ODD_SPELLINGS = [
+    "", "   ", "L'Énergétique de Loos-en-Gohelle", "le Pas-de-Calais, les terrils", "l' envers et aujourd' hui",
+    "qu'aujourd'hui jusqu’à lorsqu'il", "Loos-en--Gohelle -- S.N.C.F. CO₂", "les les les de la", "l'",
+    "œuvre cœur ÉTÉ été a à", "d'l'n' 2024-2025 n°3", "Saint-Étienne-du-Rouvray, c'est-à-dire", "— « Oui ! » —",
+    "l'-x x-l' qu'-il", "北京 emoji 🙂 ﬁnale", "A.B.C. d'A.B.C.", "ne... pas", "l'l'l'usine",
+]
+
+
+def test_index_terms_are_the_analyzers_terms():
+    """index_terms (the build's way through the analyzers, once per passage for its two
+    fields) gives each term at the positions FRENCH and EXACT give it: on odd spellings
+    and on every passage, title and list of people of a generated archive."""
+    from bench.generate_archive import generate
+    from indexer.analysis import EXACT, FRENCH, index_terms
+    from indexer.index import _people
+    from indexer.sources import read_corpus
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(3, Path(tmp) / "archive", seed=31)
+        recordings = read_corpus(Path(tmp) / "archive").recordings
+    texts = list(ODD_SPELLINGS)
+    for rec in recordings:
+        texts += [rec.title, _people(rec.speakers)] + [p.text for p in rec.passages]
+    assert len(texts) > 300
+    for text in texts:
+        # In the order the writer asks (text, then text_exact), and each alone.
+        assert index_terms(text, exact=False) == _analyzer_positions(FRENCH, text), text
+        assert index_terms(text, exact=True) == _analyzer_positions(EXACT, text), text
+    for text in reversed(texts):
+        assert index_terms(text, exact=True) == _analyzer_positions(EXACT, text), text

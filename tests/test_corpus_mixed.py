@@ -359,3 +359,22 @@ def test_citations_leave_out_an_interviewer_known_from_people(tmp_path):
     build_index(root, index)
     citations = SearchService(index).search(SearchParams(q="métiers filer", mode="citations"))
     assert [p["speaker"] for p in citations["passages"]] == []
+
+
+def test_recordings_come_one_at_a_time_complete_and_in_order(corpus_dir):
+    """The build indexes each recording as soon as it is read (CorpusReading): the same
+    recordings as read_corpus, in the same order, each already complete when it comes
+    (a page recording after its transcript is attached), their number known before."""
+    import copy
+
+    from indexer.sources import CorpusReading
+
+    whole = read_corpus(corpus_dir)
+    reading = CorpusReading(corpus_dir)
+    assert reading.count == len(whole.recordings) > 2
+    as_they_came = [copy.deepcopy(rec) for rec in reading.recordings]
+    assert as_they_came == whole.recordings == reading.records.recordings
+    assert any(rec.source != "corpus.yaml" and rec.transcript for rec in as_they_came)  # a page's, completed
+    assert reading.records.problems == whole.problems
+    assert reading.records.files == whole.files
+    assert reading.records.formats == whole.formats

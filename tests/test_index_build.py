@@ -165,6 +165,50 @@ def test_failed_build_leaves_the_old_index_serving(corpus_dir, index_dir, monkey
     assert os.readlink(index_dir) == before_link
 
 
+FAIL_WHILE_READING = """
+import sys, time
+import indexer.sources
+from indexer.build import build_index
+
+real_attach = indexer.sources.attach_transcript
+calls = []
+
+def attach_then_fail(*args, **kwargs):
+    calls.append(1)
+    if len(calls) == 5:  # the writer processes have started, and are done with what they got
+        time.sleep(1)
+        raise RuntimeError("panne en lisant le corpus")
+    return real_attach(*args, **kwargs)
+
+indexer.sources.attach_transcript = attach_then_fail
+try:
+    build_index(sys.argv[1], sys.argv[2], procs=2)
+except RuntimeError as error:
+    print(error)
+"""
+
+
+def test_build_failing_while_the_corpus_is_read_stops_its_writers(tmp_path):
+    """The corpus is read while two writer processes index it: a failure then (or an
+    interruption) stops them, the command ends and the previous index stays. Whoosh's
+    own cancel() left them waiting, and Python waited for them forever."""
+    import subprocess
+    import sys
+
+    from bench.generate_archive import generate
+
+    generate(6, tmp_path / "archive", seed=3)
+    index = tmp_path / "index"
+    build_index(tmp_path / "archive", index, procs=2)
+    before = os.readlink(index), generations(index)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run([sys.executable, "-c", FAIL_WHILE_READING, str(tmp_path / "archive"), str(index)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "panne en lisant le corpus" in done.stdout
+    assert (os.readlink(index), generations(index)) == before
+
+
 # --------------------------------------------------------------------------- staleness
 
 

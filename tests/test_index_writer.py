@@ -1,9 +1,10 @@
 """The build's writer settings change how the index is written, never what it finds.
 
 The build (indexer/whoosh_writer.py) writes rare terms' postings inline in the term index,
-sorts postings through batched runs on disk when a writer's memory is full, reads field
-lengths once and reuses one-position encodings; indexer/index.py analyzes a recording's
-title and people once (RepeatedText). On a
+groups postings by term (TermPool) and sorts them through runs on disk when a writer's
+memory is full, reads field lengths once and reuses one-position encodings; indexer/index.py
+analyzes a recording's title and people once (RepeatedText) and a passage's words once for
+its two fields (FrenchText). On a
 generated archive (invented people and words), an index written that way must hold the
 same postings and give the same hits, in the same order with the same scores, as one
 written by Whoosh's own writer, for words, word pairs, phrases and prefixes.
@@ -19,6 +20,7 @@ from whoosh import fields as whoosh_fields
 import indexer.index as index_module
 import indexer.whoosh_writer as whoosh_writer
 from indexer.analysis import exact_words
+from indexer.build import build_index
 from indexer.index import open_index, write_index
 from indexer.query import parse
 from indexer.sources import read_corpus
@@ -27,10 +29,11 @@ from indexer.vocabulary import Vocabulary
 
 @pytest.fixture(scope="module")
 def indexes(tmp_path_factory):
-    """The same generated archive indexed three ways: Whoosh's plain writer (no inline
-    postings, everything sorted in memory, our replacements of Whoosh's functions undone),
+    """The same generated archive indexed four ways: Whoosh's plain writer and analyzers
+    (no inline postings, everything sorted in memory, our replacements of Whoosh's functions undone),
     the build's writer with a pool so small that every posting goes through runs on disk,
-    and the build's writer with two processes (two segments)."""
+    the build's writer with two processes (two segments), and the build itself (the corpus
+    read as it is indexed)."""
     from bench.generate_archive import generate
 
     base = tmp_path_factory.mktemp("writer")
@@ -40,11 +43,13 @@ def indexes(tmp_path_factory):
         for (cls, name), original in whoosh_writer.WHOOSH_ORIGINALS.items():
             plain.setattr(cls, name, original)
         plain.setattr(index_module.RepeatedText, "index", whoosh_fields.TEXT.index)
+        plain.setattr(index_module.FrenchText, "index", whoosh_fields.TEXT.index)
         plain.setattr(whoosh_writer, "INLINE_POSTINGS", 1)  # Whoosh's default: nothing inlined
         write_index(base / "plain", recordings, {}, procs=1, limitmb=1024)
     write_index(base / "runs", recordings, {}, procs=1, limitmb=1)
     write_index(base / "two", recordings, {}, procs=2, limitmb=1)
-    return {name: open_index(base / name) for name in ("plain", "runs", "two")}, base
+    build_index(base / "archive", base / "built", procs=2)  # the corpus read as it is indexed
+    return {name: open_index(base / name) for name in ("plain", "runs", "two", "built")}, base
 
 
 def _postings(ix) -> dict:
@@ -71,6 +76,7 @@ def test_same_terms_and_postings(indexes):
     assert len(plain) > 5000  # words and word pairs of a real archive
     assert _postings(ixs["runs"]) == plain
     assert _postings(ixs["two"]) == plain
+    assert _postings(ixs["built"]) == plain
 
 
 def test_rare_terms_are_written_inline(indexes):
@@ -124,6 +130,7 @@ def test_same_hits_same_scores_same_order(indexes):
         found += bool(expected)
         assert _hits(ixs["runs"], base, q) == expected, q
         assert _hits(ixs["two"], base, q) == expected, q
+        assert _hits(ixs["built"], base, q) == expected, q
     assert found >= 40
 
 
@@ -144,18 +151,21 @@ def test_top_hits_through_block_skipping_are_the_same(indexes):
         assert pages[0] == pages[1], q
 
 
-def test_postings_pool_sorts_through_many_runs(tmp_path):
-    """The batched runs, also when runs are merged into fewer runs first (more runs
-    than files open at once): every posting comes back once, in order."""
+def test_term_pool_sorts_through_many_runs(tmp_path, monkeypatch):
+    """The pool's runs on disk, also when runs are merged into fewer runs first (more
+    runs than it opens at once): every posting comes back once, terms in order, each
+    term's documents in the order they were added."""
     from whoosh.filedb.filestore import FileStorage
-    from whoosh.writing import PostingPool
 
     rng = random.Random(8)
-    postings = [("text_exact", f"mot{rng.randrange(5000)} suite".encode(), rng.randrange(10**6), 1.0, b"")
-                for _ in range(30_000)]
-    pool = PostingPool(FileStorage(str(tmp_path)), segment=None, limitmb=0)
-    pool.limit = 100_000  # bytes: about 500 postings a run
+    postings = [("text_exact" if rng.random() < 0.7 else "text", f"mot{rng.randrange(5000)} suite".encode(),
+                 docnum, float(rng.randint(1, 3)), bytes([rng.randrange(256)]))
+                for docnum in range(10_000) for _ in range(3)]
+    monkeypatch.setattr(whoosh_writer.TermPool, "MAX_RUNS_MERGED", 4)
+    pool = whoosh_writer.TermPool(FileStorage(str(tmp_path)), limitmb=0)
+    pool.limit = 100_000  # bytes: a few hundred postings a run
     for posting in postings:
         pool.add(posting)
     assert len(pool.runs) > 20
-    assert list(pool.items(maxfiles=4)) == sorted(postings)
+    assert list(pool.iter_postings()) == sorted(postings, key=lambda p: (p[0], p[1], p[2]))
+    assert not list(tmp_path.iterdir())  # the runs are removed once read
