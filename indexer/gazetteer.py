@@ -41,10 +41,23 @@ class Gazetteer:
 
     def find(self, *texts: str) -> list[str]:
         """Canonical names found in any of the texts, in the gazetteer's order."""
-        folded = fold_text("\n".join(t for t in texts if t))
-        present = set(WORD.findall(folded))
+        folded, present = _folded_words(texts)
         return [name for name, words, pattern in self._entries
                 if any(w <= present for w in words) and _found(pattern, folded)]
+
+
+# The last texts folded, and their words: places, then organisations, are looked for in
+# the same texts (an hour of transcript).
+_last_folded: tuple = ((), "", set())
+
+
+def _folded_words(texts: tuple[str, ...]) -> tuple[str, set[str]]:
+    global _last_folded
+    last = _last_folded
+    if last[0] != texts:
+        folded = fold_text("\n".join(t for t in texts if t))
+        last = _last_folded = (texts, folded, set(WORD.findall(folded)))
+    return last[1], last[2]
 
 
 def _found(pattern: re.Pattern, text: str) -> bool:

@@ -106,10 +106,13 @@ class TermPool:
     When the estimated size passes ``limitmb``, the terms are sorted into a run on disk
     (pickled in batches); at commit the runs are merged by term, a term's lists joined
     in run order (earlier runs hold earlier documents).
+
+    Whoosh's MpWriter without ``multisegment`` reads its sub-writers' runs of postings
+    itself: not supported (the build writes one segment per writer process).
     """
 
     # Bytes of Python objects per new term and per posting (three list slots, and a
-    # value's own bytes object when it holds several positions): close to the real size.
+    # value's own bytes object when it holds several positions): a little under the real size.
     TERM_BYTES = 250
     POSTING_BYTES = 36
     RUN_BATCH = 1024  # terms pickled together in a run
