@@ -28,7 +28,7 @@ from whoosh.codec import whoosh3
 
 from .column_scores import read_postings
 
-FREQUENT_DOCS = 2048  # passages of a segment a term must be in for its postings to be decoded at build time
+FREQUENT_DOCS = 256  # passages of a segment a term must be in for its postings to be decoded at build time
 SUFFIXES = (".frequent-ids.npy", ".frequent-tf.npy", ".frequent.json")
 
 
