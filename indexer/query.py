@@ -26,6 +26,7 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, OrGroup, QueryParser, plugins
 
 from .analysis import FRENCH, PAIR_SEPARATOR, analyze, exact_words, fold, join_spaced_elisions
+from .column_scores import LazyArrayUnionMatcher
 from .vocabulary import Vocabulary
 
 SEARCH_FIELDS = ("text", "title", "names")
@@ -298,14 +299,25 @@ def _or_fields(terms: list[wq.Query]) -> wq.Query:
     return wq.Or(terms) if len(terms) > 1 else terms[0]
 
 
-def _preload_wide_ors(q: wq.Query) -> None:
-    """Many alternatives (a prefix's expansions): Whoosh's pre-loaded Or reads each
-    term's postings once into an array, where its default binary tree of unions
-    spends its time re-balancing block qualities (1.9 s for "min*" over 1,000 h)."""
-    if isinstance(q, wq.Or) and len(q.subqueries) > 8:
-        q.matcher_type = wq.Or.ARRAY_MATCHER
+class WideOr(wq.Or):
+    """Many alternatives (a prefix's expansions): Whoosh's pre-loaded Or, which reads each
+    term's postings once into an array, where its default binary tree of unions spends its
+    time re-balancing block qualities (1.9 s for "min*" over 1,000 h); its matcher starts
+    reading on first use only (LazyArrayUnionMatcher)."""
+
+    def _matcher(self, subs, searcher, context):
+        scored = context.weighting is not None if context else True  # as Whoosh's PreloadedOr
+        matchers = [sub.matcher(searcher, context) for sub in subs]
+        return LazyArrayUnionMatcher(matchers, searcher.doc_count_all(), boost=self.boost, scored=scored)
+
+
+def _preload_wide_ors(q: wq.Query) -> wq.Query:
+    """The query, with each Or of more than 8 alternatives made a WideOr (in place)."""
+    if type(q) is wq.Or and len(q.subqueries) > 8:
+        q.__class__ = WideOr  # the same query and alternatives; only its matcher differs
     for child in q.children():
         _preload_wide_ors(child)
+    return q
 
 
 def _normalize(q):
@@ -315,8 +327,7 @@ def _normalize(q):
         return None
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         return None
-    _preload_wide_ors(q)
-    return q
+    return _preload_wide_ors(q)
 
 
 def _only_negative(q: wq.Query) -> bool:

@@ -17,12 +17,13 @@ from collections import defaultdict
 
 import pytest
 from whoosh import query as wq
-from whoosh.matching import binary
+from whoosh.matching import binary, combo
 
 from bench import generate_archive, query_sample
 from indexer import frequent_postings, search
 from indexer.column_scores import columnar
 from indexer.build import build_index, update_index
+from indexer.query import WideOr
 from indexer.search import SearchParams, SearchService
 from indexer.whoosh_writer import WHOOSH_ORIGINALS
 
@@ -126,7 +127,8 @@ def _boolean_queries(sampled: list) -> list:
         for cls, q in (("exclusion", f"{first} -{second}"), ("alternative", f"{first} OU {second}"),
                        ("alternative", f"({first} {second}) OU {prefixes[n % len(prefixes)]}"),
                        ("exclusion", f"{prefixes[n % len(prefixes)]} SAUF {second}"),
-                       ("exclusion", f"{first} -{phrases[n % len(phrases)]}")):
+                       ("exclusion", f"{first} -{phrases[n % len(phrases)]}"),
+                       ("walked", f"{prefixes[n % len(prefixes)]} {phrases[n % len(phrases)]}")):
             made.append(query_sample.Query(cls, {"q": q}, key=(cls, q)))
     return made
 
@@ -226,6 +228,48 @@ def test_an_excluded_word_is_never_in_a_match(archive, monkeypatch):
     assert checked >= 10 and whoosh_wrong >= 1
 
 
+def test_a_lazy_union_walks_as_whooshs_preloaded_union(archive):
+    """A prefix's union starts reading on first use (LazyArrayUnionMatcher); walked, it is
+    Whoosh's ArrayUnionMatcher: the same documents and scores, skips and all."""
+    index, queries = archive
+    snap = SearchService(index).snapshot()
+    s = snap.searcher()
+    compared = 0
+    for query in (q for q in queries if q.cls == "prefix"):
+        wide = search.parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus).query
+        wide = next((q for q in [wide, *wide.children()] if isinstance(q, WideOr)), None)
+        if wide is None:
+            continue
+        for sub, _ in s.leaf_searchers():
+            def both():
+                subs = [q.matcher(sub, s.context()) for q in wide.subqueries]
+                lazy = wide.matcher(sub, s.context())
+                return lazy, combo.ArrayUnionMatcher(subs, sub.doc_count_all(), boost=wide.boost)
+            lazy, eager = both()
+            walked = []
+            for m in (lazy, eager):
+                out = []
+                while m.is_active():
+                    out.append((m.id(), m.score()))
+                    m.next()
+                walked.append(out)
+            assert walked[0] == walked[1]
+            lazy, eager = both()
+            targets = sorted({d for d, _ in walked[1][::7]})
+            skipped = []
+            for m in (lazy, eager):
+                got = []
+                for target in targets:
+                    m.skip_to(target)
+                    got.append((m.id(), m.score()) if m.is_active() else None)
+                skipped.append(got)
+            assert skipped[0] == skipped[1]
+            lazy, eager = both()
+            assert list(lazy.all_ids()) == list(eager.all_ids())
+            compared += bool(walked[0])
+    assert compared >= 5
+
+
 def test_a_deadline_reached_while_matching_gives_a_partial_answer_never_cached(archive, monkeypatch):
     index, queries = archive
     monkeypatch.setattr(search, "MATCH_CHECK_EVERY", 1)  # a small archive: look at the clock at every match
@@ -285,4 +329,4 @@ def test_terms_are_scored_by_columns_and_phrases_walked(archive):
         used.setdefault(query.cls, set()).add(by_columns)
     assert used["word, frequent"] == {True} and used["prefix"] == {True} and used["two words"] == {True}
     assert False in used["phrase"]  # a phrase of two words is one term (a word pair): the others are walked
-    assert True in used["exclusion"] and True in used["alternative"]
+    assert True in used["exclusion"] and True in used["alternative"] and False in used["walked"]
