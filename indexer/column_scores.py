@@ -45,6 +45,7 @@ class Column:
 
 EMPTY = Column(np.zeros(0, np.int64), np.zeros(0, np.float64))
 
+
 class LazyArrayUnionMatcher(combo.ArrayUnionMatcher):
     """Whoosh's pre-loaded union (a prefix's many words), whose constructor reads the
     first 2,048 documents of every sub-matcher, scoring each posting: here that is done

@@ -23,7 +23,6 @@ class ValueTable:
     def __init__(self, rows: Iterable[tuple[int, int, str]], units: int, per_recording: bool):
         self.units = units
         self.per_recording = per_recording  # a unit is a recording: its (recording, value) rows are distinct
-        self.values: list[str] = []
         numbers: dict[str, int] = {}
         unit, recording, value = [], [], []
         for u, r, v in dict.fromkeys(rows):  # a value twice for a unit counts once
@@ -65,18 +64,18 @@ def passage_array(passages) -> np.ndarray:
     return np.fromiter(passages, np.int64, len(passages))
 
 
-def pair_units(recording: np.ndarray, values: list) -> tuple[list[int], list[tuple[int, tuple]]]:
+def pair_units(recording: np.ndarray, values: list) -> tuple[np.ndarray, list[tuple[int, tuple]]]:
     """Each passage's unit for a facet of passages: the number of its (recording, values)
     pair (-1 for a passage of no recording); and each unit's (recording, values). ``recording``
     holds each passage's recording number (-1: none), ``values`` each passage's values (a
     tuple; equal tuples are best the same object, as interned column values are)."""
     numbers: dict[tuple, int] = {}
     value_ids = np.fromiter((numbers.setdefault(v, len(numbers)) for v in values), np.int64, len(values))
-    keys = recording * max(1, len(numbers)) + value_ids
+    width = max(1, len(numbers))
+    keys = recording * width + value_ids
     has_recording = recording >= 0
     pairs, unit = np.unique(keys[has_recording], return_inverse=True)
     of_passage = np.full(len(recording), -1, np.int64)
     of_passage[has_recording] = unit
     by_number = list(numbers)
-    return of_passage, [(int(key) // max(1, len(numbers)), by_number[int(key) % max(1, len(numbers))])
-                        for key in pairs.tolist()]
+    return of_passage, [(key // width, by_number[key % width]) for key in pairs.tolist()]

@@ -77,6 +77,11 @@ class Facet:
     def recording_values(self, rec: dict) -> list[str]:
         return []
 
+    @property
+    def units(self) -> str:
+        """What it is counted by (Snapshot.facet_units): its own passages' units, or recordings."""
+        return self.name if self.per_passage else "recording"
+
     def display(self, value: str) -> str:
         return value
 
@@ -348,7 +353,7 @@ class Snapshot:
                 continue
             values_of = self.doc_speakers if facet.name == "speaker" else [(t,) for t in self.doc_type]
             units, pairs = pair_units(np.asarray(of_recording, np.int64), values_of)
-            self.facet_units[facet.name] = PassageUnits(units, len(pairs))
+            self.facet_units[facet.units] = PassageUnits(units, len(pairs))
             self.facet_tables[facet.name] = ValueTable(
                 ((n, rec, value) for n, (rec, values) in enumerate(pairs) for value in values),
                 len(pairs), per_recording=False)
@@ -392,11 +397,6 @@ class Snapshot:
         """The recordings of some passages."""
         present = self.facet_units["recording"].present(passage_array(docs))
         return {self.recording_ids[n] for n in np.flatnonzero(present[:-1]).tolist()}
-
-    def facet_counts(self, facet: "Facet", docs: np.ndarray) -> dict[str, int]:
-        """Recordings per value of a facet, among some passages (an array of docnums)."""
-        units = self.facet_units[facet.name if facet.per_passage else "recording"]
-        return self.facet_tables[facet.name].counts(units.present(docs))
 
     def passages_of(self, rec_id: str) -> frozenset:
         return self._passages_by_recording.get(rec_id, frozenset())
@@ -975,12 +975,18 @@ class SearchService:
 
     def _count_facets(self, snap: Snapshot, s, base, filters: dict[str, frozenset], matched: frozenset) -> dict:
         out = {}
-        arrays = {}  # the same passages serve most facets: made an array once
+        # The same passages serve most facets: made an array once, and their units (recordings
+        # for six facets) marked once.
+        arrays: dict[int, tuple] = {}
+        present: dict[tuple[int, str], np.ndarray] = {}
         for facet in FACETS:
             docs = self._matched(snap, s, base, filters, leave_out=facet.name) if facet.name in filters else matched
             if id(docs) not in arrays:
                 arrays[id(docs)] = (docs, passage_array(docs))  # docs kept alive: its id stays its own
-            counts = snap.facet_counts(facet, arrays[id(docs)][1])
+            units = facet.units
+            if (id(docs), units) not in present:
+                present[id(docs), units] = snap.facet_units[units].present(arrays[id(docs)][1])
+            counts = snap.facet_tables[facet.name].counts(present[id(docs), units])
             values = sorted(((v, c) for v, c in counts.items() if v), key=lambda x: (-x[1], x[0].lower()))
             if facet.name == "year":
                 values.sort(key=lambda x: x[0], reverse=True)
