@@ -3,7 +3,7 @@
 Reading a term's postings from Whoosh's file means unpickling and decompressing it
 block by block: for the terms found in hundreds of passages or more (the words
 of everyday speech, their pairs, and what short prefixes expand to: 13,000 terms
-holding 80 % of the postings at 1,000 hours), that decoding was most of a
+holding three quarters of the postings at 1,000 hours), that decoding was most of a
 search's time. When a generation is written, each
 segment's frequent terms (in at least FREQUENT_DOCS passages of the segment) get
 their document ids and term frequencies written as two flat arrays (``.npy``),
