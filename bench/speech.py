@@ -20,6 +20,8 @@ class Sentence:
     text: str
     voice: str
     silence_before: float  # seconds of silence before it
+    speed: int = 0  # words per minute; 0: the recording's
+    speaker: str = ""  # who says it (the tests' truth for speaker attribution)
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Speech:
     starts: list[float]  # each sentence's start, in seconds
     ends: list[float]
     texts: list[str]
+    speakers: list[str] = None  # who says each sentence, where the sentences say
 
 
 def tools_missing() -> list[str]:
@@ -45,18 +48,19 @@ def duration(path: Path) -> float:
     return float(_run("soxi", "-D", str(path)))
 
 
-def synthesize(folder: Path, name: str, sentences: list[Sentence], speed: int = 150) -> Speech:
+def synthesize(folder: Path, name: str, sentences: list[Sentence], speed: int = 150, bed: str = "") -> Speech:
     """One 16 kHz mono WAV: silence, sentence, silence, sentence … and a second of silence at the end.
 
     espeak-ng's own leading and trailing silences are trimmed, so a sentence starts
-    exactly where the silences before it end.
+    exactly where the silences before it end. ``bed``: "noise" (pink noise) or "music" (a
+    chord) under the whole recording, as a radio programme may have.
     """
     work = folder / f".{name}-parts"
     work.mkdir(parents=True, exist_ok=True)
     pieces, starts, ends, clock = [], [], [], 0.0
     for n, sentence in enumerate(sentences):
         raw, speech = work / f"{n}-raw.wav", work / f"{n}.wav"
-        _run("espeak-ng", "-v", sentence.voice, "-s", str(speed), "-w", str(raw), sentence.text)
+        _run("espeak-ng", "-v", sentence.voice, "-s", str(sentence.speed or speed), "-w", str(raw), sentence.text)
         # silence 1 …: trim the start; reverse, trim, reverse: trim the end.
         _run("sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(speech),
              "silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%", "reverse")
@@ -70,9 +74,18 @@ def synthesize(folder: Path, name: str, sentences: list[Sentence], speed: int = 
     tail = work / "tail.wav"
     _run("sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(tail), "trim", "0", "1")
     out = folder / f"{name}.wav"
-    _run("sox", "-R", *map(str, pieces + [tail]), str(out))
+    if bed:
+        dry = work / "dry.wav"
+        _run("sox", "-R", *map(str, pieces + [tail]), str(dry))
+        under = work / "bed.wav"
+        sound = ["pinknoise"] if bed == "noise" else ["sine", "196", "sine", "247", "sine", "294"]
+        _run("sox", "-R", "-n", "-r", str(RATE), "-c", str(len(sound) // (1 if bed == "noise" else 2)), str(under),
+             "synth", str(duration(dry)), *sound, "remix", "-", "vol", "0.04" if bed == "noise" else "0.05")
+        _run("sox", "-R", "-m", "-v", "1", str(dry), "-v", "1", str(under), str(out))
+    else:
+        _run("sox", "-R", *map(str, pieces + [tail]), str(out))
     shutil.rmtree(work)
-    return Speech(out, starts, ends, [s.text for s in sentences])
+    return Speech(out, starts, ends, [s.text for s in sentences], [s.speaker for s in sentences])
 
 
 def silence(path: Path, seconds: float = 4.0) -> Path:
@@ -121,3 +134,44 @@ BENCH = [
     (Sentence("Merci Odile Warembourg, à la semaine prochaine.", VOICES[0], 3.0),
      ["Odile Warembourg"]),
 ]
+
+
+# Three interviews by one interviewer (invented people and words): his voice recurs, each guest's
+# differs in pitch and speed, and two have a bed under the speech. The tests of speaker attribution
+# and the benchmark use them; corpus.yaml names the interviewer and each page its guest.
+INTERVIEWER = "Gaspard Lenoir"
+
+
+def _interview(guest: str, voice: str, speed: int, lines: list[tuple[str, str]]) -> list[Sentence]:
+    """lines: (who, text) with who "I" (the interviewer) or "G" (the guest)."""
+    return [Sentence(text, "fr" if who == "I" else voice, 1.0 if who == "I" else 0.8,
+                     speed=150 if who == "I" else speed, speaker=INTERVIEWER if who == "I" else guest)
+            for who, text in lines]
+
+
+INTERVIEWS = {
+    "entretien-vergers": ("Odile Warembourg", "", _interview("Odile Warembourg", "fr+f3", 140, [
+        ("I", "Bonjour, vous plantez des vergers sur les anciens carreaux de fosse."),
+        ("G", "Oui, nous avons commencé il y a six ans avec une vingtaine de pommiers."),
+        ("G", "Les habitants viennent cueillir les fruits chaque automne."),
+        ("I", "Qui s'occupe des arbres pendant l'hiver ?"),
+        ("G", "Des bénévoles de la cité taillent les branches tous les samedis."),
+        ("I", "Merci beaucoup pour ces explications."),
+    ])),
+    "entretien-atelier": ("Bastien Carlier", "noise", _interview("Bastien Carlier", "fr+m7", 170, [
+        ("I", "Bonjour, votre atelier répare des vélos pour les étudiants."),
+        ("G", "Exactement, nous récupérons des cadres abandonnés et nous les remettons en état."),
+        ("I", "Combien de vélos sortent de l'atelier chaque mois ?"),
+        ("G", "Une quarantaine environ, et nous formons deux apprentis cette année."),
+        ("G", "Le local nous est prêté par la commune jusqu'en décembre."),
+        ("I", "Bonne continuation à toute l'équipe."),
+    ])),
+    "entretien-chorale": ("Léa Fromont", "music", _interview("Léa Fromont", "fr+f1", 160, [
+        ("I", "Bonjour, votre chorale chante en patois depuis longtemps."),
+        ("G", "Depuis quinze ans, et nous avons enregistré un disque au printemps."),
+        ("I", "Où peut-on vous entendre cet été ?"),
+        ("G", "Nous chantons sur la place du marché le premier dimanche de juillet."),
+        ("G", "Tout le monde peut venir répéter avec nous le jeudi soir."),
+        ("I", "Merci et à bientôt sur les ondes."),
+    ])),
+}

@@ -28,6 +28,7 @@ from .index import IndexUnavailable, index_damage, read_state
 from .records import web_url
 from .search import EXPENSIVE_SLOTS, FACETS, SearchParams, SearchService, timecode
 from .sources import read_corpus
+from .transcribe import read_provenance
 
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = "var/index"
@@ -210,6 +211,9 @@ def check(obj, strict: bool):
             verbatim = sum(p.verbatim for p in rec.passages)
             auto = f", automatique non relue : {rec.automatic['model']}, {rec.automatic['date']}" if rec.automatic else ""
             click.echo(f"    transcription : {rec.transcript} ({verbatim} passages verbatim{auto})")
+            if rec.automatic:
+                provenance = read_provenance(records.corpus.root, rec.transcript) or {}
+                click.echo(f"    couverture : {coverage_line(provenance.get('coverage'))}")
         if rec.places:
             click.echo(f"    lieux : {', '.join(rec.places)}")
         if rec.organisations:
@@ -377,8 +381,11 @@ def _print_results(doc: dict):
             when = f"▶ {timecode(passage['start'])} " if passage["start"] is not None else ""
             who = f"{passage['speaker']} : " if passage["speaker"] else ""
             kind = "verbatim" if passage["verbatim"] else passage["label"]
-            if passage.get("automatic"):  # speech recognition's, never attributed to anyone
-                kind, who = f"transcription automatique non relue, {passage['automatic']['model']}", ""
+            if passage.get("automatic"):  # speech recognition's: a speaker only where named by voice
+                kind = f"transcription automatique non relue, {passage['automatic']['model']}"
+                if passage.get("speaker_attribution"):
+                    who = (f"{passage['speaker']} (attribution automatique, "
+                           f"{passage['speaker_attribution']['confidence']:.0%}) : ").replace("%", " %")
             click.echo(f"   - {when}[{kind}] {who}{_plain(passage['snippet'])}".replace("\n", " "))
             if passage["start"] is not None:
                 click.echo(f"     {passage['link']}")
@@ -427,6 +434,7 @@ def transcribe(obj, recording_ids, force: bool, model: str, device: str, compute
     if not jobs:
         click.echo("Rien à transcrire : aucun enregistrement avec un fichier audio local et sans transcription "
                    "(artoiscast fetch --audio, ou un fichier dans audio/ ; --force pour refaire).")
+        _attribute_speakers(records)
         sys.exit(1 if notes and recording_ids else 0)
     total = sum(job.duration for job in jobs)
     click.echo(f"{len(jobs)} enregistrement(s) à transcrire, {total / 60:.1f} min d'audio ; modèle {model} …")
@@ -437,7 +445,7 @@ def transcribe(obj, recording_ids, force: bool, model: str, device: str, compute
         sys.exit(2)
     options = asr.Options(model_name=model, priming=priming)
     progress = asr.ProgressLine(total)
-    failures = 0
+    failures, incomplete = 0, 0
     for number, job in enumerate(jobs, 1):
         progress.start_file(f"[{number}/{len(jobs)}] {job.recording.id}")
         try:
@@ -452,12 +460,39 @@ def transcribe(obj, recording_ids, force: bool, model: str, device: str, compute
             rate = f", {result.seconds / result.audio_seconds:.2f}× temps réel" if result.audio_seconds > 1 else ""
             click.echo(f"{job.recording.id} : {result.segments} segments, {job.duration / 60:.1f} min{rate} -> "
                        f"{job.output.relative_to(obj['corpus'])}")
+            click.echo(f"    {coverage_line(result.coverage)}")
+            if result.missing:
+                incomplete += 1
+                click.echo(f"{job.recording.id} : parole sans texte : "
+                           f"{', '.join(f'{timecode(a)}–{timecode(b)}' for a, b in result.missing)}", err=True)
         else:
             failures += 1
             click.echo(f"{job.recording.id} : {job.audio.name} : {result.message}", err=True)
-    click.echo(f"Terminé : {len(jobs) - failures} transcrit(s), {failures} en échec. "
-               "Rendez-les cherchables avec « artoiscast index --update ».")
-    sys.exit(1 if failures else 0)
+    _attribute_speakers(read_corpus(obj["corpus"]))
+    click.echo(f"Terminé : {len(jobs) - failures} transcrit(s) ({incomplete} avec de la parole restée sans texte), "
+               f"{failures} en échec. Rendez-les cherchables avec « artoiscast index --update ».")
+    # 1: a file could not be transcribed; 3: every file was, but some speech gave no text (listed above).
+    sys.exit(1 if failures else 3 if incomplete else 0)
+
+
+def coverage_line(coverage: dict | None) -> str:
+    """« parole détectée 12 min 30 s, avec texte 98 % (dont 20 s redécodées, incertaines), 2 plages sans texte »"""
+    if not coverage:
+        return "couverture inconnue (transcription d'avant la mesure de couverture)"
+    speech, text = coverage["speech_seconds"], coverage["text_seconds"]
+    share = f"{text / speech:.0%}".replace("%", " %") if speech else "—"
+    line = f"parole détectée {timecode(speech)}, avec texte {share}"
+    if coverage.get("recovered_seconds"):
+        line += f" (dont {coverage['recovered_seconds']:.0f} s redécodées, mots incertains)"
+    missing = coverage.get("missing") or []
+    return line + (f", {len(missing)} plage(s) sans texte ({sum(b - a for a, b in missing):.0f} s)" if missing else "")
+
+
+def _attribute_speakers(records) -> None:
+    from . import transcribe as asr
+
+    for line in asr.attribute_speakers(records):
+        click.echo(line)
 
 
 # --------------------------------------------------------------------------- serve

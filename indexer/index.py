@@ -33,9 +33,10 @@ from .whoosh_writer import WRITER_POOL_MB, writer_codec
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 9  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
+INDEX_FORMAT = 10  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
 # 8: uncertain ASR words; 9: rare terms' postings inlined in the term index, title/names fields of class
-# RepeatedText (same terms and postings, another layout: indexer/whoosh_writer.py)
+# RepeatedText (same terms and postings, another layout: indexer/whoosh_writer.py); 10: automatic speaker
+# attribution's confidence
 
 
 def _cached_reader(self, fieldname, column):
@@ -129,6 +130,7 @@ def make_schema() -> fields.Schema:
         topic=fields.STORED(),  # a transcript section's own topic
         line=fields.STORED(),
         uncertain=fields.STORED(),  # char spans of words speech recognition was unsure of
+        speaker_confidence=fields.STORED(),  # a speaker named by voice (automatic): how sure
         recording_json=fields.STORED(),
     )
 
@@ -200,6 +202,7 @@ def documents(rec: Recording) -> Iterable[dict]:
             topic=passage.topic,
             line=passage.line,
             uncertain=passage.uncertain or None,
+            speaker_confidence=passage.speaker_confidence,
         )
 
 

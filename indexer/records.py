@@ -80,6 +80,8 @@ class Passage:
     events: list[tuple[int, str]] = field(default_factory=list)  # (offset in text, event as written), see Cue
     topic: Optional[str] = None  # a transcript section's own topic
     uncertain: list[list[int]] = field(default_factory=list)  # [start, end] chars of words ASR was unsure of
+    # An automatic transcript's speaker, named by voice (indexer/speech/attribution.py): how sure, 0 to 1.
+    speaker_confidence: Optional[float] = None
 
 
 @dataclass

@@ -1116,6 +1116,9 @@ class SearchService:
             "link": self.recording_link(rec_id, start, end, q),
             # Speech recognition's, unreviewed: {"model", "date"} (None for a human transcript or a summary).
             "automatic": rec.get("automatic") if snap.doc_type[docnum] == TYPE_VERBATIM else None,
+            # A speaker named by voice, not by a person: {"automatic": true, "confidence": 0..1}.
+            "speaker_attribution": {"automatic": True, "confidence": stored["speaker_confidence"]}
+            if speaker and stored.get("speaker_confidence") is not None else None,
         }
         if with_kwic:
             passage["kwic"] = kwic(text, matches)

@@ -17,7 +17,7 @@ from .gazetteer import Gazetteer
 from .harvest.manifest import downloaded_audio_files
 from .page import parse_page
 from .records import Passage, Problem, Recording, Speaker, web_url
-from .transcribe import auto_transcript_path, read_provenance, uncertain_spans
+from .transcribe import attribution_confidence, auto_transcript_path, read_provenance, uncertain_spans
 from .transcripts import passages_from_cues, read_transcript
 from .transcripts.passages import MAX_PASSAGE_CHARS, split_long_cues, text_pieces
 
@@ -192,6 +192,8 @@ def attach_automatic_transcripts(result: CorpusRecords, places: Gazetteer, organ
         rec.automatic = {"model": provenance["model"], "date": provenance["date"]}
         for passage in rec.passages[first:]:
             passage.uncertain = uncertain_spans(passage.text, passage.cues, provenance["uncertain"])
+            if passage.speaker:
+                passage.speaker_confidence = attribution_confidence(passage.cues, provenance["attributed"])
         texts = [p.text for p in rec.passages[first:]]
         rec.places = list(dict.fromkeys(rec.places + places.find(*texts)))
         rec.organisations = list(dict.fromkeys(rec.organisations + organisations.find(*texts)))

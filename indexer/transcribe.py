@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import importlib
+import io
 import json
 import os
 import re
@@ -28,8 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+import numpy as np
+
+
 from .corpus import Corpus
 from .corpus_files import CorpusFileError, read_corpus_file
+from .corpus_writes import atomic_writer, open_partial, remove_in_corpus
 from .records import Recording
 
 AUTO_DIR = Path("transcripts") / "auto"
@@ -38,8 +43,6 @@ AUDIO_EXTENSIONS = (".mp3", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".flac", ".
 HUB_SIZES = ("tiny", "base", "small", "medium", "large-v3")
 SAFE_ID = re.compile(r"^[\w][\w.-]{0,150}$")
 LOW_PROBABILITY = 0.5  # below this, a word is shown as uncertain on the recording page
-VAD_PAD_MS = 150
-PAUSE_SPLIT = 1.0  # seconds of silence between two words that start a new segment
 # Whisper's decoder holds 448 tokens, prompt and output together. Measured (docs/transcription.md):
 # 300 characters of names as hotwords made the model recite the list instead of the speech;
 # 120 characters (~50 tokens: the recording's people, places and organisations first) did not.
@@ -292,6 +295,8 @@ def priming_text(terms: list[str], limit: Optional[int] = None) -> str:
 # --------------------------------------------------------------------------- one file
 
 SAMPLING_SEED = 1  # see transcribe_file
+PARTIAL_VERSION = 3  # the resume file's layout: a header, the first pass, then one line per decoded unit
+UNIT_PAD = 0.2  # seconds of audio decoded around a unit's speech: the decoder needs a little lead
 
 
 @dataclass
@@ -301,40 +306,45 @@ class Options:
     # and a primed model sometimes writes a name nobody said (docs/transcription.md).
     priming: str = "none"
     beam_size: int = 5
-    vad: bool = True
 
 
 @dataclass
 class FileResult:
     job: Job
-    status: str  # "done" | "silent" | "unreadable"
+    status: str  # "done" | "silent" | "unreadable" | "failed" | "interrupted"
     segments: int = 0
     audio_seconds: float = 0.0
     seconds: float = 0.0
     message: str = ""
+    coverage: Optional[dict] = None  # speech.decode.coverage
+
+    @property
+    def missing(self) -> list:
+        return (self.coverage or {}).get("missing", [])
 
 
 Progress = Callable[[float, float], None]  # (seconds of audio done, duration)
 
 
-def read_partial(job: Job, header: dict) -> list[dict]:
-    """Segments already written for this audio and these options (else start afresh)."""
+def read_partial(job: Job, corpus: Corpus, header: dict):
+    """(the first pass, the units decoded) already written for this audio and these options;
+    (None, []) to start afresh."""
+    from .speech.decode import Analysis, UnitResult
+
     try:
-        lines = job.partial.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-    try:
+        lines = read_corpus_file(corpus.root, job.partial.relative_to(corpus.root)).decode("utf-8").splitlines()
         if json.loads(lines[0]) != header:
-            return []
-    except (IndexError, ValueError):
-        return []
-    segments = []
-    for line in lines[1:]:
+            return None, []
+        analysis = Analysis(**json.loads(lines[1]))
+    except (CorpusFileError, OSError, IndexError, ValueError, TypeError):
+        return None, []
+    units = []
+    for line in lines[2:]:
         try:
-            segments.append(json.loads(line))
-        except ValueError:
-            break  # a line cut by the interruption: the segments before it are good
-    return segments
+            units.append(UnitResult(**json.loads(line)))
+        except (ValueError, TypeError):
+            break  # a line cut by the interruption: the units before it are good
+    return analysis, units
 
 
 def _audio_identity(path: Path) -> dict:
@@ -342,144 +352,119 @@ def _audio_identity(path: Path) -> dict:
     return {"file": path.name, "size": stat.st_size, "mtime": int(stat.st_mtime)}
 
 
-def segment_dicts(segment, offset: float, pause: float = PAUSE_SPLIT) -> list[dict]:
-    """A model segment as Whisper-JSON segments, cut where the speech pauses.
-
-    Whisper joins sentences across silences (VAD removes them before decoding); cut
-    there, each segment starts where someone starts speaking, and a result links to
-    that second. Times are shifted by ``offset`` (where a resumed run started).
-    """
-    words = [{"word": w.word.strip(), "start": round(w.start + offset, 3), "end": round(w.end + offset, 3),
-              "probability": round(w.probability, 3), "raw": w.word} for w in (segment.words or [])]
-    common = {"avg_logprob": round(segment.avg_logprob, 3), "no_speech_prob": round(segment.no_speech_prob, 3)}
-    if not words:
-        return [{"start": round(segment.start + offset, 3), "end": round(segment.end + offset, 3),
-                 "text": segment.text.strip(), "words": [], **common}]
-    groups, current = [], [words[0]]
-    for word in words[1:]:
-        if word["start"] - current[-1]["end"] >= pause:
-            groups.append(current)
-            current = []
-        current.append(word)
-    groups.append(current)
-    out = []
-    for group in groups:
-        text = "".join(w.pop("raw") for w in group).strip()
-        out.append({"start": group[0]["start"], "end": max(group[-1]["end"], group[0]["start"]), "text": text,
-                    "words": group, **common})
-    return out
-
-
-def speech_onsets(audio, offset: float) -> list[tuple[float, float]]:
-    """Where speech starts and ends (Silero VAD, no padding), in seconds from the file's start."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    chunks = get_speech_timestamps(audio, VadOptions(speech_pad_ms=0, min_silence_duration_ms=500))
-    return [(offset + c["start"] / 16000, offset + c["end"] / 16000) for c in chunks]
-
-
-def snap_to_onsets(segment: dict, onsets: list[tuple[float, float]], reach: float = 1.0) -> dict:
-    """A segment (and its first words) that the model started in the silence just before
-    speech starts is moved to where the speech starts: the aligner often places the
-    first word of an answer a few tenths of a second early, and a link must not open
-    the player before the words."""
-    for start, end in onsets:
-        if segment["start"] < start <= segment["start"] + reach:
-            for word in segment["words"]:
-                if word["start"] < start:
-                    word["start"] = round(min(start, word["end"]), 3)
-            segment["start"] = round(start, 3)
-            break
-        if start <= segment["start"] <= end:
-            break
-    return segment
+def expected_voices(rec: Recording, corpus: Corpus) -> int:
+    """How many people the page names for the recording, its interviewer counted."""
+    named = len(rec.speakers)
+    if not rec.interviewers and any(p.interviewer for p in corpus.people):
+        named += 1
+    return max(named, 1)
 
 
 def transcribe_file(model, job: Job, corpus: Corpus, options: Options,
                     progress: Optional[Progress] = None, stop_after: Optional[float] = None) -> FileResult:
     """Transcribe one job, resuming its partial file; never raises on bad audio.
 
+    Two passes over the file, a block at a time (memory does not grow with its length):
+    speech and voices first, then each turn of one voice decoded (`speech.decode`). Each
+    decoded unit is appended to the partial file; an interrupted run starts after the last.
+
     stop_after: stop (as an interruption would) once this many seconds of audio are
     written - for the resume test.
     """
-    from faster_whisper.audio import decode_audio
+    from .speech.audio import slices, stream_audio
+    from .speech.decode import Decoder, analyse, coverage, plan
 
     started = time.perf_counter()
     result = FileResult(job, "done")
-    try:
-        audio = decode_audio(str(job.audio), sampling_rate=16000)
-    except Exception as exc:
-        result.status, result.message = "unreadable", f"fichier audio illisible ({type(exc).__name__}: {exc})"
-        return result
-    duration = len(audio) / 16000
-    job.duration = duration
-    if duration < 0.1:
-        result.status, result.message = "unreadable", "fichier audio vide"
-        return result
     terms = vocabulary_terms(corpus, job.recording) if options.priming != "none" else []
     prompt = priming_text(terms)
-    header = {"audio": _audio_identity(job.audio), "model": options.model_name, "priming": options.priming}
-    done = read_partial(job, header)
-    resume_at = done[-1]["end"] if done else 0.0
-    job.partial.parent.mkdir(parents=True, exist_ok=True)
-    with open(job.partial, "w", encoding="utf-8") as out:
-        out.write(json.dumps(header, ensure_ascii=False) + "\n")
-        for segment in done:
-            out.write(json.dumps(segment, ensure_ascii=False) + "\n")
+    header = {"version": PARTIAL_VERSION, "audio": _audio_identity(job.audio), "model": options.model_name,
+              "priming": options.priming}
+    analysis, done = read_partial(job, corpus, header)
+    partial = job.partial.relative_to(corpus.root)
+    if analysis is None:
+        try:
+            analysis = analyse(job.audio)
+        except Exception as exc:  # FFmpeg could not open or read the file
+            result.status, result.message = "unreadable", f"fichier audio illisible ({type(exc).__name__}: {exc})"
+            return result
+    job.duration = analysis.duration
+    if analysis.duration < 0.1:
+        result.status, result.message = "unreadable", "fichier audio vide"
+        return result
+    if not analysis.spans:
+        result.status, result.message = "silent", "aucune parole détectée"
+        remove_in_corpus(corpus.root, partial)
+        return result
+    units, _, voices = plan(analysis, expected_voices(job.recording, corpus))
+    decoder = Decoder(model, options.beam_size,
+                      initial_prompt=prompt if options.priming in ("prompt", "both") and prompt else None,
+                      hotwords=prompt if options.priming in ("hotwords", "both") and prompt else None)
+    # When a window's greedy decoding fails its checks (repetition, low probability), faster-whisper
+    # decodes it again by sampling at a higher temperature: a fixed seed makes a re-run of the same
+    # audio give the same transcript.
+    import ctranslate2
+    ctranslate2.set_random_seed(SAMPLING_SEED)
+    resume_at = done[-1].end if done else 0.0
+    todo = units[len(done):]
+    try:
+        partial_file = io.TextIOWrapper(open_partial(corpus.root, partial), encoding="utf-8")
+    except CorpusFileError as exc:
+        result.status, result.message = "failed", f"écriture refusée : {exc}"
+        return result
+    with partial_file as out:
+        out.truncate(0)
+        out.write(json.dumps(header, ensure_ascii=False) + "\n" + json.dumps(analysis.as_json()) + "\n")
+        for unit in done:
+            out.write(json.dumps(unit.as_json(), ensure_ascii=False) + "\n")
         out.flush()
         if progress:
-            progress(resume_at, duration)
-        offset_samples = int(resume_at * 16000)
-        # When a window's greedy decoding fails its checks (repetition, low probability), faster-whisper
-        # decodes it again by sampling at a higher temperature: a fixed seed makes a re-run of the same
-        # audio give the same transcript.
-        import ctranslate2
-        ctranslate2.set_random_seed(SAMPLING_SEED)
-        segments, _ = model.transcribe(
-            audio[offset_samples:], language="fr", task="transcribe", beam_size=options.beam_size,
-            word_timestamps=True, vad_filter=options.vad,
-            # VAD pads each speech chunk; the chunk's first word is placed at the padded
-            # start, so the default 400 ms pad puts every answer 0.4 s early.
-            vad_parameters={"speech_pad_ms": VAD_PAD_MS},
-            initial_prompt=prompt if options.priming in ("prompt", "both") and prompt else None,
-            hotwords=prompt if options.priming in ("hotwords", "both") and prompt else None,
-            # A hallucinated phrase must not seed the next window's decoding.
-            condition_on_previous_text=False,
-        )
-        onsets = speech_onsets(audio[offset_samples:], resume_at) if options.vad else []
+            progress(resume_at, analysis.duration)
+        intervals = [(max(u.start - UNIT_PAD, 0.0), u.end + UNIT_PAD) for u in todo]
         try:
-            for segment in segments:
-                items = [snap_to_onsets(item, onsets) for item in segment_dicts(segment, resume_at) if item["text"]]
-                for item in items:
-                    out.write(json.dumps(item, ensure_ascii=False) + "\n")
+            for unit, (offset, samples) in zip(todo, slices(stream_audio(job.audio), intervals)):
+                decoded = decoder.unit(unit, samples, offset)
+                out.write(json.dumps(decoded.as_json(), ensure_ascii=False) + "\n")
                 out.flush()
-                done += items
-                if progress and items:
-                    progress(min(items[-1]["end"], duration), duration)
-                if stop_after is not None and items and items[-1]["end"] >= stop_after:
+                done.append(decoded)
+                if progress:
+                    progress(decoded.end, analysis.duration)
+                if stop_after is not None and decoded.end >= stop_after:
                     result.status, result.message = "interrupted", "interrompu"
-                    result.segments = len(done)
                     return result
+        except CorpusFileError as exc:  # the resume file could not be written (disk full, a planted link)
+            result.status, result.message = "failed", f"écriture refusée : {exc}"
+            return result
         except RuntimeError as exc:  # the decoder failed on this file: what is written stays for a retry
             result.status = "failed"
-            result.message = f"échec du modèle après {_minutes(done[-1]['end'] if done else 0)} min ({exc})"
+            result.message = f"échec du modèle après {_minutes(done[-1].end if done else 0)} min ({exc})"
             return result
-    result.audio_seconds = duration - resume_at
+        except Exception as exc:  # the file changed or broke between the two passes
+            result.status, result.message = "unreadable", f"fichier audio illisible ({type(exc).__name__}: {exc})"
+            return result
+    result.audio_seconds = analysis.duration - resume_at
     result.seconds = time.perf_counter() - started
-    result.segments = len(done)
-    if not done:
-        result.status, result.message = "silent", "aucune parole détectée"
-        job.partial.unlink(missing_ok=True)
+    segments = [s for unit in done for s in unit.segments]
+    result.segments = len(segments)
+    result.coverage = coverage(analysis, done)
+    if not segments:
+        result.status = "silent"
+        result.message = f"parole détectée ({result.coverage['speech_seconds']:.0f} s) mais aucun mot reconnu"
+        remove_in_corpus(corpus.root, partial)
         return result
-    write_transcript(job, corpus, done, duration, options, prompt)
-    job.partial.unlink(missing_ok=True)
+    try:
+        write_transcript(job, corpus, segments, analysis.duration, options, prompt, result.coverage, voices)
+        remove_in_corpus(corpus.root, partial)
+    except CorpusFileError as exc:
+        result.status, result.message = "failed", f"écriture refusée : {exc}"
+        return result
     if progress:
-        progress(duration, duration)
+        progress(analysis.duration, analysis.duration)
     return result
 
 
-def write_transcript(job: Job, corpus: Corpus, segments: list[dict], duration: float, options: Options,
-                     prompt: str):
+def write_transcript(job: Job, corpus: Corpus, segments: list[dict], duration: float, options: Options, prompt: str,
+                     coverage: dict, voices: dict):
     """The finished Whisper JSON, written whole (tmp file + rename)."""
     import faster_whisper
 
@@ -496,22 +481,87 @@ def write_transcript(job: Job, corpus: Corpus, segments: list[dict], duration: f
             "duration": round(duration, 2),
             "priming": options.priming if prompt else "none",
             "reviewed": False,
+            "coverage": coverage,
+            "voices": voices,
         },
         "language": "fr",
         "text": " ".join(s["text"] for s in segments),
         "segments": segments,
     }
-    job.output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = job.output.with_name(f".{job.output.name}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, job.output)
+    write_json(corpus, job.output, data)
+
+
+def write_json(corpus: Corpus, path: Path, data) -> None:
+    """``data`` as JSON at ``path`` in the corpus, whole or not at all, never through a planted link."""
+    with atomic_writer(corpus.root, path.relative_to(corpus.root), "w") as out:
+        json.dump(data, out, ensure_ascii=False, indent=1)
+
+
+# --------------------------------------------------------------------------- who speaks, across the archive
+
+
+def attribute_speakers(records) -> list[str]:
+    """Name the voices of every automatic transcript (`speech.attribution`) and write the names
+    into the files: each segment of a named voice gets ``speaker`` and ``speaker_confidence``,
+    the provenance says how. Returns a French line per recording whose naming changed.
+
+    Run at the end of every `transcribe`: a new recording is more evidence for the others.
+    Human transcripts and files without voices (older automatic ones) are left alone.
+    """
+    from .speech.attribution import METHOD, VoiceSet, attribute
+
+    corpus = records.corpus
+    interviewers = [p.name for p in corpus.people if p.interviewer]
+    loaded, sets = {}, []
+    for rec in records.recordings:
+        path = auto_transcript_path(corpus.root, rec.id) if rec.media else None
+        if path is None or not path.is_file():
+            continue
+        rel = path.relative_to(corpus.root).as_posix()
+        try:
+            data = json.loads(read_corpus_file(corpus.root, rel).decode("utf-8"))
+            voices = data["provenance"]["voices"]
+            found = {label: (float(v["seconds"]), np.array(v["centroid"], dtype=np.float64))
+                     for label, v in voices["voices"].items()}
+            scale = np.array(voices["scale"], dtype=np.float64)
+        except (CorpusFileError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # not ours, damaged, or from before voices were kept: `check` reports the damaged ones
+        interviewer = next((s.name for s in rec.speakers if s.interviewer), interviewers[0] if len(interviewers) == 1
+                           else None)
+        guests = [s.name for s in rec.speakers if not s.interviewer]
+        loaded[rec.id] = (path, data)
+        sets.append(VoiceSet(rec.id, found, scale, guests, interviewer))
+    if sets and len({len(s.scale) for s in sets}) > 1:
+        return ["voix : transcriptions de versions différentes, relancez « artoiscast transcribe --force »"]
+    namings = attribute(sets)
+    lines = []
+    for rec_id, naming in namings.items():
+        path, data = loaded[rec_id]
+        before = json.dumps(data["segments"], sort_keys=True), data["provenance"].get("speakers")
+        for segment in data["segments"]:
+            found = naming.get(segment.get("voice"))
+            segment.pop("speaker", None)
+            segment.pop("speaker_confidence", None)
+            if found and found.name:
+                segment["speaker"], segment["speaker_confidence"] = found.name, found.confidence
+        data["provenance"]["speakers"] = {
+            "method": METHOD, "automatic": True,
+            "voices": {label: {"name": n.name, "confidence": n.confidence, "role": n.role} for label, n in naming.items()}}
+        if (json.dumps(data["segments"], sort_keys=True), data["provenance"]["speakers"]) == before:
+            continue
+        write_json(corpus, path, data)
+        named = [f"{n.name} ({n.confidence:.0%})" for n in naming.values() if n.name]
+        lines.append(f"{rec_id} : voix nommées : {', '.join(named) if named else 'aucune (locuteur non identifié)'}")
+    return lines
 
 
 # --------------------------------------------------------------------------- provenance when reading
 
 
 def read_provenance(corpus_root: Path, rel: str) -> Optional[dict]:
-    """The provenance block of an automatic transcript, and its uncertain words sorted by time.
+    """The provenance block of an automatic transcript: model and date, its uncertain words
+    sorted by time (those of a segment only the relaxed decoding gave, all of them), the
+    confidence of each segment's speaker attribution, and the speech coverage.
 
     None when the file is not an automatic transcript (or cannot be read as a corpus
     file: outside the corpus, not a regular file, over the size limit).
@@ -523,18 +573,38 @@ def read_provenance(corpus_root: Path, rel: str) -> Optional[dict]:
     info = data.get("provenance") if isinstance(data, dict) else None
     if not isinstance(info, dict) or info.get("automatic") is not True:
         return None
-    uncertain = []
+    uncertain, attributed = [], []
     for segment in data.get("segments") or []:
-        for word in (segment.get("words") or []) if isinstance(segment, dict) else []:
+        if not isinstance(segment, dict):
+            continue
+        doubtful = segment.get("low_confidence") is True
+        for word in segment.get("words") or []:
             if not isinstance(word, dict):
                 continue
             probability, start = word.get("probability"), word.get("start")
-            if isinstance(probability, (int, float)) and probability < LOW_PROBABILITY \
+            if (doubtful or isinstance(probability, (int, float)) and probability < LOW_PROBABILITY) \
                     and isinstance(start, (int, float)) and isinstance(word.get("word"), str):
                 uncertain.append((float(start), word["word"].strip()))
+        confidence, start, end = segment.get("speaker_confidence"), segment.get("start"), segment.get("end")
+        if all(isinstance(x, (int, float)) for x in (confidence, start, end)) and isinstance(segment.get("speaker"), str):
+            attributed.append((float(start), float(end), float(confidence)))
     uncertain.sort(key=lambda word: word[0])
+    coverage = info.get("coverage") if isinstance(info.get("coverage"), dict) else None
     return {"model": str(info.get("model") or "inconnu"), "date": str(info.get("date") or ""),
-            "uncertain": uncertain}
+            "uncertain": uncertain, "attributed": sorted(attributed), "coverage": coverage}
+
+
+def attribution_confidence(cue_times: list[tuple[float, float]], attributed: list[tuple[float, float, float]]):
+    """The lowest confidence of the automatic speaker attributions within a passage's time span
+    (None when none of its segments was attributed)."""
+    times = [(a, b) for a, b in cue_times if a is not None and b is not None]
+    if not times:
+        return None
+    first, last = times[0][0], max(b for _, b in times)
+    low = bisect.bisect_left(attributed, (first - 0.01,))
+    found = [c for start, end, c in attributed[low:bisect.bisect_right(attributed, (last + 0.01,))]
+             if first - 0.01 <= start <= last + 0.01]
+    return min(found) if found else None
 
 
 def uncertain_spans(text: str, cue_times: list[tuple[float, float]], uncertain: list[tuple[float, str]]) -> list:
