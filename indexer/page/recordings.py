@@ -160,9 +160,11 @@ class RecordingMaker:
         if any(d.precision >= 2 and d.year for d in points):
             return best_date(points)
         block = seg.block
-        found = list(link_dates) + find_dates(block.title)
-        for line in seg.before_link_for_dates():
-            found += find_dates(line.text)
+        # The date printed nearest above the link ("lors de l'inauguration du 18/10/2024") is
+        # the day of the recording rather than its heading's ("20 octobre 2024 : …").
+        before = [d for line in seg.before_link_for_dates() for d in find_dates(line.text)]
+        found = list(link_dates) + [d for d in before if d.precision >= 3]  # a day: an event's
+        found += find_dates(block.title) + [d for d in before if d.precision < 3]
         after = seg.after_link()
         for line in after:
             found += find_dates(line.text, years=False)
@@ -209,7 +211,7 @@ class Segment:
     def before_link_for_dates(self) -> list[Line]:
         """Intro and introducers of this link, then the nearest lines of the shared introduction;
         credits ("photo : X - 2016") date a picture, not the recording."""
-        own = self.intro + self.introducers
+        own = (self.intro + self.introducers)[::-1][:BEFORE_LINK_LINES]  # nearest first
         shared = [] if self.intro else self.shared[-BEFORE_LINK_LINES:][::-1]
         return [ln for ln in own + shared if not CREDIT.match(ln.text)]
 
