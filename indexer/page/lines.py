@@ -33,6 +33,7 @@ class Line:
     menu_link: bool = False  # HTML: the whole line is a link to another page of the same site
     in_list: bool = False  # set by the outline: an item of a list, never a heading
     hard_break: bool = False  # HTML: the line follows a <br> (a line break, not a wrapped sentence)
+    page_heading: bool = False  # HTML: the page's <h1>, its own title
 
 
 def lines_from_text(text: str, unwrap: bool = True) -> list[Line]:
@@ -142,7 +143,7 @@ def _html_text(soup, base_url: Optional[str]) -> tuple[str, list[Optional[str]]]
             if node.sourceline:
                 before.append(f"\ue007{node.sourceline}\ue008")
             after.append("\n\n")
-        if name in _HEADING_TAGS:
+        if name in _HEADING_TAGS or name == "h1":
             before.append(_HEADING + name[1])
         if name in _BOLD_TAGS:
             before.append(_BOLD_OPEN)
@@ -187,7 +188,10 @@ def lines_from_html(html: str, base_url: Optional[str] = None) -> list[Line]:
             line.href = hrefs[int(media.group(1))]
         tag = raw.find(_HEADING)
         if tag >= 0 and raw[tag + 1:tag + 2].isdigit():
-            line.heading, line.level = True, int(raw[tag + 1])
+            if raw[tag + 1] == "1":
+                line.page_heading = True  # the page's title, not a section's heading
+            else:
+                line.heading, line.level = True, int(raw[tag + 1])
             raw = raw[:tag + 1] + raw[tag + 2:]
         elif raw.startswith(_BOLD_OPEN) and raw.endswith(_BOLD_CLOSE) and _short_title(raw):
             line.heading, line.level = True, 7

@@ -11,18 +11,20 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Optional
+from urllib.parse import urlsplit
 
 from ..corpus import Corpus, PageSource
 from ..dates import FoundDate, best_date, find_dates, is_recording_date, span_date
-from ..records import Problem, Recording, Speaker
+from ..records import Problem, Recording, Speaker, web_url
 from .lines import Line
 from .outline import Block
 from .passages import passages
-from .patterns import CREDIT, INTRODUCER, KINDS, MEDIA_LINK, VIDEO_LINK, clean_heading, slug
+from .patterns import CREDIT, INTRODUCER, KINDS, MEDIA_LINK, URL, VIDEO_LINK, clean_heading, slug
 from .people import ROLE_LOOKBACK, People
 
 VIDEO_PREFIX = re.compile(r"^[-–•·*\s]*voir la ", re.I)
 BULLET = re.compile(r"^[-–•·*]\s*")
+AUDIO_FILE = re.compile(r"\.(?:mp3|m4a|ogg|oga|opus|wav|flac|aac)$", re.I)
 YEAR_LOOKAHEAD = 40  # lines below "jeudi 29 juin" searched for its year
 BEFORE_LINK_LINES = 12  # lines of a block's shared introduction read for a link's date: bounded work
 
@@ -136,7 +138,8 @@ class RecordingMaker:
             title = _link_title(link_rest)
         rec = Recording(id="", title=title, theme=block.theme, page_url=self.page_url, source=self.filename,
                         line=link.number, media="video" if video else "audio", kind=kind,
-                        speakers=_unique_speakers(guests + interviewers), audio_url=link.href,
+                        speakers=_unique_speakers(guests + interviewers),
+                        audio_url=link.href or (None if video else _printed_audio_url(seg.after_link())),
                         link_text=BULLET.sub("", link.text))
         first_guest = rec.guests[0].name if rec.guests else ("video" if video else kind)
         rec.id = self.new_id(title if names_a_subject else block.title, first_guest)
@@ -219,6 +222,13 @@ class Segment:
         """The nearest lines above the link in its block, nearest first (for roles printed there)."""
         first = max(0, self.link_at - count)
         return self.block.lines[first:self.link_at][::-1]
+
+
+def _printed_audio_url(after: list[Line]) -> Optional[str]:
+    """A capture has no hrefs, but a link may be followed by its file's address, printed bare."""
+    if after and URL.match(after[0].text) and AUDIO_FILE.search(urlsplit(after[0].text).path):
+        return web_url(after[0].text)
+    return None
 
 
 def _kind(link_rest: str) -> str:
