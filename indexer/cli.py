@@ -221,6 +221,8 @@ def check(obj, strict: bool):
     for fmt, stats in sorted(records.formats.items()):
         click.echo(f"Transcriptions {fmt} : {stats.files} fichiers, {stats.cues_read} segments lus, "
                    f"{stats.cues_indexed} indexés, {stats.skipped} écartés, {stats.passages} passages")
+    for note in _corpus_notes(records, media):
+        click.echo(note)
     errors = [p for p in records.problems if p.severity == "error"]
     warnings = [p for p in records.problems if p.severity != "error"]
     click.echo("")
@@ -291,6 +293,21 @@ def index(obj, rebuild: bool, if_stale: bool, update: bool, procs: int, quiet: b
         click.echo(f"  {fmt:8} {stats.files} fichiers, {stats.cues_read} segments lus, {stats.cues_indexed} indexés, "
                    f"{stats.skipped} écartés, {stats.passages} passages")
     _print_problems(records.problems)
+
+
+def _corpus_notes(records, media) -> list[str]:
+    """What `check` tells besides problems: a page read from fetch's HTML, an empty facet and why."""
+    corpus = records.corpus
+    notes = [f"Page « {page_id} » : lue dans {page.file} (copie de « fetch »), à la place de "
+             f"{corpus.followed_pages[page_id]}."
+             for page_id, page in ((p.id, p) for p in corpus.pages) if page_id in corpus.followed_pages]
+    if media and not any(r.organisations for r in media):
+        notes.append("Facette Organisation vide : aucune organisation n'est nommée dans les rôles ni listée dans "
+                     "corpus.yaml ; ajoutez-les sous « organisations: » (nom et autres graphies).")
+    if media and not any(r.places for r in media):
+        notes.append("Facette Lieu vide : le répertoire des lieux est vide ou aucun n'est cité ; ajoutez les "
+                     "communes sous « places: » dans corpus.yaml.")
+    return notes
 
 
 def _print_problems(problems):

@@ -15,7 +15,8 @@ import yaml
 from unidecode import unidecode
 
 from .corpus_files import CorpusFileError, display_name, read_corpus_file
-from .harvest.sitelist import read_site_list
+from .harvest.manifest import Manifest
+from .harvest.sitelist import harvested_copy, read_site_list
 from .records import Problem, Speaker
 
 CORPUS_FILE = "corpus.yaml"
@@ -65,6 +66,7 @@ class Corpus:
     data: dict = field(default_factory=dict)  # corpus.yaml as read
     credits: list[str] = field(default_factory=list)  # the site's credits, shown in the pages' footer
     lines: dict[str, int] = field(default_factory=dict)  # "pages[0].file", "recordings.x.transcript" … -> line
+    followed_pages: dict[str, str] = field(default_factory=dict)  # page id -> its listed capture, replaced by fetch's HTML
 
     def line(self, where: str) -> Optional[int]:
         """The corpus.yaml line of an entry ("recordings.x") or of one of its keys ("recordings.x.audio")."""
@@ -205,9 +207,11 @@ def load_corpus(root: os.PathLike | str) -> Corpus:
     path = root / CORPUS_FILE
     rel = str(path)
     if not path.exists() and not path.is_symlink():
-        corpus.problems.append(Problem(rel, None, "fichier de description du corpus introuvable ; "
-                                       "seuls les fichiers de pages/ seront lus", "warning"))
         add_harvested_pages(corpus)
+        read = ("les pages de site.yaml (trouvées par « fetch --site ») et les autres fichiers de pages/ seront lus"
+                if corpus.pages else "seuls les fichiers de pages/ seront lus")
+        corpus.problems.insert(0, Problem(rel, None, f"fichier de description du corpus introuvable ; {read} ; "
+                                          "sans lui, ni personnes connues, ni organisations, ni lieux", "warning"))
         listed = {page.file for page in corpus.pages}
         for page_file in sorted((root / "pages").glob("*")) if (root / "pages").is_dir() else []:
             if page_file.suffix not in (".txt", ".html", ".htm") or f"pages/{page_file.name}" in listed:
@@ -322,6 +326,7 @@ def add_harvested_pages(corpus: Corpus):
     """
     harvested, problems = read_site_list(corpus.root)
     corpus.problems.extend(problems)
+    follow_fetched_copies(corpus)
     ids = {page.id for page in corpus.pages}
     urls = {page.url.rstrip("/").lower() for page in corpus.pages if page.url}
     for page in harvested:
@@ -329,3 +334,20 @@ def add_harvested_pages(corpus: Corpus):
             continue
         corpus.pages.append(PageSource(page.id, page.url, page.title, page.file))
         ids.add(page.id)
+
+
+def follow_fetched_copies(corpus: Corpus):
+    """A curated page listed with a text capture (pages/economie.txt) is read from the HTML that
+    `fetch` downloaded from its url (pages/economie.html), once there is one: the HTML has the
+    links' addresses, which the audio download and the player need. No hand edit of corpus.yaml."""
+    fetched = None
+    for i, page in enumerate(corpus.pages):
+        if not page.url or (page.file and page.file.lower().endswith((".html", ".htm"))):
+            continue
+        if fetched is None:
+            fetched = Manifest.load(corpus.root).pages
+        html = harvested_copy(corpus.root, page.id, page.url, fetched)
+        if html:
+            if page.file:
+                corpus.followed_pages[page.id] = page.file
+            corpus.pages[i] = PageSource(page.id, page.url, page.title, html, page.line)

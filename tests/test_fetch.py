@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from indexer.cli import main
+from indexer.corpus import load_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 
@@ -72,8 +73,9 @@ def test_fetch_writes_the_pages(site, tmp_path):
     assert fetched.read_text(encoding="utf-8") == (FIXTURES / "corons.html").read_text(encoding="utf-8")
     size = (FIXTURES / "corons.html").stat().st_size
     assert f"corons : {size} octets -> {fetched}" in result.output
-    # Not indexed until corpus.yaml says so - and the message tells how.
-    assert "indiquez « file: pages/corons.html » dans corpus.yaml" in result.output
+    # A page listed without a file is read from the copy fetch made: no hand edit of corpus.yaml.
+    assert "indiquez « file: pages/corons.html » dans corpus.yaml" not in result.output
+    assert {p.id: p.file for p in load_corpus(corpus).pages}["corons"] == "pages/corons.html"
     # A windows-1252 page (served without charset) is stored as UTF-8, accents intact.
     filature = (corpus / "pages" / "filature.html").read_bytes().decode("utf-8")
     assert "Les veillées de la Saint-Éloi" in filature and "14 février 2021" in filature

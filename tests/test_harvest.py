@@ -288,8 +288,9 @@ def test_second_run_fetches_only_what_changed_and_update_indexes_it(served, tmp_
     assert unchanged.exit_code == 0, unchanged.output
     statuses = site.statuses(mark)
     assert statuses["/robots.txt"] == [200]
-    # Only robots.txt, and the broken link that answers an HTML page with 200, are read again.
-    assert sorted(path for path, got in statuses.items() if 200 in got) == ["/audio/lecocq.mp3", "/robots.txt"]
+    # Only robots.txt is read again: broken links are remembered, not asked again before their retry day.
+    assert sorted(path for path, got in statuses.items() if 200 in got) == ["/robots.txt"]
+    assert "/audio/lecocq.mp3" not in statuses and "/sons/ducasse.mp3" not in statuses
     assert sum(got.count(304) for got in statuses.values()) == 1 + 3 + 4  # home, 3 pages, 4 audio files
     assert snapshot(corpus) == before
     assert cli(corpus, "index", "--update").output.startswith("Index à jour : rien n'a changé")
@@ -301,7 +302,7 @@ def test_second_run_fetches_only_what_changed_and_update_indexes_it(served, tmp_
     assert changed.exit_code == 0, changed.output
     statuses = site.statuses(mark)
     downloaded = sorted(path for path, got in statuses.items() if 200 in got)
-    assert downloaded == ["/audio/lecocq.mp3", "/media/port-penhoat.mp3", "/ports/criee.html", "/robots.txt"]
+    assert downloaded == ["/media/port-penhoat.mp3", "/ports/criee.html", "/robots.txt"]  # not the dead lecocq
     assert statuses["/brume/corons.html"] == [304] and statuses["/media/criee-kerbrat.mp3"] == [304]
     assert "ports-criee : " in changed.output and "brume-corons : inchangée" in changed.output
 

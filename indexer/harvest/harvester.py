@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import urlsplit
@@ -16,11 +17,13 @@ from ..corpus import load_corpus
 from ..sources import read_corpus
 from .audio import AudioFetch, audio_file_name, fetch_audio
 from .client import HarvestError, HttpStatus, Interrupted, PoliteClient, Unreachable, Validators, WrongType
-from .manifest import Manifest, audio_path
+from .manifest import MANIFEST, Manifest, audio_path
 from .pages import HTML_TYPES, canonical_url, decode_html, fetch_page, page_links, page_title
 from .sitelist import SitePage, page_file, page_path, read_site_list, slug_from_url, unique_id, write_site_list
 
 MB = 1024 * 1024
+DEAD_LINK_FIRST_WAIT_DAYS = 7  # a dead audio link is asked again a week later,
+DEAD_LINK_MAX_WAIT_DAYS = 90  # then twice as late each time it is still dead
 
 
 @dataclass
@@ -108,6 +111,7 @@ class Harvester:
         if self.options.site and self.summary.reached:
             self.update_site_list(menu, fetched)
         if self.options.audio and self.summary.reached and not self.summary.offline:
+            self.manifest.save(self.root)  # the pages just fetched, so that the audio pass reads them as index will
             self.fetch_all_audio()
         if self.summary.reached:
             self.manifest.save(self.root)
@@ -213,8 +217,11 @@ class Harvester:
             return result.text
         hint = ""
         curated = next((p for p in self.curated if p.id == target.id), None)
-        if curated and curated.file != page_file(target.id):
-            hint = f" (indiquez « file: {page_file(target.id)} » dans corpus.yaml pour l'indexer)"
+        if curated and curated.file and curated.file.lower().endswith((".html", ".htm")) \
+                and curated.file != page_file(target.id):
+            hint = f" (corpus.yaml lit {curated.file} : indiquez « file: {page_file(target.id)} » pour l'indexer)"
+        elif curated and curated.file != page_file(target.id):
+            hint = f" (lue à la place de {curated.file} par check et index)" if curated.file else ""
         self.echo(f"{target.id} : {result.size} octets -> {path}{hint}")
         return result.text
 
@@ -258,6 +265,18 @@ class Harvester:
         if elsewhere:
             self.echo(f"Audio : {len(elsewhere)} lien(s) hors du site ignoré(s) (ex. {elsewhere[0][:120]})")
         mine = [u for u in urls if self.client.on_site(u)]
+        today = date.today().isoformat()
+        retry_day = {u: str(self.manifest.dead.get(u, {}).get("retry_after") or "") for u in mine}
+        resting = [u for u in mine if retry_day[u] > today]
+        if resting:
+            # Known dead links: not asked again (a crawl delay each) until their retry day.
+            first = min(retry_day[u] for u in resting)
+            self.echo(f"Audio : {len(resting)} lien(s) cassé(s) déjà signalé(s), redemandé(s) à partir du {first} "
+                      f"(liste dans {MANIFEST}).")
+            mine = [u for u in mine if u not in resting]
+        for url in list(self.manifest.dead):
+            if url not in urls:
+                del self.manifest.dead[url]  # no page links to it any more
         with self.progress(mine, "Audio") as bar:
             for url in bar:
                 if not self.fetch_one_audio(url, sorted(urls[url])):
@@ -288,15 +307,26 @@ class Harvester:
             return False
         except HarvestError as exc:
             self.summary.audio["failed"] += 1
-            broken = "lien audio cassé" if isinstance(exc, (HttpStatus, WrongType)) else "audio non téléchargé"
-            self.echo(f"{broken} {url} : {exc}", err=True)
+            dead = isinstance(exc, (HttpStatus, WrongType))
+            reason = str(exc).replace(f" pour {url}", "")  # the url is printed once, first
+            self.echo(f"{'lien audio cassé' if dead else 'audio non téléchargé'} {url} : {reason}", err=True)
+            if dead:
+                self.remember_dead(url, reason)
             if not entry.get("sha256") and not entry.get("partial"):
                 del self.manifest.audio[url]
             return True
+        self.manifest.dead.pop(url, None)
         self.summary.audio[result.status] += 1
         if result.status != "unchanged":
             self.echo(f"audio/{entry['file']} : {result.size} octets ({self._audio_word(result)})")
         return True
+
+    def remember_dead(self, url: str, reason: str):
+        """A dead link is asked again after 7 days, then 14, 28 … at most 90: rarely, never forgotten."""
+        failures = int(self.manifest.dead.get(url, {}).get("failures", 0) or 0) + 1
+        wait = min(DEAD_LINK_FIRST_WAIT_DAYS * 2 ** (failures - 1), DEAD_LINK_MAX_WAIT_DAYS)
+        self.manifest.dead[url] = {"reason": reason[:300], "failures": failures,
+                                   "retry_after": (date.today() + timedelta(days=wait)).isoformat()}
 
     @staticmethod
     def _audio_word(result: AudioFetch) -> str:

@@ -2,7 +2,11 @@
 
     {"pages": {url: {"id", "etag", "last_modified", "sha256", "size", "links"?}},
      "audio": {url: {"file", "etag", "last_modified", "sha256", "size", "content_type", "pages",
-                     "partial"?}}}
+                     "partial"?}},
+     "dead": {url: {"reason", "failures", "retry_after"}}}
+
+``dead`` remembers the audio links that answered an error, so that a run does not ask for
+them again (a crawl delay each) before ``retry_after`` (a day, later after each failure).
 
 ``partial`` holds the validators of an unfinished download (its ``.part`` file),
 so that the next run resumes it with an HTTP Range request. Nothing volatile
@@ -25,6 +29,7 @@ AUDIO_DIR = "audio"
 class Manifest:
     pages: dict[str, dict] = field(default_factory=dict)
     audio: dict[str, dict] = field(default_factory=dict)
+    dead: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: Path) -> "Manifest":
@@ -37,11 +42,14 @@ class Manifest:
         return cls(*(
             {str(k): v for k, v in data.get(key).items() if isinstance(v, dict)}
             if isinstance(data.get(key), dict) else {}
-            for key in ("pages", "audio")))
+            for key in ("pages", "audio", "dead")))
 
     def save(self, root: Path) -> bool:
         """Writes the manifest if it changed; atomic, so an interrupted run never leaves half a file."""
-        text = json.dumps({"pages": self.pages, "audio": self.audio}, ensure_ascii=False, indent=1, sort_keys=True)
+        data = {"pages": self.pages, "audio": self.audio}
+        if self.dead:
+            data["dead"] = self.dead
+        text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
         path = Path(root) / MANIFEST
         try:
             if path.read_text(encoding="utf-8") == text:

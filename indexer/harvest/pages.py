@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Optional
@@ -58,8 +59,14 @@ def decode_html(body: bytes, charset: Optional[str]) -> str:
 
 
 def page_title(html: str) -> Optional[str]:
-    title = BeautifulSoup(html, "html.parser").title
-    text = " ".join(title.get_text(" ").split()) if title else ""
+    """The page's own heading (<h1>); else its <title>, without the site's name before it
+    ("Artoiscast.fr - les fêtes" -> "les fêtes")."""
+    soup = BeautifulSoup(html, "html.parser")
+    heading = soup.find("h1")
+    text = " ".join(heading.get_text(" ").split()) if heading else ""
+    if not text and soup.title:
+        text = re.sub(r"^[\w.-]+\.[a-z]{2,6}\s*[-–|:]\s*(?=\S)", "", " ".join(soup.title.get_text(" ").split()),
+                      flags=re.I)
     return text[:200] or None
 
 

@@ -127,3 +127,18 @@ def write_site_list(root: Path, site: str, pages: list[SitePage]) -> bool:
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return True
+
+
+def harvested_copy(root: Path, page_id: str, url: Optional[str], manifest_pages: dict[str, dict]) -> Optional[str]:
+    """pages/<id>.html when `fetch` downloaded it from ``url`` (harvest.json says so), else None.
+
+    A curated page listed with a text capture (pages/economie.txt) then follows the site:
+    the HTML has the links' addresses, which the audio download and the player need."""
+    path = page_path(root, page_id)
+    if not url or path is None or not path.is_file():
+        return None
+    wanted = url.rstrip("/").lower()
+    for fetched_url, entry in manifest_pages.items():
+        if fetched_url.rstrip("/").lower() == wanted and entry.get("id") == page_id and entry.get("sha256"):
+            return page_file(page_id)
+    return None

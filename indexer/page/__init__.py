@@ -17,6 +17,7 @@ of its section; the page's header, footer and navigation become the page's own t
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -42,8 +43,20 @@ def looks_like_html(content: str) -> bool:
     return head.startswith("<!doctype html") or "<html" in head or "<body" in head
 
 
+# A <title> of the form "Artoiscast.fr - les fêtes": the site's name first, then the page's.
+SITE_PREFIXED_TITLE = re.compile(r"^\s*[\w.-]+\.[a-z]{2,6}\s*[-–|:]\s*\S", re.I)
+
+
+def page_title_of(lines: list[Line], source: PageSource) -> str:
+    """The page's title: the curated one, else its own heading (<h1>), else its <title>, else its id."""
+    heading = next((line.text for line in lines if line.page_heading), None)
+    if source.title and not (heading and SITE_PREFIXED_TITLE.match(source.title)):
+        return source.title
+    return heading or source.title or source.id
+
+
 def parse_lines(lines: list[Line], source: PageSource, corpus: Corpus, filename: str) -> PageResult:
-    page_title = source.title or source.id
+    page_title = page_title_of(lines, source)
     outline = build_outline(lines, page_title)
     maker = RecordingMaker(corpus, source, filename)
     if not outline.has_toc:

@@ -33,9 +33,12 @@ class Line:
     menu_link: bool = False  # HTML: the whole line is a link to another page of the same site
     in_list: bool = False  # set by the outline: an item of a list, never a heading
     hard_break: bool = False  # HTML: the line follows a <br> (a line break, not a wrapped sentence)
+    page_heading: bool = False  # HTML: the page's <h1>, its own title
 
 
-def lines_from_text(text: str) -> list[Line]:
+def lines_from_text(text: str, unwrap: bool = True) -> list[Line]:
+    """Lines of a text capture; with ``unwrap``, a line hard-wrapped inside a name or after an
+    apostrophe ("Marie" / "Durand", "L’" / "association") is joined again."""
     lines: list[Line] = []
     blanks = 0
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -43,9 +46,41 @@ def lines_from_text(text: str) -> list[Line]:
         if not collapsed:
             blanks += 1
             continue
-        lines.append(Line(number, collapsed, blanks, joined_to_previous=bool(lines) and blanks == 0))
+        line = Line(number, collapsed, blanks, joined_to_previous=bool(lines) and blanks == 0)
         blanks = 0
+        if unwrap and line.joined_to_previous:
+            glue = _wrap_glue(lines[-1].text, collapsed)
+            if glue is not None:
+                lines[-1].text += glue + collapsed
+                continue
+        lines.append(line)
     return lines
+
+
+# A capture wrapped at a fixed width cuts phrases anywhere; only the cuts that would break a
+# fact are mended: inside a name, after an elided article, before a lower-case continuation.
+_ELIDED_END = re.compile(r"(?:^|\s)\w{1,3}['’]$")  # "L’", "d'", "qu'"
+_CAPITALISED = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’\-]+$")
+_SENTENCE_END = re.compile(r"[.!?:;…»\"”)]$")
+_NOT_A_CONTINUATION = re.compile(r"^(?:[-–•·*]|\(|\d+\s*[.)]\s|https?://|www\.)|^(?:[-–•·*]\s*)?(?:écouter|ecouter|voir la vid)",
+                                 re.I)
+
+
+def _wrap_glue(previous: str, line: str) -> Optional[str]:
+    """What joins ``line`` to the line above when the capture cut a phrase there, else None."""
+    if _NOT_A_CONTINUATION.match(line) or URL.match(previous):
+        return None
+    if _ELIDED_END.search(previous):
+        return ""
+    if _SENTENCE_END.search(previous) or len(previous.split()) < 2:
+        return None
+    first = line.split()[0].rstrip(",.;:")
+    last = previous.split()[-1]
+    if _CAPITALISED.match(last) and _CAPITALISED.match(first):
+        return " "  # "… d'accueillir l'artiste Gaspard" / "Lemaire qui …"
+    if line[:1].islower() and len(previous) >= 40:
+        return " "  # a sentence running on: "… jusqu'au 14" / "septembre 2025."
+    return None
 
 
 # --------------------------------------------------------------------------- HTML
@@ -108,7 +143,7 @@ def _html_text(soup, base_url: Optional[str]) -> tuple[str, list[Optional[str]]]
             if node.sourceline:
                 before.append(f"\ue007{node.sourceline}\ue008")
             after.append("\n\n")
-        if name in _HEADING_TAGS:
+        if name in _HEADING_TAGS or name == "h1":
             before.append(_HEADING + name[1])
         if name in _BOLD_TAGS:
             before.append(_BOLD_OPEN)
@@ -141,7 +176,7 @@ def lines_from_html(html: str, base_url: Optional[str] = None) -> list[Line]:
     lines: list[Line] = []
     source_line = None
     carried_blanks = 0
-    for line in lines_from_text(text):
+    for line in lines_from_text(text, unwrap=False):  # an HTML line break is the page's, not a wrap
         raw = line.text
         # Reports name the line of the HTML file: where the block (or <br>) this text follows starts.
         marks = [int(n) for n in _SOURCE_LINE.findall(raw)]
@@ -153,7 +188,10 @@ def lines_from_html(html: str, base_url: Optional[str] = None) -> list[Line]:
             line.href = hrefs[int(media.group(1))]
         tag = raw.find(_HEADING)
         if tag >= 0 and raw[tag + 1:tag + 2].isdigit():
-            line.heading, line.level = True, int(raw[tag + 1])
+            if raw[tag + 1] == "1":
+                line.page_heading = True  # the page's title, not a section's heading
+            else:
+                line.heading, line.level = True, int(raw[tag + 1])
             raw = raw[:tag + 1] + raw[tag + 2:]
         elif raw.startswith(_BOLD_OPEN) and raw.endswith(_BOLD_CLOSE) and _short_title(raw):
             line.heading, line.level = True, 7

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..analysis import analyze
 from ..dates import FoundDate, best_date, find_dates
 from .lines import Line
 from .patterns import (FOOTER, INTRODUCER, MEDIA_LINK, NAVIGATION, NUMBERED, SECTION_END, SUMMARY_LABELS, TOC_HEADER,
@@ -154,8 +155,17 @@ def theme_of_heading(line: Line, themes: list[str], theme_tokens: list[set[str]]
     if not words or len(words) > 25:
         return None
     best, best_score = None, 0.0
+    # The table of contents may list a section shorter than its heading prints it: "- La fête
+    # "Les Jardins d'Hiver"" for "La fête "Les Jardins d'Hiver" Arras - 3-5 mai 2024".
+    heading_words = analyze(text) if is_subject_heading(line) else []
     for theme, wanted in zip(themes, theme_tokens):
         if theme in visited:
+            continue
+        theme_words = analyze(theme)
+        if len(theme_words) >= 2 and heading_words[:len(theme_words)] == theme_words:
+            score = 1 + len(theme_words) / len(heading_words)
+            if score > best_score:
+                best, best_score = theme, score
             continue
         common = len(words & wanted)
         if common < 2:
@@ -204,7 +214,20 @@ def _is_navigation(line: Line, outside_sections: bool) -> bool:
 # --------------------------------------------------------------------------- outline
 
 
+def join_lone_bullets(lines: list[Line]) -> list[Line]:
+    """A bullet alone on its line ("-") belongs to the line under it: the heading it marks."""
+    out: list[Line] = []
+    for line in lines:
+        if out and out[-1].text in ("-", "–", "•", "·"):
+            bullet = out.pop()
+            line.text = f"{bullet.text} {line.text}"
+            line.blank_before, line.joined_to_previous = bullet.blank_before, bullet.joined_to_previous
+        out.append(line)
+    return out
+
+
 def build_outline(lines: list[Line], page_title: str) -> Outline:
+    lines = join_lone_bullets(lines)
     toc = find_toc(lines)
     if toc:
         preamble, body = lines[:toc.end], lines[toc.end:]
@@ -329,17 +352,22 @@ def _split_off_menus(blocks: list[Block]) -> tuple[list[Block], list[Line]]:
 def _date_blocks_from_group_headings(blocks: list[Block]) -> None:
     """A heading with a year ("… porteurs de projets 2024") dates the subjects under it, in its section."""
     context = None
+    context_level = None  # HTML level of the heading that gave the context
     where = None
     for block in blocks:
-        if (block.theme, block.section) != where:
-            where, context = (block.theme, block.section), None
+        level = block.heading.level if block.heading is not None else None
+        if (block.theme, block.section) != where or (level and context_level and level <= context_level):
+            # A new section, or a heading of the same rank as the dated one: a sibling, not a part of it.
+            where, context, context_level = (block.theme, block.section), None, None
         own = best_date(find_dates(block.title))
-        if own:
+        block.context_date = None if own else context
+        if own and own.precision < 3:
             first_lines = [d for ln in block.lines[:3] for d in find_dates(ln.text, years=False)]
-            context = best_date([own] + first_lines) or own
-            block.context_date = None
-        else:
-            block.context_date = context
+            context, context_level = best_date([own] + first_lines) or own, level
+        elif own:
+            # "20 octobre 2024 : la journée des foreurs": one day's subject, not a group: the
+            # subjects after it are not of that day.
+            context, context_level = None, None
 
 
 def _unique_lines(lines: list[Line]) -> list[Line]:

@@ -63,9 +63,17 @@ def is_group_line(text: str) -> bool:
     return bool(GROUP_LINE.match(text)) and sum(c.isalpha() for c in text) >= 4 and len(text.split()) >= 2
 
 
+_WRAPPED_IN_QUOTES = re.compile(r'^["“]\s*(?P<inner>.*["“”].*?)\s*["”]$')
+
+
 def clean_heading(text: str) -> str:
     text = text.strip()
     text = re.sub(r"^[-–•·]+\s*", "", text)
+    wrapped = _WRAPPED_IN_QUOTES.match(text)
+    if wrapped:
+        # A heading set between quotes with quotes inside (" La fête "Les Jardins" Arras - 3-5 mai "):
+        # the quotes only set it apart; what is inside is kept as printed, quotes and hyphens too.
+        return " ".join(wrapped.group("inner").split())
     text = re.sub(r"[\"“”]\s*([^\"“”]*?)\s*[\"“”]", r"« \1 »", text)
     text = text.replace(" - ", " – ").strip(" -–")
     return " ".join(text.split())

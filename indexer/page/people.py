@@ -30,7 +30,20 @@ NOT_A_PERSON = {
     "musee", "office", "pole", "region", "salon", "sarl", "sas", "service", "services", "societe", "syndicat",
     "theatre", "universite", "usine", "ville", "amis", "chorale", "fanfare", "jardins", "jardin", "parc", "site",
     "visite", "exposition", "projet",
+    # legal forms and shop signs: "Ets DUVAL SA", "SCEA du Moulin"
+    "ets", "sa", "sarl", "sas", "sasu", "eurl", "sci", "scea", "scop", "gaec", "earl", "snc", "cie", "ste",
+    "profession", "filiere", "metier", "metiers",
 }
+# Nouns that are a role when printed right after a name without a comma ("Anne Morel directrice des
+# collections"), or before it after an article ("l'artiste Jean Roux").
+ROLE_NOUN = (r"(?:directeur|directrice|pr[ée]sidente?|vice-pr[ée]sidente?|responsable|charg[ée]e?|g[ée]rante?"
+             r"|fondat(?:eur|rice)|co-?fondat(?:eur|rice)|maire|adjointe?|conservat(?:eur|rice)|commissaire"
+             r"|animat(?:eur|rice)|cheffe?|secr[ée]taire|tr[ée]sori[èe]re?|d[ée]l[ée]gu[ée]e?|coordinat(?:eur|rice)"
+             r"|ing[ée]nieure?|artiste|artisane?|agricult(?:eur|rice)|[ée]leveu(?:r|se)|historienne?|guide"
+             r"|architecte|sculpt(?:eur|rice)|peintre|photographe|auteure?|autrice|[ée]crivaine?|chercheu(?:r|se)"
+             r"|professeure?|enseignante?|b[ée]n[ée]vole|habitante?|propri[ée]taire|patronne?|cr[ée]at(?:eur|rice)"
+             r"|tisserande?|potier|potière|forgeronne?|brasseu(?:r|se)|boulang(?:er|ère)|m[ée]decin|infirmi[èe]re?)")
+ROLE_AFTER_NAME = re.compile(rf"^\s+({ROLE_NOUN}\b.*)", re.I)
 # A phrase opening with an article is a thing ("Les Halles de Béthune"), unlike "Gwenola Le Kerneau".
 ARTICLES = {"le", "la", "les", "l", "des", "du", "au", "aux", "un", "une"}
 # People met or heard, named in the text around a link that names nobody.
@@ -105,7 +118,7 @@ class People:
         name = match.group(0)
         rest = text[match.end():]
         # "Sandra, la gérante …" is a person; "Gohelle - la fête" a subject.
-        has_role = bool(re.match(r"^\s*,\s*\w", rest))
+        has_role = bool(re.match(r"^\s*,\s*\w", rest)) or bool(ROLE_AFTER_NAME.match(rest))
         if not self.looks_like_person(name, followed_by_role=has_role or bool(title)):
             return None
         role = cut_role(rest.lstrip(" ,")) if rest.strip(" ,.") else None
@@ -202,14 +215,20 @@ class People:
         """A role printed next to the name: "Name est …", "Name, directeur du …, est fier …"."""
         # Line by line: a role never runs on into the next line of the page.
         spelled = re.escape(name).replace(r"\ ", r"\s+")
-        for pattern in (rf"{spelled}\s+est\s+(.+)", rf"{spelled}\s*,\s*(.+)"):
+        for pattern in (rf"{spelled}\s+est\s+(.+)", rf"{spelled}\s*,\s*(.+)", rf"{spelled}\s+({ROLE_NOUN}\b.+)"):
             for line in lines:
                 if CREDIT.match(line.text):
                     continue
-                for match in re.finditer(pattern, line.text, re.I):
+                for match in re.finditer(pattern, line.text):
                     role = cut_role(match.group(1))
-                    if role and len(role) >= 4 and not re.match(r"^(?:par|et|avec)\b", role):
+                    if role and len(role) >= 4 and not re.match(r"^(?:par|et|avec|qui|que|dont|où)\b", role):
                         return role
+        # "accueillir l'artiste Jean Roux": the role printed before the name, after an article.
+        before = re.compile(rf"(?:\b[lL]['’]\s*|\b(?:le|la)\s+)({ROLE_NOUN})\s+{spelled}\b")
+        for line in lines:
+            match = before.search(line.text)
+            if match and not CREDIT.match(line.text):
+                return match.group(1)
         return None
 
     def organisation_of(self, role: Optional[str]) -> Optional[str]:

@@ -11,18 +11,20 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Optional
+from urllib.parse import urlsplit
 
 from ..corpus import Corpus, PageSource
 from ..dates import FoundDate, best_date, find_dates, is_recording_date, span_date
-from ..records import Problem, Recording, Speaker
+from ..records import Problem, Recording, Speaker, web_url
 from .lines import Line
 from .outline import Block
 from .passages import passages
-from .patterns import CREDIT, INTRODUCER, KINDS, MEDIA_LINK, VIDEO_LINK, clean_heading, slug
+from .patterns import CREDIT, INTRODUCER, KINDS, MEDIA_LINK, URL, VIDEO_LINK, clean_heading, slug
 from .people import ROLE_LOOKBACK, People
 
 VIDEO_PREFIX = re.compile(r"^[-–•·*\s]*voir la ", re.I)
 BULLET = re.compile(r"^[-–•·*]\s*")
+AUDIO_FILE = re.compile(r"\.(?:mp3|m4a|ogg|oga|opus|wav|flac|aac)$", re.I)
 YEAR_LOOKAHEAD = 40  # lines below "jeudi 29 juin" searched for its year
 BEFORE_LINK_LINES = 12  # lines of a block's shared introduction read for a link's date: bounded work
 
@@ -136,7 +138,8 @@ class RecordingMaker:
             title = _link_title(link_rest)
         rec = Recording(id="", title=title, theme=block.theme, page_url=self.page_url, source=self.filename,
                         line=link.number, media="video" if video else "audio", kind=kind,
-                        speakers=_unique_speakers(guests + interviewers), audio_url=link.href,
+                        speakers=_unique_speakers(guests + interviewers),
+                        audio_url=link.href or (None if video else _printed_audio_url(seg.after_link())),
                         link_text=BULLET.sub("", link.text))
         first_guest = rec.guests[0].name if rec.guests else ("video" if video else kind)
         rec.id = self.new_id(title if names_a_subject else block.title, first_guest)
@@ -160,9 +163,11 @@ class RecordingMaker:
         if any(d.precision >= 2 and d.year for d in points):
             return best_date(points)
         block = seg.block
-        found = list(link_dates) + find_dates(block.title)
-        for line in seg.before_link_for_dates():
-            found += find_dates(line.text)
+        # The date printed nearest above the link ("lors de l'inauguration du 18/10/2024") is
+        # the day of the recording rather than its heading's ("20 octobre 2024 : …").
+        before = [d for line in seg.before_link_for_dates() for d in find_dates(line.text)]
+        found = list(link_dates) + [d for d in before if d.precision >= 3]  # a day: an event's
+        found += find_dates(block.title) + [d for d in before if d.precision < 3]
         after = seg.after_link()
         for line in after:
             found += find_dates(line.text, years=False)
@@ -209,7 +214,7 @@ class Segment:
     def before_link_for_dates(self) -> list[Line]:
         """Intro and introducers of this link, then the nearest lines of the shared introduction;
         credits ("photo : X - 2016") date a picture, not the recording."""
-        own = self.intro + self.introducers
+        own = (self.intro + self.introducers)[::-1][:BEFORE_LINK_LINES]  # nearest first
         shared = [] if self.intro else self.shared[-BEFORE_LINK_LINES:][::-1]
         return [ln for ln in own + shared if not CREDIT.match(ln.text)]
 
@@ -217,6 +222,13 @@ class Segment:
         """The nearest lines above the link in its block, nearest first (for roles printed there)."""
         first = max(0, self.link_at - count)
         return self.block.lines[first:self.link_at][::-1]
+
+
+def _printed_audio_url(after: list[Line]) -> Optional[str]:
+    """A capture has no hrefs, but a link may be followed by its file's address, printed bare."""
+    if after and URL.match(after[0].text) and AUDIO_FILE.search(urlsplit(after[0].text).path):
+        return web_url(after[0].text)
+    return None
 
 
 def _kind(link_rest: str) -> str:
