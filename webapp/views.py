@@ -29,8 +29,8 @@ bp = Blueprint("views", __name__)
 # The order a student reads the facets in (the service's FACETS order is the index's).
 FACET_ORDER = ["theme", "speaker", "organisation", "place", "year", "type", "audio", "kind"]
 FACETS_SHOWN = 8  # values shown before "voir plus" in a facet
-EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "start", "end", "verbatim", "label", "date", "theme",
-                  "text", "link", "automatic"]
+EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "verbatim", "label",
+                  "date", "theme", "text", "link", "automatic"]
 SORT_LABELS = {"relevance": "pertinence", "date": "date"}
 MODE_LABELS = {"results": "Résultats", "citations": "Citations", "concordance": "Concordance"}
 
@@ -291,6 +291,14 @@ def automatic_note(passage: dict) -> Optional[str]:
     return "transcription automatique non relue (" + ", ".join(filter(None, [info.get("model"), info.get("date")])) + ")"
 
 
+def attribution_note(passage: dict) -> Optional[str]:
+    """How a speaker named by voice (not by a person) is labelled wherever it is quoted; None otherwise."""
+    found = passage.get("speaker_attribution")
+    if not found:
+        return None
+    return f"locuteur attribué automatiquement d'après sa voix (confiance {found['confidence']:.0%})".replace("%", " %")
+
+
 def citation_text(passage: dict, recording: dict) -> str:
     """« words » — Name, role, « title », artoiscast.fr, date, à mm:ss, link
     (an automatic passage: « locuteur non identifié » and its provenance; never a guessed name)"""
@@ -305,6 +313,7 @@ def citation_text(passage: dict, recording: dict) -> str:
         f"à {timecode(passage['start'])}" if passage.get("start") is not None else None,
         link,
         automatic_note(passage),
+        attribution_note(passage),
     ]
     return f"« {words} » — " + ", ".join(p for p in parts if p)
 
@@ -425,8 +434,8 @@ def seconds_text(value: float) -> str:
 # --------------------------------------------------------------------------- exports
 
 
-CONCORDANCE_COLUMNS = ["recording_id", "title", "speaker", "role", "start", "end", "left", "match", "right", "date",
-                       "link"]
+CONCORDANCE_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "left", "match",
+                       "right", "date", "link"]
 
 
 def export_columns(params: SearchParams) -> list[str]:
@@ -465,6 +474,7 @@ def passage_cells(p: dict, rec: dict) -> dict:
         "title": rec.get("title"),
         "speaker": p.get("speaker"),
         "role": p.get("speaker_role"),
+        "speaker_attribution": attribution_note(p),
         "start": p.get("start"),
         "end": p.get("end"),
         "date": rec.get("date"),
