@@ -22,6 +22,7 @@ class Sentence:
     silence_before: float  # seconds of silence before it
     speed: int = 0  # words per minute; 0: the recording's
     speaker: str = ""  # who says it (the tests' truth for speaker attribution)
+    noise: float = 0.0  # volume of a pink noise under this sentence only (0: none; 1: as loud as the voice)
 
 
 @dataclass
@@ -64,6 +65,12 @@ def synthesize(folder: Path, name: str, sentences: list[Sentence], speed: int = 
         # silence 1 …: trim the start; reverse, trim, reverse: trim the end.
         _run("sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(speech),
              "silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%", "reverse")
+        if sentence.noise:
+            clean, noise = work / f"{n}-clean.wav", work / f"{n}-noise.wav"
+            speech.rename(clean)
+            _run("sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(noise), "synth", str(duration(clean)),
+                 "pinknoise", "vol", str(sentence.noise))
+            _run("sox", "-R", "-m", "-v", "1", str(clean), "-v", "1", str(noise), str(speech))
         gap = work / f"{n}-gap.wav"
         _run("sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(gap), "trim", "0", f"{sentence.silence_before}")
         pieces += [gap, speech]

@@ -306,6 +306,10 @@ class Options:
     # and a primed model sometimes writes a name nobody said (docs/transcription.md).
     priming: str = "none"
     beam_size: int = 5
+    # The decoder's own checks on its first pass (see speech.decode.Decoder); speech they drop is
+    # decoded again without them.
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
 
 
 @dataclass
@@ -399,7 +403,9 @@ def transcribe_file(model, job: Job, corpus: Corpus, options: Options,
     units, _, voices = plan(analysis, expected_voices(job.recording, corpus))
     decoder = Decoder(model, options.beam_size,
                       initial_prompt=prompt if options.priming in ("prompt", "both") and prompt else None,
-                      hotwords=prompt if options.priming in ("hotwords", "both") and prompt else None)
+                      hotwords=prompt if options.priming in ("hotwords", "both") and prompt else None,
+                      checks={"no_speech_threshold": options.no_speech_threshold,
+                              "log_prob_threshold": options.log_prob_threshold})
     # When a window's greedy decoding fails its checks (repetition, low probability), faster-whisper
     # decodes it again by sampling at a higher temperature: a fixed seed makes a re-run of the same
     # audio give the same transcript.

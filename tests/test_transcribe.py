@@ -86,12 +86,13 @@ def test_an_interrupted_run_resumes_after_the_last_segment_written(corpus, speec
     truth = speech["emission-bassin"]
     stopped = asr.transcribe_file(model, job, corpus_info, asr.Options(), stop_after=truth.ends[0])
     assert stopped.status == "interrupted" and not job.output.exists()
+    # The resume file: a header, the first pass (speech and voices), then one line per decoded unit.
     lines = job.partial.read_text(encoding="utf-8").splitlines()
-    written = [json.loads(line) for line in lines[1:]]
+    written = [json.loads(line) for line in lines[2:]]
     assert written and written[-1]["end"] < truth.ends[-1]
     # Mark what was written, to see that the restart keeps it rather than doing it again.
-    written[0]["text"] = "DÉJÀ FAIT " + written[0]["text"]
-    job.partial.write_text("\n".join([lines[0]] + [json.dumps(s, ensure_ascii=False) for s in written]) + "\n",
+    written[0]["segments"][0]["text"] = "DÉJÀ FAIT " + written[0]["segments"][0]["text"]
+    job.partial.write_text("\n".join(lines[:2] + [json.dumps(s, ensure_ascii=False) for s in written]) + "\n",
                            encoding="utf-8")
     seen = []
     resumed = asr.transcribe_file(model, job, corpus_info, asr.Options(), progress=lambda d, t: seen.append(d))
@@ -127,7 +128,7 @@ def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchabl
     assert result.exit_code == 1, result.output  # two files failed …
     assert "silence-seul : silence-seul.wav : aucune parole détectée" in result.output
     assert "fichier-abime : fichier-abime.wav : fichier audio illisible" in result.output
-    assert "Terminé : 2 transcrit(s), 2 en échec" in result.output  # … and the others were done
+    assert "Terminé : 2 transcrit(s) (0 avec de la parole restée sans texte), 2 en échec" in result.output
     auto = corpus / "transcripts" / "auto"
     assert sorted(p.name for p in auto.glob("*.json")) == ["emission-bassin.json", "reportage-puits.json"]
 

@@ -150,6 +150,11 @@ def _interviewer_voices(sets: list[VoiceSet], distance) -> dict[str, tuple[str, 
     def log_out(d):
         return -((d - other) ** 2) / (2 * sigma ** 2) if d < other else 0.0  # farther than strangers: a stranger
 
+    # Where another voice recurs nearly as well (the same two people in every recording, or a guest
+    # heard as often as he is), the recurring voice does not single him out: every confidence drops.
+    lead = [sorted(recurrence[s.rec_id, label] for label in s.voices)[:2] for s in sets if len(s.voices) > 1]
+    lead = median([b - a for a, b in lead]) if lead else other - same
+    singled_out = max(0.0, min(1.0, 2 * lead / (other - same))) if other > same else 0.0
     found = {}
     for rec_id, distances in nearest.items():
         labels = list(distances)
@@ -160,5 +165,5 @@ def _interviewer_voices(sets: list[VoiceSet], distance) -> dict[str, tuple[str, 
         posterior = np.exp(np.array(scores) - max(scores))
         posterior /= posterior.sum()
         best = int(posterior.argmax())
-        found[rec_id] = (labels[best - 1] if best else None, round(float(posterior[best]), 2))
+        found[rec_id] = (labels[best - 1] if best else None, round(float(posterior[best]) * singled_out, 2))
     return found

@@ -156,9 +156,12 @@ class Decoder:
     """The Whisper model and its decoding options (beam, priming)."""
 
     def __init__(self, model, beam_size: int = 5, initial_prompt: Optional[str] = None,
-                 hotwords: Optional[str] = None):
+                 hotwords: Optional[str] = None, checks: Optional[dict] = None):
         self.model = model
         self.options = {"beam_size": beam_size, "initial_prompt": initial_prompt, "hotwords": hotwords}
+        # The first pass's checks: a window whose no-speech probability is above the first and whose
+        # mean log probability is below the second is dropped (faster-whisper's defaults).
+        self.checks = checks or {"no_speech_threshold": 0.6, "log_prob_threshold": -1.0}
 
     def decode(self, samples, offset: float, onsets: list, relaxed: bool = False) -> list[dict]:
         segments, _ = self.model.transcribe(
@@ -166,7 +169,7 @@ class Decoder:
             vad_filter=False,  # a unit is the VAD's speech already
             # A hallucinated phrase must not seed the next window's decoding.
             condition_on_previous_text=False,
-            **self.options, **(RELAXED if relaxed else {}))
+            **self.options, **(RELAXED if relaxed else self.checks))
         return [snap_to_onsets(item, onsets) for segment in segments
                 for item in segment_dicts(segment, offset) if item["text"]]
 
