@@ -414,7 +414,41 @@ def index_terms(text: str, exact: bool) -> dict[str, list[int]]:
     last = _last_words  # one read and one write of a tuple: safe in threads too
     if last[0] != text:
         last = _last_words = (text, _words(text))
-    return _exact_positions(last[1]) if exact else _french_positions(last[1])
+    terms = _exact_positions(last[1]) if exact else _french_positions(last[1])
+    if isinstance(text, TextWithNames) and text.names:
+        _add_name_terms(terms, text, exact)
+    return terms
+
+
+class TextWithNames(str):
+    """A passage's text as heard, with the known names speech recognition misspelled in it
+    (``names``: [start, end, canonical name, heard, known spelling], indexer/names.py).
+    index_terms adds each name's terms at the heard words' positions, as a synonym would
+    be: the text is not changed, and "Prénom Nom", quoted or not, finds the passage."""
+
+    names: list = []
+
+    def __new__(cls, text: str, names: list = ()):  # names=(): as unpickled, names come back with __dict__
+        value = super().__new__(cls, text)
+        value.names = list(names)
+        return value
+
+
+def _add_name_terms(terms: dict[str, list[int]], text: str, exact: bool):
+    for start, _, name, _, form in text.names:
+        before = _words(text[:start])
+        if exact:
+            at = len(before)
+        else:
+            kept = [raw for word, raw, article in before if not article and word not in FRENCH_STOP_WORDS]
+            at = kept[0] + len(kept) if kept else len(TOKEN_PATTERN.findall(text[:start]))
+        for spelling in dict.fromkeys((name, form)):
+            spelled = _exact_positions(_words(spelling)) if exact else _french_positions(_words(spelling))
+            first = min((p[0] for p in spelled.values()), default=0)
+            for term, positions in spelled.items():
+                merged = terms.setdefault(term, [])
+                merged.extend(at + p - first for p in positions)
+                terms[term] = sorted(set(merged))
 
 
 def analyze(text: str) -> list[str]:

@@ -80,6 +80,9 @@ class Passage:
     events: list[tuple[int, str]] = field(default_factory=list)  # (offset in text, event as written), see Cue
     topic: Optional[str] = None  # a transcript section's own topic
     uncertain: list[list[int]] = field(default_factory=list)  # [start, end] chars of words ASR was unsure of
+    # Known names heard misspelled (automatic transcripts, indexer/names.py):
+    # [start, end, canonical name, heard words, known spelling matched]. The text stays as heard.
+    approximate: list[list] = field(default_factory=list)
 
 
 @dataclass

@@ -35,7 +35,7 @@ from .column_scores import EMPTY, ColumnScores, columnar
 from .corpus import name_key
 from .facet_counts import PassageUnits, ValueTable, pair_units, passage_array
 from .frequent_postings import FrequentPostings
-from .highlight import find_matches, kwic, mark_with_events, snippet
+from .highlight import approximate_matches, find_matches, kwic, mark_with_events, snippet, with_approximate
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
                     index_damage, open_index, read_state, truncated_file)
 from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, cut_query, parse, suggest
@@ -1079,7 +1079,7 @@ class SearchService:
         marked, unmarked = [], []
         for docnum, _ in candidates:
             passage = self._passage(snap, s, docnum, parsed, q)
-            (marked if "<mark>" in passage["snippet"] else unmarked).append(passage)
+            (marked if "<mark" in passage["snippet"] else unmarked).append(passage)
             if len(marked) >= shown:
                 break
         return (marked + unmarked)[:shown]
@@ -1095,6 +1095,9 @@ class SearchService:
         stored = s.stored_fields(docnum)
         text = stored.get("text") or ""
         matches = find_matches(text, parsed.terms, parsed.phrases, parsed.exact_phrases) if parsed else []
+        approximate = stored.get("approximate") or []
+        named = approximate_matches(approximate, parsed.terms, parsed.phrases, parsed.exact_phrases) if parsed else []
+        matches = with_approximate(matches, named)
         rec_id = stored["recording_id"]
         rec = snap.recordings.get(rec_id, {})
         start, end = stored.get("start"), stored.get("end")
@@ -1116,6 +1119,10 @@ class SearchService:
             "link": self.recording_link(rec_id, start, end, q),
             # Speech recognition's, unreviewed: {"model", "date"} (None for a human transcript or a summary).
             "automatic": rec.get("automatic") if snap.doc_type[docnum] == TYPE_VERBATIM else None,
+            # Known names heard misspelled: chars [start, end) of "text"; "matched" when the query asked for the name.
+            "approximate_names": [{"name": name, "heard": heard, "start": start, "end": end,
+                                   "matched": any(m.start == start and m.name == name for m in named)}
+                                  for start, end, name, heard, _ in approximate],
         }
         if with_kwic:
             passage["kwic"] = kwic(text, matches)

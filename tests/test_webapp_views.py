@@ -234,7 +234,7 @@ def test_csv_export_is_excel_friendly_and_complete(client):
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert list(rows[0]) == ["recording_id", "title", "speaker", "role", "start", "end", "verbatim", "label",
-                             "date", "theme", "text", "link", "automatic"]
+                             "date", "theme", "text", "link", "automatic", "approximate_names"]
     total = json.loads(client.get("/api/search?q=terril").data)["total_passages"]
     assert len(rows) == total
     row = next(r for r in rows if "Wingles" in r["text"])
