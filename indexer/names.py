@@ -209,10 +209,13 @@ _HEARD_WORD = re.compile(r"[^\W\d_]+")
 _JOINING = re.compile(r"[\s\-'’]*")
 
 
-def find_approximate_names(text: str, known: KnownNames) -> list[ApproximateName]:
-    """The known names heard, misspelled, in ``text``: at most one per span, longest names first."""
-    if not known or not text:
+def find_approximate_names(text: str, *knowns: KnownNames) -> list[ApproximateName]:
+    """The known names (of any of ``knowns``) heard, misspelled, in ``text``: at most one per
+    span, longest names first."""
+    knowns = tuple(k for k in knowns if k)
+    if not knowns or not text:
         return []
+    longest = max(k.longest for k in knowns)
     words = [(m.group(), m.start(), m.end()) for m in _HEARD_WORD.finditer(text)]
     found = []  # (-key length, distance, start, end, form)
     for i in range(len(words)):
@@ -227,11 +230,11 @@ def find_approximate_names(text: str, known: KnownNames) -> list[ApproximateName
             if all(w in FRENCH_STOP_WORDS for w in folded):
                 continue
             key = phonetic_key(heard)
-            if len(key) > known.longest + 2:
+            if len(key) > longest + 2:
                 break
             edge_stop = folded[0] in FRENCH_STOP_WORDS or folded[-1] in FRENCH_STOP_WORDS
             terms = None
-            for form, distance in known.candidates(key):
+            for form, distance in (found for known in knowns for found in known.candidates(key)):
                 if form.spelled:
                     if not is_spelling(heard):
                         continue  # "ESAAT de" is not "E S A D" spelled out
@@ -290,18 +293,33 @@ def corpus_names(corpus) -> dict[str, list[str]]:
 
 
 def recording_names(corpus_known: dict[str, list[str]], rec) -> dict[str, list[str]]:
-    """corpus.yaml's names and the recording's own speakers, organisations and places."""
-    names = {name: list(aliases) for name, aliases in corpus_known.items()}
+    """The recording's own speakers, organisations and places that corpus.yaml does not list."""
+    names: dict[str, list[str]] = {}
     for speaker in rec.speakers:
-        names.setdefault(speaker.name, []).extend(speaker.aliases)
+        if speaker.name not in corpus_known:
+            names.setdefault(speaker.name, []).extend(speaker.aliases)
     for name in [*rec.organisations, *rec.places]:
-        names.setdefault(name, [])
+        if name not in corpus_known:
+            names.setdefault(name, [])
     return names
 
 
-def attach_approximate_names(rec, corpus_known: dict[str, list[str]], passages: Optional[list] = None):
-    """Each verbatim passage's approximate names (Passage.approximate) for an automatic transcript."""
-    known = KnownNames(recording_names(corpus_known, rec))
+# corpus.yaml's names, keyed once per corpus read (a harvested site may list thousands of people).
+_corpus_known: tuple = (None, {}, KnownNames({}))
+
+
+def known_names_of(corpus) -> tuple[dict[str, list[str]], KnownNames]:
+    global _corpus_known
+    if _corpus_known[0] is not corpus:
+        names = corpus_names(corpus)
+        _corpus_known = (corpus, names, KnownNames(names))
+    return _corpus_known[1], _corpus_known[2]
+
+
+def attach_approximate_names(rec, corpus, passages: Optional[list] = None):
+    """Each verbatim passage's approximate names (Passage.approximate), for an automatic transcript."""
+    names, known = known_names_of(corpus)
+    own = KnownNames(recording_names(names, rec))
     for passage in rec.passages if passages is None else passages:
         if passage.verbatim and passage.text:
-            passage.approximate = [a.as_list() for a in find_approximate_names(passage.text, known)]
+            passage.approximate = [a.as_list() for a in find_approximate_names(passage.text, known, own)]

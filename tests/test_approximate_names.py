@@ -35,6 +35,7 @@ AUTOMATIC = {
         {"id": 0, "start": 0.0, "end": 4.0, "text": " Bonjour, nous recevons aujourd'hui gaël vendre bec, directrice."},
         {"id": 1, "start": 61.0, "end": 65.0, "text": " Elle travaille à la société ès ème ache depuis dix ans."},
         {"id": 2, "start": 125.0, "end": 129.0, "text": " Il faut vendre le bec verseur, dit-on au marché couvert."},
+        {"id": 3, "start": 190.0, "end": 194.0, "text": " Merci à Jocelin Trého pour la visite."},
     ],
 }
 
@@ -59,7 +60,8 @@ def corpus(tmp_path_factory) -> Path:
         "people": [{"name": "Gaëlle Vanderbecque", "organisation": "Société Minière Hautbois"}],
         "organisations": [{"name": "Société Minière Hautbois", "aliases": ["SMH"]}],
         "recordings": {
-            "emission-carreau": {"title": "Le carreau de fosse", "date": "2025-03"},
+            # A speaker of this recording only (as a page would give): known for it alone.
+            "emission-carreau": {"title": "Le carreau de fosse", "date": "2025-03", "speakers": ["Josselin Tréhout"]},
             "entretien-atelier": {"title": "L'atelier", "transcript": "transcripts/atelier.srt"},
         },
     }
@@ -151,7 +153,8 @@ def test_reading_keeps_the_text_as_heard_and_notes_the_spans(corpus):
     human = next(r for r in records.recordings if r.id == "entretien-atelier")
     spans = [a for p in automatic.passages for a in p.approximate]
     assert {(a[2], a[3]) for a in spans} == {("Gaëlle Vanderbecque", "gaël vendre bec"),
-                                             ("Société Minière Hautbois", "ès ème ache")}
+                                             ("Société Minière Hautbois", "ès ème ache"),
+                                             ("Josselin Tréhout", "Jocelin Trého")}
     assert all("Vanderbecque" not in p.text and "Hautbois" not in p.text for p in automatic.passages)
     assert not any(p.approximate for p in human.passages)  # a human transcript is as written
 
@@ -192,6 +195,12 @@ def test_ordinary_words_are_not_matched_as_the_name(service):
         assert 'class="approx"' not in passage["snippet"]  # a search for the words marks the words
     human = passages_for(service, "Gaëlle", mode="citations")
     assert all('class="approx"' in p["snippet"] for rec_id, p in human if rec_id == "emission-carreau")
+
+
+def test_the_recordings_own_speaker_is_a_known_name(service):
+    found = passages_for(service, "Tréhout", mode="citations")
+    assert [rec_id for rec_id, _ in found] == ["emission-carreau"]
+    assert "Jocelin Trého</mark>" in found[0][1]["snippet"]
 
 
 def test_pages_api_and_exports_say_the_name_was_recognised_approximately(client):
