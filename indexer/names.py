@@ -92,8 +92,11 @@ LETTER_NAMES = frozenset(LETTER_KEYS.values())
 
 
 def is_spelling(words: list[str]) -> bool:
-    """Whether heard words can be letters said one by one ("ès ème ache", "S M H")."""
-    return all(is_acronym(w) or word_key(w) in LETTER_NAMES for w in words)
+    """Whether heard words can be an acronym said letter by letter: letter names ("ès ème ache"),
+    or an acronym with words that are not stop words ("Femme TV" for "BFM TV")."""
+    if all(is_acronym(w) or word_key(w) in LETTER_NAMES for w in words):
+        return True
+    return any(is_acronym(w) for w in words) and not any(fold(w) in FRENCH_STOP_WORDS for w in words)
 
 
 def phonetic_key(words: Iterable[str]) -> str:
@@ -104,7 +107,7 @@ def phonetic_key(words: Iterable[str]) -> str:
 
 def allowed_distance(key: str) -> int:
     """Edits allowed between a name's key and a heard one: none for a short key."""
-    return 0 if len(key) <= 6 else 1 if len(key) <= 10 else 2
+    return 0 if len(key) <= 6 else 1 if len(key) <= 8 else 2
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -122,14 +125,15 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def _deletions(key: str, depth: int) -> set[str]:
+@functools.lru_cache(maxsize=50_000)  # speech repeats its words, and so its windows' keys
+def _deletions(key: str, depth: int) -> frozenset[str]:
     """``key`` with up to ``depth`` letters deleted (the symmetric-delete look-up: two keys
     within distance d share a variant with at most d deletions each)."""
     found, frontier = {key}, {key}
     for _ in range(depth):
         frontier = {k[:i] + k[i + 1:] for k in frontier for i in range(len(k))}
         found |= frontier
-    return found
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ class KnownNames:
         if len(key) > self.longest + 2 or len(key) < MIN_KEY - 2:
             return
         seen = set()
-        for variant in _deletions(key, allowed_distance(key) if len(key) <= 10 else 2):
+        for variant in _deletions(key, allowed_distance(key) if len(key) <= 8 else 2):
             for i in self._variants.get(variant, ()):
                 if i in seen:
                     continue

@@ -107,6 +107,14 @@ def test_a_known_name_heard_misspelled_is_found_at_its_words():
     assert all(text[a.start:a.end] == a.heard for a in found)
 
 
+def test_an_invented_channel_heard_as_an_ordinary_word_and_its_letters():
+    known = KnownNames({"VFM TV": []})
+    found = find_approximate_names("hier soir sur Femme TV, le débat", known)
+    assert [(a.name, a.heard) for a in found] == [("VFM TV", "Femme TV")]
+    # The letters must be heard as letters or an acronym: not "femme de", "ESAAT de".
+    assert find_approximate_names("une femme de tête", known) == []
+
+
 def test_common_words_written_names_and_other_sentences_are_left_alone():
     known = KnownNames(NAMES)
     assert find_approximate_names("Il faut vendre le bec verseur au marché.", known) == []
