@@ -435,16 +435,26 @@ class TextWithNames(str):
 
 
 def _add_name_terms(terms: dict[str, list[int]], text: str, exact: bool):
-    for start, _, name, _, form in text.names:
+    """Each name's terms from the position of its first heard word on (FRENCH or EXACT
+    numbering). In the exact field the name's first word is also paired with the word before
+    the heard ones, and its last word with the word after them, so a quoted "dit Prénom Nom
+    hier" finds "prénom nom" heard in three words."""
+    for start, end, name, _, form in text.names:
         before = _words(text[:start])
         if exact:
             at = len(before)
         else:
             kept = [raw for word, raw, article in before if not article and word not in FRENCH_STOP_WORDS]
             at = kept[0] + len(kept) if kept else len(TOKEN_PATTERN.findall(text[:start]))
+        after = _words(text[end:end + 200])
         for spelling in dict.fromkeys((name, form)):
-            spelled = _exact_positions(_words(spelling)) if exact else _french_positions(_words(spelling))
+            words = _words(spelling)
+            spelled = _exact_positions(words) if exact else _french_positions(words)
             first = min((p[0] for p in spelled.values()), default=0)
+            if exact and words and after:
+                spelled.setdefault(fold(words[-1][0]) + PAIR_SEPARATOR + fold(after[0][0]), []).append(len(words) - 1)
+            if exact and words and before:
+                spelled.setdefault(fold(before[-1][0]) + PAIR_SEPARATOR + fold(words[0][0]), []).append(first - 1)
             for term, positions in spelled.items():
                 merged = terms.setdefault(term, [])
                 merged.extend(at + p - first for p in positions)

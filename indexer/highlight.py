@@ -38,22 +38,20 @@ def approximate_matches(approximate: list | None, terms: set[str], phrases: list
                         exact_phrases: list[tuple[str, ...]] = ()) -> list[Match]:
     """The heard words of the known names the query asks for (``approximate``: a passage's
     [start, end, name, heard, spelling], indexer/names.py), each one Match named after the name:
-    the index found the passage by the name's words at these words' positions."""
+    the index holds the name's words at these words' positions, so a query word that is one of
+    the name's words (alone, or in a phrase that goes on past the name) was found there."""
+    if not approximate:
+        return []
+    french = set(terms).union(*phrases)
+    exact = set().union(*exact_phrases)
     found = []
-    for start, end, name, _, form in approximate or ():
+    for start, end, name, _, form in approximate:
         for spelling in dict.fromkeys((name, form)):
-            words = [t.text for t in FRENCH(spelling, mode="query")]
-            exact = [t.text for t in EXACT_WORDS(spelling, mode="query")]
-            if terms & set(words) or any(_contains(words, p) for p in phrases) \
-                    or any(_contains(exact, p) for p in exact_phrases):
+            if french & {t.text for t in FRENCH(spelling, mode="query")} \
+                    or exact & {t.text for t in EXACT_WORDS(spelling, mode="query")}:
                 found.append(Match(int(start), int(end), name))
                 break
     return found
-
-
-def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(words[i:i + n]) == tuple(phrase) for i in range(len(words) - n + 1))
 
 
 def with_approximate(matches: list[Match], approximate: list[Match]) -> list[Match]:

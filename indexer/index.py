@@ -302,6 +302,8 @@ def write_index(index_dir: os.PathLike | str, recordings: Iterable[Recording], s
                 vocabulary.add(" ".join(filter(None, [rec.title, rec.link_text] + [s.name for s in rec.speakers])))
                 for doc in documents(rec):
                     vocabulary.add(doc.get("text") or "")
+                    # Known names heard misspelled are words of the index too: prefixes, suggestions.
+                    vocabulary.add(" ".join(name for _, _, name, _, _ in doc.get("approximate") or ()))
                     writer.add_document(**doc)
                     if progress:
                         words += len((doc.get("text") or "").split())
