@@ -7,7 +7,7 @@ corpus.yaml's people, organisations, places and thesaurus names, and the
 recording's own speakers, organisations and places - and only in automatic
 transcripts; the text is never changed: a match is a span of the passage
 (char start, char end, canonical name, heard words), which the index makes
-searchable under the canonical name (analysis.name_terms) and the views show
+searchable under the canonical name (analysis.TextWithNames) and the views show
 as « nom reconnu approximativement ».
 
 Precision guards (figures in docs/transcription.md): a name's key must be
@@ -29,6 +29,8 @@ from .analysis import FRENCH_STOP_WORDS, analyze, fold
 MIN_KEY = 5  # shorter keys ("lil" for Lille, "av3" for Avion) are ordinary words too often
 MAX_WINDOW = 4  # heard words per name: "Fou an" for "Fouant", "ès ème ache" for "SMH"
 MAX_SPELLED = 4  # an all-capital word of at most 4 letters may be spelled out ("SMH", "BFM")
+MAX_FORM_CHARS = 80  # longer "names" are sentences: not looked for
+MAX_FORMS = 5000  # spellings looked for in one corpus (memory: a few hundred key variants each)
 
 # French letter names, already as phonetic keys: "SMH" is heard "ès ème ache".
 LETTER_KEYS = {
@@ -164,14 +166,21 @@ _NAME_WORD = re.compile(r"[^\W\d_]+")
 class KnownNames:
     """Known names and their phonetic keys, looked up by key variants."""
 
-    def __init__(self, names: dict[str, Iterable[str]]):
-        """``names``: canonical name -> its other spellings."""
+    def __init__(self, names: dict[str, Iterable[str]], limit: Optional[int] = None):
+        """``names``: canonical name -> its other spellings. Only the first ``limit`` spellings
+        are looked for (``left_out`` says how many were not): the table of a key holds up to a
+        few hundred variants, and a corpus is untrusted input."""
         self.forms: list[KnownForm] = []
         self._variants: dict[str, list[int]] = {}
+        self.left_out = 0
+        limit = MAX_FORMS if limit is None else limit
         for name, aliases in names.items():
             for form in dict.fromkeys([name, *aliases]):
-                if not form or any(c.isdigit() for c in form):
-                    continue  # "Rev3", "C2RP": not said as written
+                if not form or len(form) > MAX_FORM_CHARS or any(c.isdigit() for c in form):
+                    continue  # "Rev3", "C2RP": not said as written; a whole sentence is no name
+                if len(self.forms) >= limit:
+                    self.left_out += 1
+                    continue
                 words = _NAME_WORD.findall(form)
                 keys = {phonetic_key(words): any(is_acronym(w) for w in words)}
                 if keys[next(iter(keys))]:  # "EPAL" may be said as a word too
@@ -320,10 +329,12 @@ def known_names_of(corpus) -> tuple[dict[str, list[str]], KnownNames]:
     return _corpus_known[1], _corpus_known[2]
 
 
-def attach_approximate_names(rec, corpus, passages: Optional[list] = None):
-    """Each verbatim passage's approximate names (Passage.approximate), for an automatic transcript."""
+def attach_approximate_names(rec, corpus, passages: Optional[list] = None) -> int:
+    """Each verbatim passage's approximate names (Passage.approximate), for an automatic transcript.
+    Returns how many of corpus.yaml's spellings were left out (over MAX_FORMS)."""
     names, known = known_names_of(corpus)
     own = KnownNames(recording_names(names, rec))
     for passage in rec.passages if passages is None else passages:
         if passage.verbatim and passage.text:
             passage.approximate = [a.as_list() for a in find_approximate_names(passage.text, known, own)]
+    return known.left_out

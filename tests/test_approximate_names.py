@@ -233,3 +233,22 @@ def test_pages_api_and_exports_say_the_name_was_recognised_approximately(client)
     assert rows[0]["approximate_names"] == "nom reconnu approximativement : Gaëlle Vanderbecque " \
                                            "(entendu « gaël vendre bec »)"
     assert "gaël vendre bec" in rows[0]["text"]
+
+
+def test_a_corpus_with_too_many_names_is_searched_for_the_first_ones_and_says_so(tmp_path, monkeypatch):
+    from indexer import names as names_module
+    from indexer import sources
+    monkeypatch.setattr(names_module, "MAX_FORMS", 3)
+    monkeypatch.setattr(sources, "MAX_FORMS", 3)
+    root = tmp_path / "corpus"
+    (root / "transcripts" / "auto").mkdir(parents=True)
+    (root / "transcripts" / "auto" / "emission-carreau.json").write_text(
+        json.dumps(AUTOMATIC, ensure_ascii=False), encoding="utf-8")
+    people = [{"name": f"Personne Inventée{'e' * n}"} for n in range(5)] + [{"name": "Gaëlle Vanderbecque"}]
+    data = {"people": people, "recordings": {"emission-carreau": {"title": "Le carreau de fosse"}}}
+    (root / "corpus.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    records = read_corpus(root)
+    warnings = [str(p) for p in records.problems if "approximativement" in p.reason]
+    assert warnings == ["corpus.yaml: warning: plus de 3 noms et variantes : 3 ne sont pas cherchés "
+                        "approximativement dans les transcriptions automatiques"]
+    assert not any(p.approximate for r in records.recordings for p in r.passages)  # the name was left out
