@@ -1120,9 +1120,9 @@ class SearchService:
             # Speech recognition's, unreviewed: {"model", "date"} (None for a human transcript or a summary).
             "automatic": rec.get("automatic") if snap.doc_type[docnum] == TYPE_VERBATIM else None,
             # Known names heard misspelled: chars [start, end) of "text"; "matched" when the query asked for the name.
-            "approximate_names": [{"name": name, "heard": heard, "start": start, "end": end,
-                                   "matched": any(m.start == start and m.name == name for m in named)}
-                                  for start, end, name, heard, _ in approximate],
+            "approximate_names": [{"name": name, "heard": heard, "start": first, "end": last,
+                                   "matched": any(m.start == first and m.name == name for m in named)}
+                                  for first, last, name, heard, _ in approximate],
         }
         if with_kwic:
             passage["kwic"] = kwic(text, matches)

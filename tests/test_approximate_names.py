@@ -221,6 +221,10 @@ def test_pages_api_and_exports_say_the_name_was_recognised_approximately(client)
         in results
     citations = client.get("/?q=Vanderbecque&mode=citations").get_data(as_text=True)
     assert "(entendu « gaël vendre bec »)" in citations
+    # The citation to copy quotes the words as heard, and says which name they were taken for.
+    quote = re.search(r'<textarea[^>]*>([^<]*)</textarea>', citations).group(1)
+    assert quote.startswith("« Bonjour, nous recevons aujourd&#39;hui gaël vendre bec, directrice. »")
+    assert quote.endswith("nom reconnu approximativement : Gaëlle Vanderbecque (entendu « gaël vendre bec »)")
     page = client.get("/enregistrement/emission-carreau?q=Vanderbecque").get_data(as_text=True)
     assert '<mark class="approx" title="nom reconnu approximativement : Gaëlle Vanderbecque">gaël vendre bec</mark>' \
         in page

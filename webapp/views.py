@@ -312,6 +312,7 @@ def citation_text(passage: dict, recording: dict) -> str:
         f"à {timecode(passage['start'])}" if passage.get("start") is not None else None,
         link,
         automatic_note(passage),
+        approximate_names_note(passage),
     ]
     return f"« {words} » — " + ", ".join(p for p in parts if p)
 
