@@ -414,7 +414,51 @@ def index_terms(text: str, exact: bool) -> dict[str, list[int]]:
     last = _last_words  # one read and one write of a tuple: safe in threads too
     if last[0] != text:
         last = _last_words = (text, _words(text))
-    return _exact_positions(last[1]) if exact else _french_positions(last[1])
+    terms = _exact_positions(last[1]) if exact else _french_positions(last[1])
+    if isinstance(text, TextWithNames) and text.names:
+        _add_name_terms(terms, text, exact)
+    return terms
+
+
+class TextWithNames(str):
+    """A passage's text as heard, with the known names speech recognition misspelled in it
+    (``names``: [start, end, canonical name, heard, known spelling], indexer/names.py).
+    index_terms adds each name's terms at the heard words' positions, as a synonym would
+    be: the text is not changed, and "Prénom Nom", quoted or not, finds the passage."""
+
+    names: list = []
+
+    def __new__(cls, text: str, names: list = ()):  # names=(): as unpickled, names come back with __dict__
+        value = super().__new__(cls, text)
+        value.names = list(names)
+        return value
+
+
+def _add_name_terms(terms: dict[str, list[int]], text: str, exact: bool):
+    """Each name's terms from the position of its first heard word on (FRENCH or EXACT
+    numbering). In the exact field the name's first word is also paired with the word before
+    the heard ones, and its last word with the word after them, so a quoted "dit Prénom Nom
+    hier" finds "prénom nom" heard in three words."""
+    for start, end, name, _, form in text.names:
+        before = _words(text[:start])
+        if exact:
+            at = len(before)
+        else:
+            kept = [raw for word, raw, article in before if not article and word not in FRENCH_STOP_WORDS]
+            at = kept[0] + len(kept) if kept else len(TOKEN_PATTERN.findall(text[:start]))
+        after = _words(text[end:end + 200])
+        for spelling in dict.fromkeys((name, form)):
+            words = _words(spelling)
+            spelled = _exact_positions(words) if exact else _french_positions(words)
+            first = min((p[0] for p in spelled.values()), default=0)
+            if exact and words and after:
+                spelled.setdefault(fold(words[-1][0]) + PAIR_SEPARATOR + fold(after[0][0]), []).append(len(words) - 1)
+            if exact and words and before:
+                spelled.setdefault(fold(before[-1][0]) + PAIR_SEPARATOR + fold(words[0][0]), []).append(first - 1)
+            for term, positions in spelled.items():
+                merged = terms.setdefault(term, [])
+                merged.extend(at + p - first for p in positions)
+                terms[term] = sorted(set(merged))
 
 
 def analyze(text: str) -> list[str]:

@@ -12,6 +12,7 @@ window is found in one pass over the matches.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from markupsafe import escape
 
@@ -27,6 +28,45 @@ MAX_HIGHLIGHT_CHARS = 20_000
 class Match:
     start: int
     end: int
+    name: Optional[str] = None  # a known name heard misspelled here (approximate_matches)
+
+
+APPROXIMATE_NOTE = "nom reconnu approximativement"
+
+
+def approximate_matches(approximate: list | None, terms: set[str], phrases: list[tuple[str, ...]] = (),
+                        exact_phrases: list[tuple[str, ...]] = ()) -> list[Match]:
+    """The heard words of the known names the query asks for (``approximate``: a passage's
+    [start, end, name, heard, spelling], indexer/names.py), each one Match named after the name:
+    the index holds the name's words at these words' positions, so a query word that is one of
+    the name's words (alone, or in a phrase that goes on past the name) was found there."""
+    if not approximate:
+        return []
+    french = set(terms).union(*phrases)
+    exact = set().union(*exact_phrases)
+    found = []
+    for start, end, name, _, form in approximate:
+        for spelling in dict.fromkeys((name, form)):
+            if french & {t.text for t in FRENCH(spelling, mode="query")} \
+                    or exact & {t.text for t in EXACT_WORDS(spelling, mode="query")}:
+                found.append(Match(int(start), int(end), name))
+                break
+    return found
+
+
+def with_approximate(matches: list[Match], approximate: list[Match]) -> list[Match]:
+    """The text's matches and the approximate names' in text order; a name's span wins over
+    a match of one of its heard words."""
+    if not approximate:
+        return matches
+    kept = [m for m in matches if not any(m.start < a.end and a.start < m.end for a in approximate)]
+    return sorted(kept + approximate, key=lambda m: m.start)
+
+
+def _open_mark(m: Match | None) -> str:
+    if m is None or not m.name:
+        return "<mark>"
+    return f'<mark class="approx" title="{APPROXIMATE_NOTE} : {escape(m.name)}">'
 
 
 def find_matches(text: str, terms: set[str], phrases: list[tuple[str, ...]] = (),
@@ -90,7 +130,7 @@ def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None
         if m.start < start or m.end > end:
             continue
         out.append(str(escape(text[cursor:m.start])))
-        out.append(f"<mark>{escape(text[m.start:m.end])}</mark>")
+        out.append(f"{_open_mark(m)}{escape(text[m.start:m.end])}</mark>")
         cursor = m.end
     out.append(str(escape(text[cursor:end])))
     return "".join(out)
@@ -163,8 +203,8 @@ def mark_uncertain(text: str, matches: list[Match], uncertain: list, start: int 
     end = len(text) if end is None else end
     spans = sorted((max(start, min(int(s[0]), end)), max(start, min(int(s[1]), end)))
                    for s in uncertain if len(s) >= 2)
-    marks = [(m.start, m.end) for m in matches if start <= m.start and m.end <= end]
-    cuts = sorted({start, end, *(p for m in marks for p in m), *(p for span in spans for p in span)})
+    marks = [(m.start, m.end, m) for m in matches if start <= m.start and m.end <= end]
+    cuts = sorted({start, end, *(p for m in marks for p in m[:2]), *(p for span in spans for p in span)})
     out, in_span, in_mark = [], 0, 0
     for a, b in zip(cuts, cuts[1:]):
         while in_span < len(spans) and spans[in_span][1] <= a:
@@ -175,6 +215,6 @@ def mark_uncertain(text: str, matches: list[Match], uncertain: list, start: int 
         if in_span < len(spans) and spans[in_span][0] <= a:
             piece = f'<span class="incertain" title="mot incertain (reconnaissance automatique)">{piece}</span>'
         if in_mark < len(marks) and marks[in_mark][0] <= a:
-            piece = f"<mark>{piece}</mark>"
+            piece = f"{_open_mark(marks[in_mark][2])}{piece}</mark>"
         out.append(piece)
     return "".join(out)

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Optional
 from whoosh import columns, fields, index
 from whoosh.codec import whoosh3
 
-from .analysis import EXACT, FRENCH, index_terms
+from .analysis import EXACT, FRENCH, TextWithNames, index_terms
 from .corpus_files import CorpusFileError, corpus_file_digest, display_name
 from .frequent_postings import write_frequent_postings
 from .records import Passage, Recording, Speaker
@@ -33,9 +33,10 @@ from .whoosh_writer import WRITER_POOL_MB, writer_codec
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 10  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
+INDEX_FORMAT = 11  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
 # 8: uncertain ASR words; 9: rare terms' postings inlined in the term index, title/names fields of class
-# RepeatedText (same terms and postings, another layout: indexer/whoosh_writer.py); 10: automatic speaker
+# RepeatedText (same terms and postings, another layout: indexer/whoosh_writer.py); 10: known names
+# heard misspelled (approximate), searchable at the heard words' positions; 11: automatic speaker
 # attribution's confidence
 
 
@@ -131,6 +132,7 @@ def make_schema() -> fields.Schema:
         line=fields.STORED(),
         uncertain=fields.STORED(),  # char spans of words speech recognition was unsure of
         speaker_confidence=fields.STORED(),  # a speaker named by voice (automatic): how sure
+        approximate=fields.STORED(),  # known names heard misspelled: [start, end, name, heard, form]
         recording_json=fields.STORED(),
     )
 
@@ -178,13 +180,16 @@ def documents(rec: Recording) -> Iterable[dict]:
             names = _people([by_name.get(passage.speaker) or Speaker(passage.speaker)])
         else:
             names = everyone
+        # Known names heard misspelled are indexed at the heard words; the stored text is as heard.
+        text = TextWithNames(passage.text, passage.approximate) if passage.approximate else passage.text
         yield dict(
             doc_type="passage",
             recording_id=rec.id,
-            text=passage.text,
+            text=text,
+            _stored_text=passage.text,
             title=title_text,
             names=names,
-            text_exact=passage.text,
+            text_exact=text,
             title_exact=title_text,
             names_exact=names,
             c_rec=rec.id.encode("utf-8"),
@@ -203,6 +208,7 @@ def documents(rec: Recording) -> Iterable[dict]:
             line=passage.line,
             uncertain=passage.uncertain or None,
             speaker_confidence=passage.speaker_confidence,
+            approximate=passage.approximate or None,
         )
 
 
@@ -299,6 +305,8 @@ def write_index(index_dir: os.PathLike | str, recordings: Iterable[Recording], s
                 vocabulary.add(" ".join(filter(None, [rec.title, rec.link_text] + [s.name for s in rec.speakers])))
                 for doc in documents(rec):
                     vocabulary.add(doc.get("text") or "")
+                    # Known names heard misspelled are words of the index too: prefixes, suggestions.
+                    vocabulary.add(" ".join(name for _, _, name, _, _ in doc.get("approximate") or ()))
                     writer.add_document(**doc)
                     if progress:
                         words += len((doc.get("text") or "").split())

@@ -82,6 +82,9 @@ class Passage:
     uncertain: list[list[int]] = field(default_factory=list)  # [start, end] chars of words ASR was unsure of
     # An automatic transcript's speaker, named by voice (indexer/speech/attribution.py): how sure, 0 to 1.
     speaker_confidence: Optional[float] = None
+    # Known names heard misspelled (automatic transcripts, indexer/names.py):
+    # [start, end, canonical name, heard words, known spelling matched]. The text stays as heard.
+    approximate: list[list] = field(default_factory=list)
 
 
 @dataclass

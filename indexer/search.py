@@ -35,7 +35,7 @@ from .column_scores import EMPTY, ColumnScores, columnar
 from .corpus import name_key
 from .facet_counts import PassageUnits, ValueTable, pair_units, passage_array
 from .frequent_postings import FrequentPostings
-from .highlight import find_matches, kwic, mark_with_events, snippet
+from .highlight import approximate_matches, find_matches, kwic, mark_with_events, snippet, with_approximate
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
                     index_damage, open_index, read_state, truncated_file)
 from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, cut_query, parse, suggest
@@ -1079,7 +1079,7 @@ class SearchService:
         marked, unmarked = [], []
         for docnum, _ in candidates:
             passage = self._passage(snap, s, docnum, parsed, q)
-            (marked if "<mark>" in passage["snippet"] else unmarked).append(passage)
+            (marked if "<mark" in passage["snippet"] else unmarked).append(passage)
             if len(marked) >= shown:
                 break
         return (marked + unmarked)[:shown]
@@ -1095,6 +1095,9 @@ class SearchService:
         stored = s.stored_fields(docnum)
         text = stored.get("text") or ""
         matches = find_matches(text, parsed.terms, parsed.phrases, parsed.exact_phrases) if parsed else []
+        approximate = stored.get("approximate") or []
+        named = approximate_matches(approximate, parsed.terms, parsed.phrases, parsed.exact_phrases) if parsed else []
+        matches = with_approximate(matches, named)
         rec_id = stored["recording_id"]
         rec = snap.recordings.get(rec_id, {})
         start, end = stored.get("start"), stored.get("end")
@@ -1119,6 +1122,10 @@ class SearchService:
             # A speaker named by voice, not by a person: {"automatic": true, "confidence": 0..1}.
             "speaker_attribution": {"automatic": True, "confidence": stored["speaker_confidence"]}
             if speaker and stored.get("speaker_confidence") is not None else None,
+            # Known names heard misspelled: chars [start, end) of "text"; "matched" when the query asked for the name.
+            "approximate_names": [{"name": name, "heard": heard, "start": first, "end": last,
+                                   "matched": any(m.start == first and m.name == name for m in named)}
+                                  for first, last, name, heard, _ in approximate],
         }
         if with_kwic:
             passage["kwic"] = kwic(text, matches)

@@ -14,6 +14,7 @@ from .corpus import CORPUS_FILE, Corpus, load_corpus, name_key
 from .corpus_files import CorpusFileError, display_name, read_corpus_file, resolve_corpus_path
 from .dates import parse_date
 from .gazetteer import Gazetteer
+from .names import MAX_FORMS, attach_approximate_names
 from .harvest.manifest import downloaded_audio_files
 from .page import parse_page
 from .records import Passage, Problem, Recording, Speaker, web_url
@@ -197,6 +198,11 @@ def attach_automatic_transcripts(result: CorpusRecords, places: Gazetteer, organ
         texts = [p.text for p in rec.passages[first:]]
         rec.places = list(dict.fromkeys(rec.places + places.find(*texts)))
         rec.organisations = list(dict.fromkeys(rec.organisations + organisations.find(*texts)))
+        left_out = attach_approximate_names(rec, result.corpus, rec.passages[first:])
+        warning = (f"plus de {MAX_FORMS} noms et variantes : {left_out} ne sont pas cherchés "
+                   "approximativement dans les transcriptions automatiques")
+        if left_out and not any(p.reason == warning for p in result.problems):
+            result.problems.append(Problem(CORPUS_FILE, None, warning, "warning"))
 
 
 

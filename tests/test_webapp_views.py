@@ -234,7 +234,7 @@ def test_csv_export_is_excel_friendly_and_complete(client):
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert list(rows[0]) == ["recording_id", "title", "speaker", "role", "start", "end", "verbatim", "label",
-                             "date", "theme", "text", "link", "automatic"]
+                             "date", "theme", "text", "link", "automatic", "approximate_names"]
     total = json.loads(client.get("/api/search?q=terril").data)["total_passages"]
     assert len(rows) == total
     row = next(r for r in rows if "Wingles" in r["text"])
@@ -243,7 +243,7 @@ def test_csv_export_is_excel_friendly_and_complete(client):
         "role": "ancienne bobineuse", "start": "24", "end": "40", "verbatim": "oui", "label": "transcription",
         "date": "2019", "theme": "Industrie textile",
         "text": "On les voyait de l'atelier à Wingles ; le terril était encore noir, sans un arbre.",
-        "link": "http://localhost/enregistrement/filature-pasteur?t=24,40&q=terril", "automatic": "",
+        "link": "http://localhost/enregistrement/filature-pasteur?t=24,40&q=terril", "automatic": "", "approximate_names": "",
     }
 
 
@@ -252,7 +252,7 @@ def test_csv_export_for_french_excel_and_spreadsheet_formulas(client, default_cl
     excel = page.find("a", string="Excel")["href"]
     assert query_of(excel)["sep"] == ["semicolon"] and query_of(excel)["q"] == ["terril"]
     body = client.get(excel).get_data().decode("utf-8-sig")
-    assert body.splitlines()[0] == "recording_id;title;speaker;role;start;end;verbatim;label;date;theme;text;link;automatic"
+    assert body.splitlines()[0] == "recording_id;title;speaker;role;start;end;verbatim;label;date;theme;text;link;automatic;approximate_names"
     # Page texts start with "- " ; Excel would take such a cell for a formula: the Excel variant
     # neutralises it, the plain CSV keeps the data exactly as it is.
     excel_rows = list(csv.reader(io.StringIO(

@@ -30,7 +30,7 @@ bp = Blueprint("views", __name__)
 FACET_ORDER = ["theme", "speaker", "organisation", "place", "year", "type", "audio", "kind"]
 FACETS_SHOWN = 8  # values shown before "voir plus" in a facet
 EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "verbatim", "label",
-                  "date", "theme", "text", "link", "automatic"]
+                  "date", "theme", "text", "link", "automatic", "approximate_names"]
 SORT_LABELS = {"relevance": "pertinence", "date": "date"}
 MODE_LABELS = {"results": "Résultats", "citations": "Citations", "concordance": "Concordance"}
 
@@ -283,6 +283,13 @@ def recordings_of(passages: list[dict]) -> dict[str, dict]:
 # --------------------------------------------------------------------------- citations
 
 
+def approximate_names_note(passage: dict) -> Optional[str]:
+    """The known names speech recognition misspelled in the passage, for exports (the text stays as heard)."""
+    notes = [f"nom reconnu approximativement : {a['name']} (entendu « {a['heard']} »)"
+             for a in passage.get("approximate_names") or []]
+    return " ; ".join(notes) or None
+
+
 def automatic_note(passage: dict) -> Optional[str]:
     """How a passage from speech recognition is labelled wherever it is quoted; None otherwise."""
     info = passage.get("automatic")
@@ -314,6 +321,7 @@ def citation_text(passage: dict, recording: dict) -> str:
         link,
         automatic_note(passage),
         attribution_note(passage),
+        approximate_names_note(passage),
     ]
     return f"« {words} » — " + ", ".join(p for p in parts if p)
 
@@ -456,7 +464,8 @@ def export_rows(params: SearchParams) -> list[dict]:
              "label": p.get("label"),
              "theme": recordings.get(p["recording_id"], {}).get("theme"),
              "text": p.get("text"),
-             "automatic": automatic_note(p)}
+             "automatic": automatic_note(p),
+             "approximate_names": approximate_names_note(p)}
             for p in passages]
 
 
