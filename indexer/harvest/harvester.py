@@ -16,7 +16,7 @@ from ..corpus import load_corpus
 from ..sources import read_corpus
 from .audio import AudioFetch, audio_file_name, fetch_audio
 from .client import HarvestError, HttpStatus, Interrupted, PoliteClient, Unreachable, Validators, WrongType
-from .manifest import Manifest, audio_path
+from .manifest import DEAD_STATUSES, Manifest, audio_path
 from .pages import HTML_TYPES, canonical_url, decode_html, fetch_page, page_links, page_title
 from .sitelist import SitePage, page_file, page_path, read_site_list, slug_from_url, unique_id, write_site_list
 
@@ -290,9 +290,13 @@ class Harvester:
             self.summary.audio["failed"] += 1
             broken = "lien audio cassé" if isinstance(exc, (HttpStatus, WrongType)) else "audio non téléchargé"
             self.echo(f"{broken} {url} : {exc}", err=True)
-            if not entry.get("sha256") and not entry.get("partial"):
+            if isinstance(exc, HttpStatus) and exc.code in DEAD_STATUSES and not entry.get("sha256"):
+                # The site says it is gone: recorded, so that the index offers no player for it.
+                self.manifest.audio[url] = {"dead": exc.code, "pages": pages}
+            elif not entry.get("sha256") and not entry.get("partial"):
                 del self.manifest.audio[url]
             return True
+        entry.pop("dead", None)
         self.summary.audio[result.status] += 1
         if result.status != "unchanged":
             self.echo(f"audio/{entry['file']} : {result.size} octets ({self._audio_word(result)})")

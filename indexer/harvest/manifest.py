@@ -2,7 +2,8 @@
 
     {"pages": {url: {"id", "etag", "last_modified", "sha256", "size", "links"?}},
      "audio": {url: {"file", "etag", "last_modified", "sha256", "size", "content_type", "pages",
-                     "partial"?}}}
+                     "partial"?}
+               | {"dead": 404 or 410, "pages"}}}   a link the site says is gone (not audio)
 
 ``partial`` holds the validators of an unfinished download (its ``.part`` file),
 so that the next run resumes it with an HTTP Range request. Nothing volatile
@@ -19,6 +20,7 @@ from ..corpus_files import CorpusFileError, read_corpus_file
 
 MANIFEST = "harvest.json"
 AUDIO_DIR = "audio"
+DEAD_STATUSES = (404, 410)  # the site says the media is not there: a dead link, not audio
 
 
 @dataclass
@@ -74,6 +76,12 @@ def downloaded_audio(root: Path) -> dict[str, dict]:
     return found
 
 
+def dead_audio_links(root: Path) -> set[str]:
+    """Audio urls `fetch --audio` found dead (404, 410), with no copy downloaded before."""
+    return {url for url, entry in Manifest.load(root).audio.items()
+            if entry.get("dead") in DEAD_STATUSES and not entry.get("sha256")}
+
+
 def downloaded_audio_files(root: Path) -> dict[str, str]:
     """Audio url -> file name under audio/ (what a Recording's ``audio_file`` holds)."""
     return {url: entry["file"] for url, entry in downloaded_audio(root).items()}
@@ -85,4 +93,8 @@ def downloaded_audio_by_page(root: Path) -> dict[str, list]:
     for url, entry in sorted(downloaded_audio(root).items()):
         for page_id in entry.get("pages") or []:
             by_page.setdefault(str(page_id), []).append([url, entry["file"], entry["sha256"]])
+    dead = Manifest.load(root).audio
+    for url in sorted(dead_audio_links(root)):  # a link found dead since: the page's recordings change too
+        for page_id in dead[url].get("pages") or []:
+            by_page.setdefault(str(page_id), []).append([url, "dead"])
     return by_page
