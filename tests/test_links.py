@@ -20,9 +20,11 @@ from bs4 import BeautifulSoup
 
 from indexer.anchors import time_at
 from indexer.build import build_index
+from indexer.search import SearchService
 from indexer.transcripts.whisper import word_offsets
 from webapp import create_app
-from webapp_fixtures import CHROMIUM_ARGS, LiveServer, browser, write_wav  # noqa: F401  (browser: a fixture)
+from test_harvest import cli, fetch, media_bytes, served  # noqa: F401  (served: the invented site, a fixture)
+from webapp_fixtures import LiveServer, browser, write_wav  # noqa: F401  (browser: a fixture)
 
 CORPUS_YAML = """\
 site: https://artoiscast.fr/
@@ -247,3 +249,35 @@ def test_player_lands_at_the_word_and_marks_its_cue(browser, corpus_and_index): 
             assert errors == []
         finally:
             context.close()
+
+
+# --------------------------------------------------------------------------- dead audio (point 5)
+
+
+def test_a_dead_audio_link_is_not_audio(served, tmp_path):  # noqa: F811
+    """The invented site's "/sons/ducasse.mp3" answers 404: after `fetch --audio` its recording
+    has no player, does not count « avec audio », and its page says the audio is not available."""
+    base, site, _ = served
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    assert fetch(corpus, base, "--audio").exit_code == 0
+    assert cli(corpus, "index").exit_code == 0
+    dead_url = f"{base}/sons/ducasse.mp3"
+    rec = next(r for r in SearchService(index).recordings() if r["source_audio_url"] == dead_url)
+    assert (rec["has_audio"], rec["audio_url"], rec["audio_dead"]) == (False, None, True)
+    app = create_app({"INDEX_DIR": str(index), "CORPUS_DIR": str(corpus)})
+    with app.test_client() as client:
+        page = BeautifulSoup(client.get(f"/enregistrement/{rec['id']}").get_data(as_text=True), "html.parser")
+        assert page.select_one("audio") is None
+        assert "L'audio de cet enregistrement n'est pas disponible" in page.select_one(".no-audio").get_text()
+        # « Avec audio : oui » counts the recordings with a player only.
+        with_audio = {r["id"] for r in SearchService(index).recordings() if r["has_audio"]}
+        facet = client.get("/api/search?q=").get_json()["facets"]["audio"]
+        assert {v["value"]: v["count"] for v in facet}.get("oui", 0) == len(with_audio)
+        assert rec["id"] not in with_audio
+    # The file comes back on the site: the next fetch downloads it, and --update plays it.
+    site.put("/sons/ducasse.mp3", media_bytes("ducasse", 10_000), "audio/mpeg")
+    assert fetch(corpus, base, "--audio").exit_code == 0
+    assert "dead" not in json.loads((corpus / "harvest.json").read_text(encoding="utf-8"))["audio"][dead_url]
+    assert cli(corpus, "index", "--update").exit_code == 0
+    rec = next(r for r in SearchService(index).recordings() if r["source_audio_url"] == dead_url)
+    assert rec["has_audio"] and rec["audio_url"].startswith("/audio/") and not rec["audio_dead"]
