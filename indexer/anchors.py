@@ -6,8 +6,8 @@ transcripts time each word. The index keeps, per passage, each cue's char offset
 compactly: offsets as ints, word starts as centiseconds after the passage start.
 
 The time of a character = the start of the timed word holding it (or of the last
-timed word before it in the same cue, never later than the word itself), else the
-start of the cue holding it, else the passage start.
+timed word before it in the same cue, never later than the word itself) less
+WORD_LEAD, else the start of the cue holding it, else the passage start.
 """
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ from bisect import bisect_right
 from typing import Optional
 
 from .records import Passage
+
+# Speech recognition's word starts come a few hundredths of a second late (and are kept to
+# the centisecond here): a link opened this much earlier never cuts the word's first syllable.
+WORD_LEAD = 0.2
 
 
 def packed_anchors(passage: Passage) -> Optional[dict]:
@@ -41,7 +45,7 @@ def time_at(stored: dict, offset: int) -> Optional[float]:
     words = anchors.get("w") or []
     word = bisect_right(words[0::2], offset) - 1
     if word >= 0 and words[2 * word] >= cue_start:  # a timed word of the same cue
-        return round(start + words[2 * word + 1] / 100, 2)
+        return max(0.0, round(start + words[2 * word + 1] / 100 - WORD_LEAD, 2))
     if 0 <= cue < len(cues) and cues[cue][0] is not None:
         return cues[cue][0]
     return start

@@ -4,7 +4,8 @@ and a media link found dead is not audio (point 5).
 An invented corpus: an automatic transcript (Whisper JSON with word times) whose
 searched word is said 20.4 s into a passage starting at 0, and a human WebVTT whose
 passage holds three cues, the word in the third (at 16 s). Every link, time and
-export of a passage must give the word's second (the cue's, without word times).
+export of a passage must give the word's second, less WORD_LEAD (0.2 s: the link lands
+just before the word), or the cue's start without word times.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.anchors import time_at
+from indexer.anchors import WORD_LEAD, time_at
 from indexer.build import build_index
 from indexer.search import SearchService
 from indexer.transcripts.whisper import word_offsets
@@ -131,9 +132,9 @@ def test_word_offsets_find_each_timed_word_in_order():
 
 def test_time_at_a_word_else_its_cue_else_the_passage_start():
     stored = {"start": 10.0, "cues": [[10.0, 14.0], [14.0, 20.0]],
-              "anchors": {"c": [0, 20], "w": [0, 20, 6, 150]}}  # words at 10.2 and 11.5 in the first cue
-    assert time_at(stored, 0) == 10.2
-    assert time_at(stored, 8) == 11.5  # inside the second timed word
+              "anchors": {"c": [0, 20], "w": [0, 20, 6, 150]}}  # words said at 10.2 and 11.5 in the first cue
+    assert time_at(stored, 0) == 10.2 - WORD_LEAD
+    assert time_at(stored, 8) == 11.5 - WORD_LEAD  # inside the second timed word
     assert time_at(stored, 25) == 14.0  # a cue without word times: its start
     assert time_at({"start": 10.0}, 25) == 10.0  # an index without anchors: the passage start
 
@@ -146,17 +147,17 @@ def test_api_link_and_at_are_the_words_second(client):
     passage = doc["results"][0]["passages"][0]
     assert passage["recording_id"] == "criee-auto"
     assert passage["start"] == 0.0  # the passage still starts where it starts
-    assert passage["at"] == 20.4
-    assert t_of(passage["link"]) == "20.4"
+    assert passage["at"] == 20.2
+    assert t_of(passage["link"]) == "20.2"
     # The recording's own API: with the query, each hit passage at its word.
     rec = client.get("/api/recordings/criee-auto?q=grivolandier").get_json()
     hit = next(p for p in rec["passages"] if p["hit"])
-    assert hit["at"] == 20.4 and t_of(hit["link"]) == "20.4"
+    assert hit["at"] == 20.2 and t_of(hit["link"]) == "20.2"
 
 
 def test_a_phrase_link_opens_at_its_first_word(client):
     passage = client.get('/api/search?q="marin grivolandier"').get_json()["results"][0]["passages"][0]
-    assert passage["at"] == 19.6
+    assert passage["at"] == 19.4
 
 
 def test_a_cue_without_word_times_gives_its_start(client):
@@ -170,7 +171,7 @@ def test_a_cue_without_word_times_gives_its_start(client):
 def test_results_page_play_link_at_the_word(client):
     page = BeautifulSoup(client.get("/?q=grivolandier").get_data(as_text=True), "html.parser")
     play = page.select_one("a.play")
-    assert t_of(play["href"]) == "20.4"
+    assert t_of(play["href"]) == "20.2"
     assert "0:20" in play.get_text()
 
 
@@ -183,17 +184,17 @@ def test_citation_text_and_copied_link_at_the_word(client):
 def test_exports_at_the_word(client):
     rows = list(csv.DictReader(io.StringIO(client.get("/export.csv?q=grivolandier").get_data(as_text=True)
                                            .lstrip("\ufeff"))))
-    assert rows[0]["start"] == "0" and rows[0]["at"] == "20.4"
-    assert t_of(rows[0]["link"]) == "20.4"
+    assert rows[0]["start"] == "0" and rows[0]["at"] == "20.2"
+    assert t_of(rows[0]["link"]) == "20.2"
     data = client.get("/export.json?q=toupinette").get_json()
     assert data["passages"][0]["at"] == 16.0 and t_of(data["passages"][0]["link"]) == "16"
 
 
 def test_concordance_each_occurrence_at_its_own_word(client):
     data = client.get("/export.json?q=grivolandier&mode=concordance").get_json()
-    assert [(row["at"], t_of(row["link"])) for row in data["passages"]] == [(20.4, "20.4"), (26.1, "26.1")]
+    assert [(row["at"], t_of(row["link"])) for row in data["passages"]] == [(20.2, "20.2"), (25.9, "25.9")]
     page = BeautifulSoup(client.get("/?q=grivolandier&mode=concordance").get_data(as_text=True), "html.parser")
-    assert [t_of(a["href"]) for a in page.select(".kwic-who a.play")] == ["20.4", "26.1"]
+    assert [t_of(a["href"]) for a in page.select(".kwic-who a.play")] == ["20.2", "25.9"]
 
 
 def test_recording_page_without_query_keeps_the_passage_start(client):
@@ -211,8 +212,8 @@ def test_recording_page_at_the_word_and_citation_files(client):
     page = BeautifulSoup(client.get("/enregistrement/criee-auto?t=20.4,30&q=grivolandier").get_data(as_text=True),
                          "html.parser")
     assert page.select_one("audio")["src"] == "/audio/test.wav#t=20.4"
-    assert page.select_one(".turn.is-hit")["data-at"] == "20.4"
-    assert t_of(page.select_one("a.timeline__hit-link")["href"]) == "20.4"
+    assert page.select_one(".turn.is-hit")["data-at"] == "20.2"
+    assert t_of(page.select_one("a.timeline__hit-link")["href"]) == "20.2"
     ris_link = next(a["href"] for a in page.select(".cite-formats a") if a.get_text() == "RIS")
     ris = client.get(ris_link).get_data(as_text=True)
     assert re.search(r"^UR  - http://localhost/enregistrement/criee-auto\?t=20\.4\r?$", ris, re.M), ris
@@ -236,13 +237,13 @@ def test_player_lands_at_the_word_and_marks_its_cue(browser, corpus_and_index): 
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(server.url + "/?q=grivolandier")
             page.click("a.play")
-            page.wait_for_url(re.compile(r"/enregistrement/criee-auto\?t=20\.4"))
+            page.wait_for_url(re.compile(r"/enregistrement/criee-auto\?t=20\.2"))
             page.wait_for_function("""() => {
                 const audio = document.getElementById('audio');
                 return audio && audio.readyState >= 1 && audio.currentTime > 0;
             }""")
             current = page.evaluate("document.getElementById('audio').currentTime")
-            assert 20.4 - 1.0 <= current <= 20.4 + 0.05, current  # within 1 s before the word
+            assert 20.4 - 1.0 <= current <= 20.4, current  # within 1 s before the word (said at 20.4)
             cue = page.wait_for_selector(".cue.is-current-cue")
             assert cue.get_attribute("data-start") == "18.0"
             assert "grivolandier" in cue.text_content()

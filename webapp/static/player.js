@@ -64,10 +64,13 @@
     return box.bottom > 0 && box.top < window.innerHeight;
   }
   var currentCue = null;
+  // A link to a word opens a little before it (WORD_LEAD in indexer/anchors.py): the cue about
+  // to be heard that soon is the one marked.
+  var CUE_LEAD = 0.3;
   function cueAt(seconds) {
     var found = null;  // cues may overlap: the latest one started
     for (var i = 0; i < cues.length; i++) {
-      if (cues[i].start <= seconds && (cues[i].end === null || seconds < cues[i].end)) found = cues[i].el;
+      if (cues[i].start <= seconds + CUE_LEAD && (cues[i].end === null || seconds < cues[i].end)) found = cues[i].el;
     }
     return found;
   }
