@@ -36,7 +36,8 @@ STATE_FILE = "corpus_state.json"
 # index of another format is rebuilt by `serve`, and refused with advice by search.
 INDEX_FORMAT = 10  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
 # 8: uncertain ASR words; 9: rare terms' postings inlined in the term index, title/names fields of class
-# RepeatedText (same terms and postings, another layout: indexer/whoosh_writer.py); 10: passage anchors (links at the words)
+# RepeatedText (same terms and postings, another layout: indexer/whoosh_writer.py);
+# 10: passage anchors, cue and word offsets (links at the words: indexer/anchors.py)
 
 
 def _cached_reader(self, fieldname, column):

@@ -19,8 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.anchors import WORD_LEAD, time_at
+from indexer.anchors import WORD_LEAD, cue_spans, time_at
 from indexer.build import build_index
+from indexer.highlight import Match, mark_cues
 from indexer.search import SearchService
 from indexer.transcripts.whisper import word_offsets
 from webapp import create_app
@@ -282,3 +283,18 @@ def test_a_dead_audio_link_is_not_audio(served, tmp_path):  # noqa: F811
     assert cli(corpus, "index", "--update").exit_code == 0
     rec = next(r for r in SearchService(index).recordings() if r["source_audio_url"] == dead_url)
     assert rec["has_audio"] and rec["audio_url"].startswith("/audio/") and not rec["audio_dead"]
+
+
+def test_cue_spans_keep_every_word_mark_and_event():
+    """The recording page's transcript cut into cues loses nothing: a mark across two cues
+    is cut in two, an event at a cue's end stays in that cue, the text reads the same."""
+    text = "Bonjour à tous. Le terril est vert."
+    stored = {"start": 5.0, "cues": [[5.0, 8.0], [8.0, 12.0]], "anchors": {"c": [0, 16], "w": []}}
+    html = mark_cues(text, [Match(10, 18)], [(15, "[rires]")], [[19, 25]], cue_spans(stored, len(text)))
+    page = BeautifulSoup(html, "html.parser")
+    cues = page.select("span.cue")
+    assert [(c["data-start"], c["data-end"]) for c in cues] == [("5.0", "8.0"), ("8.0", "12.0")]
+    assert [m.get_text() for m in page.select("mark")] == ["tous.", "Le"]
+    assert cues[0].select_one(".event").get_text() == "[rires]"
+    assert cues[1].select_one(".incertain").get_text() == "terril"
+    assert " ".join(page.get_text().replace("[rires]", "").split()) == text

@@ -29,8 +29,8 @@ bp = Blueprint("views", __name__)
 # The order a student reads the facets in (the service's FACETS order is the index's).
 FACET_ORDER = ["theme", "speaker", "organisation", "place", "year", "type", "audio", "kind"]
 FACETS_SHOWN = 8  # values shown before "voir plus" in a facet
-EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "start", "end", "at", "verbatim", "label", "date", "theme",
-                  "text", "link", "automatic"]
+EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "start", "end", "at", "verbatim", "label", "date",
+                  "theme", "text", "link", "automatic"]
 SORT_LABELS = {"relevance": "pertinence", "date": "date"}
 MODE_LABELS = {"results": "Résultats", "citations": "Citations", "concordance": "Concordance"}
 
