@@ -66,8 +66,8 @@ def cue_spans(stored: dict, length: int) -> list[tuple[int, int, float, float]]:
     ``length`` long, in text order - for the recording page to mark the cue being heard."""
     anchors, cues = stored.get("anchors"), stored.get("cues") or []
     offsets = (anchors or {}).get("c") or []
-    if stored.get("start") is None or len(offsets) != len(cues):
-        return []
+    if stored.get("start") is None or len(offsets) != len(cues) or not length:
+        return []  # no times, an older index, or sound events only: nothing to mark
     bounds = [min(max(0, int(o)), length) for o in offsets] + [length]
     return [(bounds[i], max(bounds[i], bounds[i + 1]), start, end)
             for i, (start, end) in enumerate(cues) if start is not None and end is not None]
