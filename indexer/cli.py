@@ -395,7 +395,7 @@ def _print_results(doc: dict):
         if people:
             click.echo(f"   {people}")
         for passage in result["passages"]:
-            when = f"▶ {timecode(passage['start'])} " if passage["start"] is not None else ""
+            when = f"▶ {timecode(passage['at'])} " if passage["start"] is not None else ""
             who = f"{passage['speaker']} : " if passage["speaker"] else ""
             kind = "verbatim" if passage["verbatim"] else passage["label"]
             if passage.get("automatic"):  # speech recognition's: a speaker only where named by voice
@@ -408,7 +408,7 @@ def _print_results(doc: dict):
                 click.echo(f"     {passage['link']}")
         click.echo("")
     for passage in doc.get("passages", []):
-        when = f"▶ {timecode(passage['start'])} " if passage["start"] is not None else ""
+        when = f"▶ {timecode(passage['at'])} " if passage["start"] is not None else ""
         click.echo(f"- {when}{passage['speaker'] or ''} — {passage['recording_id']}")
         click.echo(f"  {_plain(passage['snippet'])}".replace("\n", " "))
     click.echo("Facettes :")

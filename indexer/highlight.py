@@ -218,3 +218,31 @@ def mark_uncertain(text: str, matches: list[Match], uncertain: list, start: int 
             piece = f"{_open_mark(marks[in_mark][2])}{piece}</mark>"
         out.append(piece)
     return "".join(out)
+
+
+def mark_cues(text: str, matches: list[Match], events: list | None, uncertain: list | None,
+              cues: list[tuple[int, int, float, float]]) -> str:
+    """Like mark_with_events, each cue's words in <span class="cue" data-start data-end>
+    (``cues``: (first char, end char, start, end) in text order, see anchors.cue_spans), so
+    that the player can mark the cue being heard. A mark across two cues is cut in two."""
+    if not cues:
+        return mark_with_events(text, matches, events, uncertain)
+    out = [str(escape(text[:cues[0][0]]))]
+    events = [(int(at), label) for at, label in events or []]
+    for i, (first, last, start, end) in enumerate(cues):
+        final = i == len(cues) - 1
+        words_end = first + len(text[first:last].rstrip())
+
+        def inside(a: int, b: int) -> bool:
+            return a < last and b > first
+
+        piece_matches = [Match(max(m.start, first) - first, min(m.end, words_end) - first)
+                         for m in matches if inside(m.start, m.end) and min(m.end, words_end) > max(m.start, first)]
+        piece_uncertain = [[max(int(u[0]), first) - first, min(int(u[1]), words_end) - first]
+                           for u in uncertain or [] if len(u) >= 2 and inside(int(u[0]), int(u[1]))]
+        piece_events = [(at - first, label) for at, label in events
+                        if first <= at < last or (final and at >= last) or (i == 0 and at < first)]
+        html = mark_with_events(text[first:words_end], piece_matches, piece_events, piece_uncertain)
+        out.append(f'<span class="cue" data-start="{start}" data-end="{end}">{html}</span>')
+        out.append(str(escape(text[words_end:last])))
+    return "".join(out)

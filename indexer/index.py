@@ -24,6 +24,7 @@ from whoosh import columns, fields, index
 from whoosh.codec import whoosh3
 
 from .analysis import EXACT, FRENCH, TextWithNames, index_terms
+from .anchors import packed_anchors
 from .corpus_files import CorpusFileError, corpus_file_digest, display_name
 from .frequent_postings import write_frequent_postings
 from .records import Passage, Recording, Speaker
@@ -33,11 +34,11 @@ from .whoosh_writer import WRITER_POOL_MB, writer_codec
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 11  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
+INDEX_FORMAT = 12  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
 # 8: uncertain ASR words; 9: rare terms' postings inlined in the term index, title/names fields of class
 # RepeatedText (same terms and postings, another layout: indexer/whoosh_writer.py); 10: known names
 # heard misspelled (approximate), searchable at the heard words' positions; 11: automatic speaker
-# attribution's confidence
+# attribution's confidence; 12: passage anchors, cue and word offsets (links at the words: indexer/anchors.py)
 
 
 def _cached_reader(self, fieldname, column):
@@ -127,6 +128,7 @@ def make_schema() -> fields.Schema:
         start=fields.STORED(),
         end=fields.STORED(),
         cues=fields.STORED(),
+        anchors=fields.STORED(),  # char offsets of cues and timed words: see indexer/anchors.py
         events=fields.STORED(),  # sound events of a transcript passage: shown, not searched
         topic=fields.STORED(),  # a transcript section's own topic
         line=fields.STORED(),
@@ -203,6 +205,7 @@ def documents(rec: Recording) -> Iterable[dict]:
             start=passage.start,
             end=passage.end,
             cues=passage.cues or None,
+            anchors=packed_anchors(passage),
             events=passage.events or None,
             topic=passage.topic,
             line=passage.line,

@@ -58,6 +58,9 @@ class Cue:
     # each at its character offset in `text` - shown, never indexed nor quoted.
     events: list[tuple[int, str]] = field(default_factory=list)
     topic: Optional[str] = None  # the topic of its section (Transcriber <Section topic>), when the file has some
+    # (char offset in `text`, start in seconds) of each word the file times (Whisper/WhisperX JSON):
+    # a link to a word found in the cue opens the audio at that word, not at the cue's start.
+    words: list[tuple[int, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -76,6 +79,8 @@ class Passage:
     start: Optional[float] = None
     end: Optional[float] = None
     cues: list[tuple[float, float]] = field(default_factory=list)  # original cue times inside the passage
+    cue_offsets: list[int] = field(default_factory=list)  # char offset in `text` of each cue of `cues`
+    words: list[tuple[int, float]] = field(default_factory=list)  # (char offset in `text`, start) of timed words
     line: Optional[int] = None  # first source line, for reports
     events: list[tuple[int, str]] = field(default_factory=list)  # (offset in text, event as written), see Cue
     topic: Optional[str] = None  # a transcript section's own topic
@@ -110,10 +115,11 @@ class Recording:
     passages: list[Passage] = field(default_factory=list)
     transcript: Optional[str] = None  # transcript file, when one completes the recording
     automatic: Optional[dict] = None  # {"model", "date"} when the transcript is speech recognition's, unreviewed
+    audio_dead: bool = False  # `fetch --audio` found the "écouter" link dead (404, 410): not audio
 
     @property
     def has_audio(self) -> bool:
-        return bool(self.audio_file or (self.audio_url and self.media == "audio"))
+        return bool(self.audio_file or (self.audio_url and self.media == "audio" and not self.audio_dead))
 
     @property
     def year(self) -> Optional[str]:

@@ -35,7 +35,8 @@ from .column_scores import EMPTY, ColumnScores, columnar
 from .corpus import name_key
 from .facet_counts import PassageUnits, ValueTable, pair_units, passage_array
 from .frequent_postings import FrequentPostings
-from .highlight import approximate_matches, find_matches, kwic, mark_with_events, snippet, with_approximate
+from .anchors import cue_spans, first_match_time, time_at
+from .highlight import approximate_matches, find_matches, kwic, mark_cues, mark_with_events, snippet, with_approximate
 from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
                     index_damage, open_index, read_state, truncated_file)
 from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, cut_query, parse, suggest
@@ -717,7 +718,7 @@ class SearchService:
     def media_url(self, rec: dict) -> Optional[str]:
         if rec.get("audio_file"):
             return f"{self.base_url}/audio/{quote(rec['audio_file'])}"
-        if rec.get("media") == "audio" and rec.get("audio_url"):
+        if rec.get("media") == "audio" and rec.get("audio_url") and not rec.get("audio_dead"):
             return rec["audio_url"]
         return None
 
@@ -739,6 +740,7 @@ class SearchService:
             "audio_url": self.media_url(rec),
             "source_audio_url": rec.get("audio_url"),
             "has_audio": bool(rec.get("has_audio")),
+            "audio_dead": bool(rec.get("audio_dead")),  # its link was found dead (fetch --audio)
             "places": rec.get("places", []),
             "organisations": rec.get("organisations", []),
             "link": self.recording_link(rec["id"]),
@@ -856,8 +858,10 @@ class SearchService:
             ranked, _ = self._ranked(snap, s, parsed.query, matched, MAX_EXPORT, params.sort)
             # No highlighting but for a concordance (its rows are the occurrences): an export has
             # the passages' text, not snippets, and finding the words in 5,000 passages was most of its cost.
-            marked = parsed if params.mode == "concordance" else None
-            return [self._passage(snap, s, d, marked, params.q) for d, _ in ranked]
+            # The words are still looked for in a passage with times to map them to: its link
+            # opens the audio at the first of them (see indexer/anchors.py).
+            timed_only = params.mode != "concordance"
+            return [self._passage(snap, s, d, parsed, params.q, timed_only=timed_only) for d, _ in ranked]
 
     def recording(self, rec_id: str, q: str = "") -> Optional[dict]:
         """A recording with all its passages in order, the query's words marked, and which passages match."""
@@ -1091,16 +1095,22 @@ class SearchService:
         return len(matched), [self._passage(snap, s, d, parsed, params.q) for d, _ in page], partial
 
     def _passage(self, snap: Snapshot, s, docnum: int, parsed: Optional[ParsedQuery], q: str,
-                 with_kwic: bool = True) -> dict:
+                 with_kwic: bool = True, timed_only: bool = False) -> dict:
+        """One passage, the query's words marked; ``timed_only``: looked for only where the
+        passage has times to map them to (an export's cost)."""
         stored = s.stored_fields(docnum)
         text = stored.get("text") or ""
-        matches = find_matches(text, parsed.terms, parsed.phrases, parsed.exact_phrases) if parsed else []
+        matches = []
         approximate = stored.get("approximate") or []
-        named = approximate_matches(approximate, parsed.terms, parsed.phrases, parsed.exact_phrases) if parsed else []
-        matches = with_approximate(matches, named)
+        named = []
+        if parsed and (not timed_only or stored.get("anchors")):
+            matches = find_matches(text, parsed.terms, parsed.phrases, parsed.exact_phrases)
+            named = approximate_matches(approximate, parsed.terms, parsed.phrases, parsed.exact_phrases)
+            matches = with_approximate(matches, named)
         rec_id = stored["recording_id"]
         rec = snap.recordings.get(rec_id, {})
         start, end = stored.get("start"), stored.get("end")
+        at = first_match_time(stored, matches)  # every link and time shown of this passage
         speaker = stored.get("speaker_name")
         passage = {
             "recording_id": rec_id,
@@ -1112,11 +1122,12 @@ class SearchService:
             "interviewer": bool(stored.get("is_interviewer")),
             "start": start,
             "end": end,
+            "at": at,
             "verbatim": snap.doc_type[docnum] in (TYPE_VERBATIM, TYPE_EVENTS),
             "label": stored.get("label"),
             "cues": stored.get("cues") or [],
             "topic": stored.get("topic"),
-            "link": self.recording_link(rec_id, start, end, q),
+            "link": self.recording_link(rec_id, at, end, q),
             # Speech recognition's, unreviewed: {"model", "date"} (None for a human transcript or a summary).
             "automatic": rec.get("automatic") if snap.doc_type[docnum] == TYPE_VERBATIM else None,
             # A speaker named by voice, not by a person: {"automatic": true, "confidence": 0..1}.
@@ -1129,8 +1140,12 @@ class SearchService:
         }
         if with_kwic:
             passage["kwic"] = kwic(text, matches)
+            for line, match in zip(passage["kwic"], matches):  # each occurrence at its own second
+                line["at"] = time_at(stored, match.start)
+                line["link"] = self.recording_link(rec_id, line["at"], end, q)
         else:
-            passage["html"] = mark_with_events(text, matches, stored.get("events"), stored.get("uncertain"))
+            passage["html"] = mark_cues(text, matches, stored.get("events"), stored.get("uncertain"),
+                                        cue_spans(stored, len(text)))
         return passage
 
 

@@ -15,7 +15,7 @@ from .corpus_files import CorpusFileError, display_name, read_corpus_file, resol
 from .dates import parse_date
 from .gazetteer import Gazetteer
 from .names import MAX_FORMS, attach_approximate_names
-from .harvest.manifest import downloaded_audio_files
+from .harvest.manifest import dead_audio_links, downloaded_audio_files
 from .page import parse_page
 from .records import Passage, Problem, Recording, Speaker, web_url
 from .transcribe import attribution_confidence, auto_transcript_path, read_provenance, uncertain_spans
@@ -91,7 +91,7 @@ class CorpusReading:
         corpus = result.corpus
         places = Gazetteer({p: [] for p in corpus.places})
         organisations = Gazetteer({o.name: o.aliases for o in corpus.organisations})
-        downloaded = downloaded_audio_files(root)
+        downloaded, dead = downloaded_audio_files(root), dead_audio_links(root)
         # What automatic transcripts add (problems, files, formats) comes after what the
         # corpus.yaml entries add, as when the corpus was read all at once.
         automatic = CorpusRecords(corpus, [], [], [])
@@ -104,7 +104,7 @@ class CorpusReading:
             while done < len(result.recordings) and result.recordings[done].id not in waiting:
                 rec = result.recordings[done]
                 done += 1
-                attach_downloaded_audio([rec], root, downloaded)
+                attach_downloaded_audio([rec], root, downloaded, dead)
                 attach_automatic_transcripts(automatic, places, organisations, [rec])
                 yield rec
 
@@ -207,14 +207,19 @@ def attach_automatic_transcripts(result: CorpusRecords, places: Gazetteer, organ
 
 
 
-def attach_downloaded_audio(recordings: list[Recording], root: Path, downloaded: Optional[dict[str, str]] = None):
+def attach_downloaded_audio(recordings: list[Recording], root: Path, downloaded: Optional[dict[str, str]] = None,
+                            dead: Optional[set[str]] = None):
     """Recordings whose media `artoiscast fetch --audio` downloaded play the local copy
-    (an ``audio`` file given in corpus.yaml wins). harvest.json names files inside audio/ only."""
+    (an ``audio`` file given in corpus.yaml wins). harvest.json names files inside audio/ only.
+    A link it found dead (404, 410) is no audio: no player, not counted « avec audio »."""
     if downloaded is None:
         downloaded = downloaded_audio_files(root)
+    if dead is None:
+        dead = dead_audio_links(root)
     for rec in recordings:
         if not rec.audio_file and rec.audio_url in downloaded:
             rec.audio_file = downloaded[rec.audio_url]
+        rec.audio_dead = not rec.audio_file and rec.audio_url in dead
 
 
 def written_name(corpus: Corpus, name: str) -> str:

@@ -321,7 +321,7 @@ def test_search_by_speaker_gives_timed_verbatim_passages_with_links(corpus_dir, 
     assert "<mark>navettes</mark>" in passage["snippet"]
     link = urlsplit(passage["link"])
     assert link.path == "/enregistrement/atelier-bobinage"
-    assert parse_qs(link.query)["t"] == ["4.2,15"]  # opens the recording at the passage's time
+    assert parse_qs(link.query)["t"] == ["9.75,15"]  # opens the recording at the cue holding the word
     assert passage["link"].startswith("http://127.0.0.1:5000/enregistrement/atelier-bobinage?t=")
 
     # --speaker narrows to that person's words: Odile's question about the same recording is left out.

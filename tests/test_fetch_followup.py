@@ -28,7 +28,10 @@ def test_dead_links_are_remembered_and_not_asked_again_before_their_day(tmp_path
     assert dead_lines == [f"lien audio cassé {base}{DEAD} : le site a répondu 404"]  # one line, the url once
     manifest = json.loads((corpus / "harvest.json").read_text(encoding="utf-8"))
     retry = (date.today() + timedelta(days=7)).isoformat()
-    assert manifest["dead"][base + DEAD] == {"reason": "le site a répondu 404", "failures": 1, "retry_after": retry}
+    entry = manifest["dead"][base + DEAD]
+    assert {k: entry[k] for k in ("reason", "failures", "retry_after")} == \
+        {"reason": "le site a répondu 404", "failures": 1, "retry_after": retry}
+    assert entry["status"] == 404  # gone, as the site says: no audio for the index either
     assert base + DEAD not in manifest["audio"]
 
     since = len(site.log)

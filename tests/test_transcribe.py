@@ -151,6 +151,11 @@ def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchabl
     # cues keep each sentence's time.
     assert passage["start"] == pytest.approx(speech["emission-bassin"].starts[0], abs=0.5)
     assert min(abs(cue[0] - speech["emission-bassin"].starts[-1]) for cue in passage["cues"]) <= 0.5
+    # Its link opens the audio at the phrase's first word (the word times of the model), not at the
+    # passage start 17 s earlier: within 1 s before the words (a few hundredths late at worst).
+    said = speech["emission-bassin"].starts[-1]
+    assert said - 1.0 <= passage["at"] <= said + 0.2, (passage["at"], said)
+    assert f"t={passage['at']:g}" in passage["link"]
     printed = runner.invoke(main, ["--corpus", str(corpus), "--index", str(index_dir), "search", "merci", "beaucoup"])
     assert "[transcription automatique non relue, whisper-base]" in printed.output
 

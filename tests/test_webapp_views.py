@@ -233,14 +233,14 @@ def test_csv_export_is_excel_friendly_and_complete(client):
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
-    assert list(rows[0]) == ["recording_id", "title", "speaker", "role", "start", "end", "verbatim", "label",
-                             "date", "theme", "text", "link", "automatic", "approximate_names"]
+    assert list(rows[0]) == ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at",
+                             "verbatim", "label", "date", "theme", "text", "link", "automatic", "approximate_names"]
     total = json.loads(client.get("/api/search?q=terril").data)["total_passages"]
     assert len(rows) == total
     row = next(r for r in rows if "Wingles" in r["text"])
     assert row == {
         "recording_id": "filature-pasteur", "title": "Les bobines de la rue Pasteur", "speaker": "Mireille Dubrulle",
-        "role": "ancienne bobineuse", "start": "24", "end": "40", "verbatim": "oui", "label": "transcription",
+        "role": "ancienne bobineuse", "speaker_attribution": "", "start": "24", "end": "40", "at": "24", "verbatim": "oui", "label": "transcription",
         "date": "2019", "theme": "Industrie textile",
         "text": "On les voyait de l'atelier à Wingles ; le terril était encore noir, sans un arbre.",
         "link": "http://localhost/enregistrement/filature-pasteur?t=24,40&q=terril", "automatic": "", "approximate_names": "",
@@ -252,16 +252,17 @@ def test_csv_export_for_french_excel_and_spreadsheet_formulas(client, default_cl
     excel = page.find("a", string="Excel")["href"]
     assert query_of(excel)["sep"] == ["semicolon"] and query_of(excel)["q"] == ["terril"]
     body = client.get(excel).get_data().decode("utf-8-sig")
-    assert body.splitlines()[0] == "recording_id;title;speaker;role;start;end;verbatim;label;date;theme;text;link;automatic;approximate_names"
+    assert body.splitlines()[0] == ("recording_id;title;speaker;role;speaker_attribution;start;end;at;verbatim;label;date;"
+                                    "theme;text;link;automatic;approximate_names")
     # Page texts start with "- " ; Excel would take such a cell for a formula: the Excel variant
     # neutralises it, the plain CSV keeps the data exactly as it is.
     excel_rows = list(csv.reader(io.StringIO(
         default_client.get("/export.csv?q=Gazonor&sep=semicolon").get_data().decode("utf-8-sig")), delimiter=";"))
-    texts = [row[10] for row in excel_rows[1:]]
+    texts = [row[11] for row in excel_rows[1:]]
     assert any(text.startswith("'- Gazonor") for text in texts)
     assert not any(text[:1] in "=+-@" for text in texts)
     rows = list(csv.reader(io.StringIO(default_client.get("/export.csv?q=Gazonor").get_data().decode("utf-8-sig"))))
-    plain = [row[10] for row in rows[1:]]
+    plain = [row[11] for row in rows[1:]]
     assert any(text.startswith("- Gazonor") for text in plain)
     assert not any(text.startswith("'") for text in plain)
 

@@ -29,8 +29,8 @@ bp = Blueprint("views", __name__)
 # The order a student reads the facets in (the service's FACETS order is the index's).
 FACET_ORDER = ["theme", "speaker", "organisation", "place", "year", "type", "audio", "kind"]
 FACETS_SHOWN = 8  # values shown before "voir plus" in a facet
-EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "verbatim", "label",
-                  "date", "theme", "text", "link", "automatic", "approximate_names"]
+EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at", "verbatim",
+                  "label", "date", "theme", "text", "link", "automatic", "approximate_names"]
 SORT_LABELS = {"relevance": "pertinence", "date": "date"}
 MODE_LABELS = {"results": "Résultats", "citations": "Citations", "concordance": "Concordance"}
 
@@ -310,20 +310,27 @@ def citation_text(passage: dict, recording: dict) -> str:
     """« words » — Name, role, « title », artoiscast.fr, date, à mm:ss, link
     (an automatic passage: « locuteur non identifié » and its provenance; never a guessed name)"""
     words = " ".join((passage.get("text") or "").split())
-    link = absolute_url(recording_url(passage["recording_id"], passage.get("start"), passage.get("end")))
+    at = passage_at(passage)  # the second of the words quoted, not of the passage start
+    link = absolute_url(recording_url(passage["recording_id"], at, passage.get("end")))
     parts = [
         passage.get("speaker") or ("locuteur non identifié" if passage.get("automatic") else None),
         passage.get("speaker_role"),
         f"« {recording['title']} »",
         "artoiscast.fr",
         recording.get("date_label") or recording.get("date"),
-        f"à {timecode(passage['start'])}" if passage.get("start") is not None else None,
+        f"à {timecode(at)}" if at is not None else None,
         link,
         automatic_note(passage),
         attribution_note(passage),
         approximate_names_note(passage),
     ]
     return f"« {words} » — " + ", ".join(p for p in parts if p)
+
+
+def passage_at(passage: dict) -> Optional[float]:
+    """Where a passage's links open the audio: its first word found ("at", see
+    indexer/anchors.py), else its start."""
+    return passage["at"] if passage.get("at") is not None else passage.get("start")
 
 
 def citations(doc: dict, recordings: dict[str, dict]) -> list[dict]:
@@ -379,12 +386,15 @@ def recording(rec_id: str):
         duration=duration,
         current=current,
         audio_src=audio_src,
-        seek_url=lambda p: seek_url(rec["id"], p, q),
+        seek_url=lambda p, at=None: seek_url(rec["id"], p, q, at),
         seconds_text=seconds_text,
         back_url=url_for("views.search", q=q) if q else None,
-        ref=reference(rec),
-        coins=coins(reference(rec)),
-        cite_urls={fmt: url_for("views.cite", fmt=fmt, rec_id=rec["id"]) for fmt in CITATION_FORMATS},
+        ref=reference(rec, start),
+        coins=coins(reference(rec, start)),
+        # Opened at a moment (?t=, a link to the words found): the citation files point there too.
+        cite_urls={fmt: url_for("views.cite", fmt=fmt, rec_id=rec["id"],
+                                t=seconds_text(start) if start is not None else None)
+                   for fmt in CITATION_FORMATS},
     )
 
 
@@ -393,9 +403,10 @@ def recording_query() -> str:
     return " ".join(clean_text(request.args.get("q", "")[:4 * MAX_QUERY_CHARS]).split())[:MAX_QUERY_CHARS]
 
 
-def seek_url(rec_id: str, passage: dict, q: str) -> str:
-    """Reload at this passage (no JavaScript); with JavaScript the click just seeks."""
-    return site_url(recording_url(rec_id, passage["start"], passage["end"], q, anchor=f"p{passage['n']}"))
+def seek_url(rec_id: str, passage: dict, q: str, at: Optional[float] = None) -> str:
+    """Reload at this passage, or at ``at`` in it (no JavaScript); with JavaScript the click just seeks."""
+    start = at if at is not None else passage["start"]
+    return site_url(recording_url(rec_id, start, passage["end"], q, anchor=f"p{passage['n']}"))
 
 
 def timeline(timed: list[dict], hits: set[int], duration: float) -> list[dict]:
@@ -442,8 +453,8 @@ def seconds_text(value: float) -> str:
 # --------------------------------------------------------------------------- exports
 
 
-CONCORDANCE_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "left", "match",
-                       "right", "date", "link"]
+CONCORDANCE_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at", "left",
+                       "match", "right", "date", "link"]
 
 
 def export_columns(params: SearchParams) -> list[str]:
@@ -472,6 +483,7 @@ def export_rows(params: SearchParams) -> list[dict]:
 def concordance_rows(passages: list[dict], recordings: dict[str, dict]) -> list[dict]:
     """One row per occurrence: the passage's cells and the occurrence's contexts."""
     return [{**passage_cells(p, recordings.get(p["recording_id"], {})),
+             "at": line.get("at"), "link": absolute_url(line["link"]) if line.get("link") else None,
              "left": line["left"], "match": line["match"], "right": line["right"]}
             for p in passages for line in p.get("kwic") or []]
 
@@ -486,6 +498,7 @@ def passage_cells(p: dict, rec: dict) -> dict:
         "speaker_attribution": attribution_note(p),
         "start": p.get("start"),
         "end": p.get("end"),
+        "at": passage_at(p),
         "date": rec.get("date"),
         "link": absolute_url(p.get("link")) if p.get("link") else None,
     }
@@ -599,8 +612,9 @@ def inverted_name(name: str) -> str:
     return f"{parts['family']}, {parts['given']}" if "family" in parts else name
 
 
-def reference(rec: dict) -> dict:
-    """What every format says about a recording."""
+def reference(rec: dict, at: Optional[float] = None) -> dict:
+    """What every format says about a recording; its URL opens the audio at ``at`` (the
+    words cited) when given."""
     guests = [s["name"] for s in rec["speakers"] if not s["interviewer"]]
     interviewers = [s["name"] for s in rec["speakers"] if s["interviewer"]]
     date_parts = [int(p) for p in (rec.get("date") or "").split("-") if p.isdigit()]
@@ -613,7 +627,7 @@ def reference(rec: dict) -> dict:
         "date_parts": date_parts,
         "kind": "video" if rec.get("media") == "video" else "audio",
         "genre": (rec.get("kind") or "").capitalize(),
-        "url": absolute_url(recording_url(rec["id"])),
+        "url": absolute_url(recording_url(rec["id"], at)),
         "source": safe_page_url(rec),
         "accessed": time.strftime("%Y-%m-%d", time.gmtime()),
         "theme": rec.get("theme") or "",
@@ -702,7 +716,8 @@ def cite(fmt: str, rec_id: str):
     rec = search_service().snapshot().recordings.get(rec_id)
     if rec is None:
         fail(404, f"Aucun enregistrement « {rec_id[:80]} » dans l'index.")
-    ref = reference(clean_links(search_service().recording_json(rec)))
+    at, _ = parse_time_range(request.args.get("t"))
+    ref = reference(clean_links(search_service().recording_json(rec)), at)
     mimetype, extension = CITATION_FORMATS[fmt]
     if fmt == "json":
         body = current_app.json.dumps(csl_json(ref))

@@ -17,7 +17,7 @@ from ..corpus import load_corpus
 from ..sources import read_corpus
 from .audio import AudioFetch, audio_file_name, fetch_audio
 from .client import HarvestError, HttpStatus, Interrupted, PoliteClient, Unreachable, Validators, WrongType
-from .manifest import MANIFEST, Manifest, audio_path
+from .manifest import DEAD_STATUSES, MANIFEST, Manifest, audio_path
 from .pages import HTML_TYPES, canonical_url, decode_html, fetch_page, page_links, page_title
 from .sitelist import SitePage, page_file, page_path, read_site_list, slug_from_url, unique_id, write_site_list
 
@@ -311,7 +311,7 @@ class Harvester:
             reason = str(exc).replace(f" pour {url}", "")  # the url is printed once, first
             self.echo(f"{'lien audio cassé' if dead else 'audio non téléchargé'} {url} : {reason}", err=True)
             if dead:
-                self.remember_dead(url, reason)
+                self.remember_dead(url, reason, exc.code if isinstance(exc, HttpStatus) else None, pages)
             if not entry.get("sha256") and not entry.get("partial"):
                 del self.manifest.audio[url]
             return True
@@ -321,12 +321,15 @@ class Harvester:
             self.echo(f"audio/{entry['file']} : {result.size} octets ({self._audio_word(result)})")
         return True
 
-    def remember_dead(self, url: str, reason: str):
-        """A dead link is asked again after 7 days, then 14, 28 … at most 90: rarely, never forgotten."""
+    def remember_dead(self, url: str, reason: str, status: Optional[int] = None, pages=()):
+        """A dead link is asked again after 7 days, then 14, 28 … at most 90: rarely, never forgotten.
+        A 404 or 410 (``status`` in DEAD_STATUSES) also tells the index the recording has no audio."""
         failures = int(self.manifest.dead.get(url, {}).get("failures", 0) or 0) + 1
         wait = min(DEAD_LINK_FIRST_WAIT_DAYS * 2 ** (failures - 1), DEAD_LINK_MAX_WAIT_DAYS)
         self.manifest.dead[url] = {"reason": reason[:300], "failures": failures,
-                                   "retry_after": (date.today() + timedelta(days=wait)).isoformat()}
+                                   "retry_after": (date.today() + timedelta(days=wait)).isoformat(),
+                                   **({"status": status} if status in DEAD_STATUSES else {}),
+                                   **({"pages": list(pages)} if pages else {})}
 
     @staticmethod
     def _audio_word(result: AudioFetch) -> str:

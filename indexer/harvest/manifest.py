@@ -3,10 +3,12 @@
     {"pages": {url: {"id", "etag", "last_modified", "sha256", "size", "links"?}},
      "audio": {url: {"file", "etag", "last_modified", "sha256", "size", "content_type", "pages",
                      "partial"?}},
-     "dead": {url: {"reason", "failures", "retry_after"}}}
+     "dead": {url: {"reason", "failures", "retry_after", "status"?, "pages"?}}}
 
 ``dead`` remembers the audio links that answered an error, so that a run does not ask for
-them again (a crawl delay each) before ``retry_after`` (a day, later after each failure).
+them again (a crawl delay each) before ``retry_after`` (a week, later after each failure).
+A link the site says is gone (``status`` 404 or 410) and never downloaded is no audio: the
+index offers no player for it.
 
 ``partial`` holds the validators of an unfinished download (its ``.part`` file),
 so that the next run resumes it with an HTTP Range request. Nothing volatile
@@ -23,6 +25,7 @@ from ..corpus_files import CorpusFileError, read_corpus_file
 
 MANIFEST = "harvest.json"
 AUDIO_DIR = "audio"
+DEAD_STATUSES = (404, 410)  # the site says the media is not there: a dead link, not audio
 
 
 @dataclass
@@ -82,6 +85,13 @@ def downloaded_audio(root: Path) -> dict[str, dict]:
     return found
 
 
+def dead_audio_links(root: Path) -> set[str]:
+    """Audio urls `fetch --audio` found dead (404, 410), with no copy downloaded before."""
+    manifest = Manifest.load(root)
+    return {url for url, entry in manifest.dead.items()
+            if entry.get("status") in DEAD_STATUSES and not manifest.audio.get(url, {}).get("sha256")}
+
+
 def downloaded_audio_files(root: Path) -> dict[str, str]:
     """Audio url -> file name under audio/ (what a Recording's ``audio_file`` holds)."""
     return {url: entry["file"] for url, entry in downloaded_audio(root).items()}
@@ -93,4 +103,8 @@ def downloaded_audio_by_page(root: Path) -> dict[str, list]:
     for url, entry in sorted(downloaded_audio(root).items()):
         for page_id in entry.get("pages") or []:
             by_page.setdefault(str(page_id), []).append([url, entry["file"], entry["sha256"]])
+    dead = Manifest.load(root).dead
+    for url in sorted(dead_audio_links(root)):  # a link found dead since: the page's recordings change too
+        for page_id in dead[url].get("pages") or []:
+            by_page.setdefault(str(page_id), []).append([url, "dead"])
     return by_page

@@ -69,6 +69,7 @@ def passages_from_cues(
         pieces = untimed_pieces(turn) if untimed else split_turn(turn, window, max_window)
         for piece in pieces:
             text, events = join_texts((cue.text, cue.events) for cue in piece)
+            offsets = cue_offsets(piece)
             passages.append(Passage(
                 text=text,
                 events=events,
@@ -80,10 +81,24 @@ def passages_from_cues(
                 # The last cue's end, unless an earlier one overlaps it.
                 end=None if untimed else max(cue.end for cue in piece),
                 cues=[(cue.start, cue.end) for cue in piece],  # (None, None) for an untimed cue
+                cue_offsets=offsets,
+                words=[(offset + at, start) for cue, offset in zip(piece, offsets) for at, start in cue.words],
                 line=piece[0].line,
                 topic=topic,
             ))
     return passages
+
+
+def cue_offsets(cues: list[Cue]) -> list[int]:
+    """Where each cue's text starts in the passage text, joined as join_texts joins them
+    (single spaces; a cue without words adds nothing)."""
+    offsets, length, joined = [], 0, False
+    for cue in cues:
+        offset = length + (1 if joined and cue.text else 0)
+        offsets.append(offset)
+        if cue.text:
+            length, joined = offset + len(cue.text), True
+    return offsets
 
 
 def untimed_pieces(cues: list[Cue], size: int = 6) -> list[list[Cue]]:
@@ -101,10 +116,15 @@ def split_long_cues(cues: list[Cue], max_chars: int = MAX_PASSAGE_CHARS) -> tupl
             out.append(cue)
             continue
         cut.append(cue)
-        # The cue's sound events stay with its first piece only (their offsets are clipped to it).
+        # The cue's sound events stay with its first piece only (their offsets are clipped to it);
+        # its timed words go to the piece that holds them.
+        at = 0
         for n, piece in enumerate(text_pieces(cue.text, max_chars)):
             events = [(min(offset, len(piece)), event) for offset, event in cue.events] if n == 0 else []
-            out.append(replace(cue, text=piece, events=events))
+            at = max(at, cue.text.find(piece, at))
+            words = [(offset - at, start) for offset, start in cue.words if at <= offset < at + len(piece)]
+            out.append(replace(cue, text=piece, events=events, words=words))
+            at += len(piece)
     return out, cut
 
 

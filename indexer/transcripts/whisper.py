@@ -8,6 +8,7 @@ Problems give the segment number (1-based) as the line.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any, Optional
 
@@ -64,6 +65,37 @@ def read_whisper(transcript: Transcript, data: Any) -> None:
             continue
         if not transcript.add_spoken(start, end, text, segment_speaker(segment), number):
             transcript.skip(number, f"segment {number} : texte vide")
+            continue
+        cue = transcript.cues[-1]
+        cue.words = word_offsets(cue.text, segment.get("words"))
+
+
+# How far past the previous word a word is looked for: a word the model gave but the
+# segment's text lacks is skipped without a scan of the whole text (bounded cost).
+WORD_SEARCH_CHARS = 200
+
+
+def word_offsets(text: str, words: Any) -> list[tuple[int, float]]:
+    """(char offset in ``text``, start) of each timed word of a segment, found in order in its
+    text; a word not found nearby, or without a usable start, gets no anchor."""
+    if not isinstance(words, list):
+        return []
+    anchors: list[tuple[int, float]] = []
+    cursor = 0
+    for word in words:
+        if not isinstance(word, dict) or not isinstance(word.get("word"), str):
+            continue
+        start, spelled = number_or_none(word.get("start")), word["word"].strip()
+        if start is None or start < 0 or not spelled:
+            continue
+        # Whole words only: "m" (of "m'aimait") must not be found inside "émission".
+        pattern = ((r"(?<!\w)" if spelled[0].isalnum() else "") + re.escape(spelled)
+                   + (r"(?!\w)" if spelled[-1].isalnum() else ""))
+        found = re.compile(pattern).search(text, cursor, cursor + WORD_SEARCH_CHARS + len(spelled))
+        if found:
+            anchors.append((found.start(), round(start, 2)))
+            cursor = found.end()
+    return anchors
 
 
 def segment_time(transcript: Transcript, number: int, segment: dict, key: str, name: str) -> Optional[float]:

@@ -16,6 +16,10 @@
   var turns = Array.prototype.map.call(document.querySelectorAll(".turn[data-start]"), function (el) {
     return { el: el, start: number(el.getAttribute("data-start")), end: number(el.getAttribute("data-end")) };
   });
+  // The cues (timed units of the transcript) inside the passages: the one being heard is marked.
+  var cues = Array.prototype.map.call(document.querySelectorAll(".cue[data-start]"), function (el) {
+    return { el: el, start: number(el.getAttribute("data-start")), end: number(el.getAttribute("data-end")) };
+  });
   var timeline = document.querySelector(".timeline__bar");
   var playhead = timeline && timeline.querySelector(".timeline__playhead");
 
@@ -59,7 +63,27 @@
     var box = el.getBoundingClientRect();
     return box.bottom > 0 && box.top < window.innerHeight;
   }
+  var currentCue = null;
+  // A link to a word opens a little before it (WORD_LEAD in indexer/anchors.py): the cue about
+  // to be heard that soon is the one marked.
+  var CUE_LEAD = 0.3;
+  function cueAt(seconds) {
+    var found = null;  // cues may overlap: the latest one started
+    for (var i = 0; i < cues.length; i++) {
+      if (cues[i].start <= seconds + CUE_LEAD && (cues[i].end === null || seconds < cues[i].end)) found = cues[i].el;
+    }
+    return found;
+  }
+  function highlightCue(seconds) {
+    var el = cueAt(seconds);
+    if (el === currentCue) return;
+    if (currentCue) currentCue.classList.remove("is-current-cue");
+    currentCue = el;
+    if (el) el.classList.add("is-current-cue");
+  }
   function highlight() {
+    // Before the start position is applied, the time asked for (?t=) is the one to show.
+    highlightCue(startAt !== null && audio.currentTime === 0 ? startAt : audio.currentTime);
     var el = turnAt(audio.currentTime);
     if (el === current) return;
     var follow = !current || visible(current);
@@ -139,5 +163,6 @@
     updateUrl(true);
   });
 
+  if (startAt !== null) highlightCue(startAt);
   if (current && !visible(current)) current.scrollIntoView({ block: "center" });
 })();

@@ -20,7 +20,8 @@
     at.hidden = false;
     at.textContent = (index + 1) + " / " + hits.length + " — ";
     var audio = document.getElementById("audio");
-    var start = parseFloat(hit.getAttribute("data-start"));
+    // At the first word found in the passage (data-at), else at its start.
+    var start = parseFloat(hit.getAttribute("data-at") || hit.getAttribute("data-start"));
     if (audio && isFinite(start)) {
       try { audio.currentTime = start; } catch (error) { /* not seekable yet */ }
     }
