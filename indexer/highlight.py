@@ -236,7 +236,7 @@ def mark_cues(text: str, matches: list[Match], events: list | None, uncertain: l
         def inside(a: int, b: int) -> bool:
             return a < last and b > first
 
-        piece_matches = [Match(max(m.start, first) - first, min(m.end, words_end) - first)
+        piece_matches = [Match(max(m.start, first) - first, min(m.end, words_end) - first, m.name)
                          for m in matches if inside(m.start, m.end) and min(m.end, words_end) > max(m.start, first)]
         piece_uncertain = [[max(int(u[0]), first) - first, min(int(u[1]), words_end) - first]
                            for u in uncertain or [] if len(u) >= 2 and inside(int(u[0]), int(u[1]))]

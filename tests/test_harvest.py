@@ -245,7 +245,7 @@ def test_first_run_fetches_the_menu_pages_and_their_audio(served, tmp_path):
     # Broken links are reported and skipped; links to other sites are not followed.
     assert f"lien audio cassé {base}/sons/ducasse.mp3 : le site a répondu 404" in result.stderr
     assert f"lien audio cassé {base}/audio/lecocq.mp3 : type de contenu inattendu « text/html »" in result.stderr
-    assert manifest["audio"][f"{base}/sons/ducasse.mp3"].get("dead") == 404  # recorded dead: not audio
+    assert manifest["dead"][f"{base}/sons/ducasse.mp3"]["status"] == 404  # recorded dead: not audio
     assert f"{base}/audio/lecocq.mp3" not in manifest["audio"]
     assert "lien(s) hors du site ignoré(s)" in result.output
     assert not [p for p in (corpus / "audio").iterdir() if p.suffix == ".part"]

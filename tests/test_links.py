@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -276,8 +277,13 @@ def test_a_dead_audio_link_is_not_audio(served, tmp_path):  # noqa: F811
         facet = client.get("/api/search?q=").get_json()["facets"]["audio"]
         assert {v["value"]: v["count"] for v in facet}.get("oui", 0) == len(with_audio)
         assert rec["id"] not in with_audio
-    # The file comes back on the site: the next fetch downloads it, and --update plays it.
+    # The file comes back on the site: once the dead link is due to be asked again (a week later,
+    # here set to today), the next fetch downloads it, and --update plays it.
     site.put("/sons/ducasse.mp3", media_bytes("ducasse", 10_000), "audio/mpeg")
+    manifest_file = corpus / "harvest.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest["dead"][dead_url]["retry_after"] = date.today().isoformat()
+    manifest_file.write_text(json.dumps(manifest), encoding="utf-8")
     assert fetch(corpus, base, "--audio").exit_code == 0
     manifest = json.loads((corpus / "harvest.json").read_text(encoding="utf-8"))
     assert manifest["audio"][dead_url]["sha256"] and dead_url not in manifest.get("dead", {})
