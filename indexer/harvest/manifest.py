@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..corpus_files import CorpusFileError, read_corpus_file
+from ..corpus_writes import write_atomic
 
 MANIFEST = "harvest.json"
 AUDIO_DIR = "audio"
@@ -42,16 +43,12 @@ class Manifest:
     def save(self, root: Path) -> bool:
         """Writes the manifest if it changed; atomic, so an interrupted run never leaves half a file."""
         text = json.dumps({"pages": self.pages, "audio": self.audio}, ensure_ascii=False, indent=1, sort_keys=True)
-        path = Path(root) / MANIFEST
         try:
-            if path.read_text(encoding="utf-8") == text:
+            if read_corpus_file(root, MANIFEST).decode("utf-8") == text:
                 return False
-        except OSError:
+        except (CorpusFileError, UnicodeDecodeError):
             pass
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(MANIFEST + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(root, MANIFEST, text.encode("utf-8"))  # never through a link planted in the corpus
         return True
 
 

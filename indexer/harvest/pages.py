@@ -9,6 +9,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup, UnicodeDammit
 
+from ..corpus_files import CorpusFileError, resolve_corpus_path
+from ..corpus_writes import write_atomic
 from .client import PoliteClient, Validators
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -70,12 +72,14 @@ class PageFetch:
     size: int = 0
 
 
-def fetch_page(client: PoliteClient, url: str, target: Path, entry: dict, max_bytes: int) -> PageFetch:
-    """Downloads ``url`` to ``target`` (UTF-8) unless it is unchanged; updates ``entry`` (the manifest's).
+def fetch_page(client: PoliteClient, url: str, root: Path, name: str, entry: dict, max_bytes: int) -> PageFetch:
+    """Downloads ``url`` to the corpus file ``name`` (UTF-8) unless it is unchanged; updates ``entry``
+    (the manifest's). A 304, or a 200 with the same bytes as last time, leaves the file alone.
 
-    A 304, or a 200 with the same bytes as last time, leaves the file alone.
+    The file is written with write_atomic: never through a link planted in the corpus.
     """
-    validators = Validators.of(entry) if target.is_file() else None
+    existed = _is_corpus_file(root, name)
+    validators = Validators.of(entry) if existed else None
     with client.get(url, validators=validators, accept=HTML_TYPES, max_bytes=max_bytes) as response:
         if response.status == 304:
             return PageFetch("unchanged", None)
@@ -84,12 +88,17 @@ def fetch_page(client: PoliteClient, url: str, target: Path, entry: dict, max_by
     digest = hashlib.sha256(body).hexdigest()
     entry.update(etag=fresh.etag, last_modified=fresh.last_modified, size=len(body))
     text = decode_html(body, charset)
-    if digest == entry.get("sha256") and target.is_file():
+    if digest == entry.get("sha256") and existed:
         return PageFetch("unchanged", text, len(body))
-    existed = target.is_file()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    write_atomic(root, name, text.encode("utf-8", errors="replace"))
     entry["sha256"] = digest
     return PageFetch("changed" if existed else "new", text, len(body))
+
+
+def _is_corpus_file(root: Path, name: str) -> bool:
+    """A regular file inside the corpus (a link leading out of it does not count)."""
+    try:
+        resolve_corpus_path(root, name)
+    except CorpusFileError:
+        return False
+    return True

@@ -17,6 +17,7 @@ import yaml
 from unidecode import unidecode
 
 from ..corpus_files import CorpusFileError, read_corpus_file
+from ..corpus_writes import write_atomic
 from ..records import Problem, web_url
 
 SITE_LIST = "site.yaml"
@@ -119,11 +120,10 @@ def write_site_list(root: Path, site: str, pages: list[SitePage]) -> bool:
         {k: v for k, v in (("id", p.id), ("url", p.url), ("title", p.title), ("file", p.file)) if v}
         for p in pages]}
     text = HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
-    path = Path(root) / SITE_LIST
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(SITE_LIST + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        if read_corpus_file(root, SITE_LIST).decode("utf-8") == text:
+            return False
+    except (CorpusFileError, UnicodeDecodeError):
+        pass
+    write_atomic(root, SITE_LIST, text.encode("utf-8"))  # never through a link planted in the corpus
     return True
