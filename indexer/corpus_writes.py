@@ -216,10 +216,12 @@ def write_atomic(root: os.PathLike | str, rel: os.PathLike | str, data: bytes) -
     return Path(root).resolve().joinpath(*parts)
 
 
-def open_partial(root: os.PathLike | str, rel: os.PathLike | str) -> BinaryIO:
-    """An unfinished download's file (e.g. audio/<name>.part), opened read-write without
-    truncation, created if absent; never through a link (O_NOFOLLOW), in a safe folder,
-    and only a regular file. The caller seeks/truncates and closes it."""
+@contextmanager
+def open_partial(root: os.PathLike | str, rel: os.PathLike | str) -> Iterator[BinaryIO]:
+    """An unfinished download's file (e.g. audio/<name>.part), opened read-write ("r+b") without
+    truncation, created if absent; never through a link (O_NOFOLLOW), in a safe folder, and only a
+    regular file. The caller seeks/truncates; the file is closed at the end of the block, and an
+    OSError in the block (a full disk …) comes out as CorpusWriteError / DiskFull naming the file."""
     parts = _parts(rel)
     shown = display_name(os.fspath(rel))
     dir_fd = _open_dir(root, parts[:-1], shown, create=True)
@@ -235,7 +237,11 @@ def open_partial(root: os.PathLike | str, rel: os.PathLike | str) -> BinaryIO:
         os.close(fd)
         raise CorpusWriteError(shown, "pas un fichier ordinaire : refusé")
     os.set_blocking(fd, True)
-    return os.fdopen(fd, "r+b")
+    try:
+        with os.fdopen(fd, "r+b") as handle:
+            yield handle
+    except OSError as error:
+        raise _write_error(shown, error) from None
 
 
 def replace_in_corpus(root: os.PathLike | str, src: os.PathLike | str, dst: os.PathLike | str) -> None:

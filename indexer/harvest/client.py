@@ -261,7 +261,7 @@ class PoliteClient:
         self._opener = urllib.request.build_opener(_NoRedirects(), _WatchedHTTP(self), _WatchedHTTPS(self))
         self._watchdog: Optional[Watchdog] = None  # the request under way's
         self.requests = 0
-        self.robots_problems: list[str] = []  # French lines: a robots.txt that could not be read
+        self.robots_problems: dict[str, str] = {}  # origin -> why its robots.txt could not be read (French)
 
     # ---------------------------------------------------------------- rules
 
@@ -276,7 +276,10 @@ class PoliteClient:
             raise Refused(f"redirection vers un autre site refusée ({url[:200]})" if redirect
                           else f"hors du site ({url[:200]}), ignoré")
         if robots and not self.robots(url).can_fetch(ROBOTS_AGENT, url):
-            raise Refused(f"interdit par robots.txt ({url[:200]})")
+            problem = self.robots_problems.get(origin(url))
+            raise Refused(f"interdit par robots.txt ({url[:200]})"
+                          + (f" : robots.txt illisible ({problem}), tout le site est considéré comme interdit"
+                             if problem else ""))
 
     def robots(self, url: str) -> urllib.robotparser.RobotFileParser:
         """The site's robots.txt, read once per run (RFC 9309: 4xx allows all, 5xx forbids all)."""
@@ -292,7 +295,7 @@ class PoliteClient:
                 parser.allow_all = exc.code < 500
             except Refused as exc:  # too large, redirected elsewhere or in a loop: ask nothing of the site
                 parser.disallow_all = True
-                self.robots_problems.append(f"robots.txt de {key} : {exc} ; le site est considéré comme interdit")
+                self.robots_problems[key] = str(exc)
             self._robots[key] = parser
         return self._robots[key]
 

@@ -327,8 +327,6 @@ class Harvester:
     # ---------------------------------------------------------------- report
 
     def print_summary(self):
-        for problem in self.client.robots_problems:
-            self.echo(problem, err=True)
         p, a = self.summary.pages, self.summary.audio
         self.echo(f"Pages : {p['new']} nouvelle(s), {p['changed']} modifiée(s), {p['unchanged']} inchangée(s), "
                   f"{p['failed']} en échec ou refusée(s) ; {self.client.requests} requête(s).")
