@@ -24,6 +24,7 @@ import click
 
 from .build import build_index, index_is_stale, update_index
 from .harvest.harvester import Harvester, Options as HarvestOptions
+from .harvest.manifest import audio_link_problems
 from .index import IndexUnavailable, index_damage, read_state
 from .records import web_url
 from .search import EXPENSIVE_SLOTS, FACETS, SearchParams, SearchService, timecode
@@ -217,6 +218,7 @@ def check(obj, strict: bool):
     for fmt, stats in sorted(records.formats.items()):
         click.echo(f"Transcriptions {fmt} : {stats.files} fichiers, {stats.cues_read} segments lus, "
                    f"{stats.cues_indexed} indexés, {stats.skipped} écartés, {stats.passages} passages")
+    records.problems.extend(audio_link_problems(obj["corpus"]))  # links out of the corpus: never read
     errors = [p for p in records.problems if p.severity == "error"]
     warnings = [p for p in records.problems if p.severity != "error"]
     click.echo("")
