@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .corpus import CORPUS_FILE, Corpus, load_corpus, name_key
-from .corpus_files import CorpusFileError, display_name, read_corpus_file, resolve_corpus_path
+from .corpus_files import (CorpusFileError, ParseTimeLimit, display_name, parse_time_limit, read_corpus_file,
+                           resolve_corpus_path)
 from .dates import parse_date
 from .gazetteer import Gazetteer
 from .harvest.manifest import downloaded_audio_files
@@ -162,7 +163,13 @@ def read_pages(root: Path, corpus: Corpus, page_ids: Optional[set[str]], result:
             content = data.decode("cp1252", errors="replace")
             result.problems.append(Problem(page.file, None, "page décodée en cp1252 (UTF-8 invalide)", "warning"))
         result.files.append(path)
-        parsed = parse_page(content, page, corpus, page.file, is_html=path.suffix.lower() in (".html", ".htm"))
+        try:
+            with parse_time_limit():  # one hostile page must not hold `index` forever
+                parsed = parse_page(content, page, corpus, page.file,
+                                    is_html=path.suffix.lower() in (".html", ".htm"))
+        except ParseTimeLimit as limit:
+            result.problems.append(Problem(page.file, None, f"page « {page.id} » : {limit.reason()}"))
+            continue
         result.problems.extend(parsed.problems)
         result.themes.extend(t for t in parsed.themes if t not in result.themes)
         for rec in parsed.recordings:
