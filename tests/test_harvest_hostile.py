@@ -7,6 +7,7 @@ test); no test measures time.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -16,10 +17,11 @@ import threading
 import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from test_harvest import AUDIO, Handler, build_site, fetch
+from test_harvest import AUDIO, PAGES, Handler, build_site, fetch
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 90  # seconds: far above what fetch needs here, far below "held forever"
@@ -27,7 +29,13 @@ TRICKLE_PAUSE = 0.2  # seconds between two bytes of a trickling answer
 
 
 class HostileHandler(Handler):
-    """The invented site, plus paths answered one byte at a time (site.trickle)."""
+    """The invented site, plus paths answered one byte at a time (site.trickle) and headers
+    added to some paths' answers (site.extra_headers: Content-Encoding …)."""
+
+    def end_headers(self):
+        for name, value in getattr(self.site, "extra_headers", {}).get(urlsplit(self.path).path, {}).items():
+            self.send_header(name, value)
+        super().end_headers()
 
     def respond(self, path: str) -> int:
         served = self.site.files.get(path)
@@ -52,6 +60,7 @@ def hostile():
     """The invented site of test_harvest on 127.0.0.1, with hostile behaviours to switch on."""
     site = build_site()
     site.trickle = set()
+    site.extra_headers = {}
     server = ThreadingHTTPServer(("127.0.0.1", 0), type("Hostile", (HostileHandler,), {"site": site}))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -164,6 +173,45 @@ def test_a_robots_txt_redirecting_to_itself_is_reported(hostile, tmp_path):
     assert "robots.txt" in done.stderr and "plus de 5 redirections" in done.stderr
     assert site.statuses()["/robots.txt"] == [302] * 6  # the first request and five redirects, no more
     assert done.returncode == 1  # nothing may be fetched: the site forbids all
+
+
+# --------------------------------------------------------------------------- points 8 and 12: what a page's bytes are
+
+
+@pytest.mark.slow
+def test_a_page_declaring_punycode_is_read_as_utf8(hostile, tmp_path):
+    base, site = hostile
+    # Decoded as punycode, every "a" is one more insertion into the text: minutes for this page.
+    site.put("/textile/filature.html", b"<html><body><p>la navette du tisserand</p>-" + b"a" * 600_000,
+             "text/html; charset=punycode")
+    corpus = tmp_path / "corpus"
+    done = run_fetch(corpus, base, "--timeout", "5")
+    assert done.returncode == 0, done.stderr
+    page = (corpus / "pages" / "textile-filature.html").read_text(encoding="utf-8")
+    assert page.startswith("<html><body><p>la navette du tisserand</p>-aaa")
+
+
+def test_a_gzip_page_is_decoded_and_a_binary_page_refused(hostile, tmp_path):
+    base, site = hostile
+    site.put("/textile/filature.html", gzip.compress((PAGES / "filature.html").read_bytes()), "text/html")
+    site.extra_headers["/textile/filature.html"] = {"Content-Encoding": "gzip"}
+    site.put("/ports/criee.html", bytes(range(256)) * 40, "text/html")  # binary, whatever the type says
+    corpus = tmp_path / "corpus"
+    result = fetch(corpus, base, "--timeout", "5")
+    filature = (corpus / "pages" / "textile-filature.html").read_text(encoding="utf-8")
+    assert "Les veillées de la Saint-Éloi" in filature  # gzip undone, then windows-1252 decoded
+    assert not (corpus / "pages" / "ports-criee.html").exists()
+    assert f"{base}/ports/criee.html : contenu binaire" in result.stderr
+
+
+def test_a_compression_bomb_is_refused(hostile, tmp_path):
+    base, site = hostile
+    site.put("/textile/filature.html", gzip.compress(b"<p>" + b" " * (8 * 1024 * 1024)), "text/html")
+    site.extra_headers["/textile/filature.html"] = {"Content-Encoding": "gzip"}
+    corpus = tmp_path / "corpus"
+    result = fetch(corpus, base, "--timeout", "5", "--max-page-size", "1")
+    assert "une fois décompressé : trop volumineux" in result.stderr
+    assert not (corpus / "pages" / "textile-filature.html").exists()
 
 
 # --------------------------------------------------------------------------- point 13: a full disk

@@ -92,6 +92,8 @@ def _fetch_audio(client: PoliteClient, url: str, root: Path, name: str, part: st
                     media=True) as response:
         if response.status == 304:
             return AudioFetch("unchanged", entry.get("size") or 0)
+        if response.content_encoding not in ("identity", ""):  # compressed bytes are not the media file
+            raise Refused(f"encodage de contenu « {response.content_encoding[:40]} » pour un fichier audio : ignoré")
         total = _expected_total(response, offset)
         if response.status != 206:
             offset = 0  # a whole file: the server ignored the range, or the file changed

@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 import urllib.robotparser
+import zlib
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 from urllib.parse import urljoin, urlsplit
@@ -186,7 +187,35 @@ class Response:
             yield chunk
 
     def read(self, limit: int) -> bytes:
+        """The body as sent (Content-Encoding not undone): for media files."""
         return b"".join(self.chunks(limit))
+
+    @property
+    def content_encoding(self) -> str:
+        return (self.headers.get("Content-Encoding") or "identity").strip().lower()
+
+    def text_body(self, limit: int) -> bytes:
+        """The body with its Content-Encoding undone (gzip, deflate), at most ``limit`` bytes once
+        decompressed (a compression bomb is refused, not expanded). Refused for another encoding."""
+        encoding = self.content_encoding
+        if encoding in ("identity", ""):
+            return self.read(limit)
+        if encoding not in ("gzip", "x-gzip", "deflate"):
+            raise Refused(f"encodage de contenu « {encoding[:40]} » non pris en charge pour {self.url[:200]} : ignoré")
+        # wbits 47: gzip or zlib header, detected; a raw deflate stream (some servers) is tried after.
+        decoder = zlib.decompressobj(47)
+        raw, out = self.read(limit), bytearray()
+        try:
+            out += decoder.decompress(raw, limit + 1)
+        except zlib.error:
+            decoder = zlib.decompressobj(-15)
+            try:
+                out = bytearray(decoder.decompress(raw, limit + 1))
+            except zlib.error:
+                raise Refused(f"contenu compressé ({encoding}) illisible pour {self.url[:200]} : ignoré") from None
+        if len(out) > limit or decoder.unconsumed_tail:
+            raise Refused(f"plus de {limit // 1024} Kio une fois décompressé : trop volumineux, ignoré")
+        return bytes(out)
 
     def close(self):
         if self.watchdog is not None:
@@ -288,7 +317,7 @@ class PoliteClient:
             parser = urllib.robotparser.RobotFileParser(key + "/robots.txt")
             try:
                 with self._request(key + "/robots.txt", {}, robots_file=True) as response:
-                    body = response.read(MAX_ROBOTS_BYTES)
+                    body = response.text_body(MAX_ROBOTS_BYTES)
                 parser.parse(body.decode("utf-8", errors="replace").splitlines())
             except HttpStatus as exc:
                 parser.disallow_all = exc.code >= 500

@@ -134,7 +134,7 @@ class Harvester:
                 self.summary.reached = True
                 if response.status == 304:
                     return [tuple(link) for link in entry["links"]]
-                html = decode_html(response.read(self.options.max_page_bytes), response.charset)
+                html = decode_html(response.text_body(self.options.max_page_bytes), response.charset)
                 fresh = response.validators
         except Unreachable as exc:
             self.echo(f"Impossible de joindre {home} ({exc}). Êtes-vous hors ligne ? "
