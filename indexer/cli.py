@@ -25,7 +25,7 @@ import click
 from .build import build_index, index_is_stale, update_index
 from .harvest.harvester import Harvester, Options as HarvestOptions
 from .harvest.manifest import audio_link_problems
-from .index import IndexUnavailable, index_damage, read_state
+from .index import IndexBusy, IndexUnavailable, index_damage, read_state
 from .records import web_url
 from .search import EXPENSIVE_SLOTS, FACETS, SearchParams, SearchService, timecode
 from .sources import read_corpus
@@ -274,6 +274,9 @@ def index(obj, rebuild: bool, if_stale: bool, update: bool, procs: int, quiet: b
                 records = build_index(corpus_dir, index_dir, procs=procs, progress=progress)
             finally:
                 progress.close()
+    except IndexBusy as exc:
+        click.echo(f"Index non construit : {exc}.", err=True)
+        sys.exit(3)
     except Exception as exc:  # the old index, if any, is untouched
         click.echo(f"Échec de la construction de l'index ({type(exc).__name__}: {exc}). "
                    f"L'index précédent est conservé.", err=True)

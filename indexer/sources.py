@@ -17,7 +17,7 @@ from .dates import parse_date
 from .gazetteer import Gazetteer
 from .harvest.manifest import downloaded_audio_files
 from .page import parse_page
-from .records import Passage, Problem, Recording, Speaker, web_url
+from .records import Passage, Problem, Recording, Speaker, neutralise_labels, strip_invisible, web_url
 from .transcribe import auto_transcript_path, read_provenance, uncertain_spans
 from .transcripts import passages_from_cues, read_transcript
 from .transcripts.passages import MAX_PASSAGE_CHARS, split_long_cues, text_pieces
@@ -106,6 +106,7 @@ class CorpusReading:
                 done += 1
                 attach_downloaded_audio([rec], root, downloaded)
                 attach_automatic_transcripts(automatic, places, organisations, [rec])
+                neutralise_labels(rec)  # no bidi override nor zero-width character in names and titles
                 yield rec
 
         yield from complete()
@@ -132,6 +133,7 @@ class CorpusReading:
             rec.organisations = list(dict.fromkeys(rec.organisations + orgs + organisations.find(*texts)))
             waiting.discard(rec_id)
             yield from complete()
+        result.themes[:] = list(dict.fromkeys(filter(None, map(strip_invisible, result.themes))))
         result.problems.extend(automatic.problems)
         result.files.extend(automatic.files)
         for name, stats in automatic.formats.items():

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from unidecode import unidecode
 
-from ..corpus_files import CorpusFileError, read_corpus_file
+from ..corpus_files import CorpusFileError, max_yaml_bytes, read_corpus_file
 from ..corpus_writes import write_atomic
 from ..records import Problem, web_url
 
@@ -77,7 +77,7 @@ def read_site_list(root: Path) -> tuple[list[SitePage], list[Problem]]:
     if not path.exists() and not path.is_symlink():
         return [], []
     try:  # read as corpus.yaml is: inside the corpus, a regular file, bounded, no YAML aliases
-        data = read_yaml(read_corpus_file(root, SITE_LIST).decode("utf-8"))[0] or {}
+        data = read_yaml(read_corpus_file(root, SITE_LIST, max_yaml_bytes()).decode("utf-8"))[0] or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return [], [Problem(SITE_LIST, mark.line + 1 if mark else None,
@@ -121,7 +121,7 @@ def write_site_list(root: Path, site: str, pages: list[SitePage]) -> bool:
         for p in pages]}
     text = HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
     try:
-        if read_corpus_file(root, SITE_LIST).decode("utf-8") == text:
+        if read_corpus_file(root, SITE_LIST, max_yaml_bytes()).decode("utf-8") == text:
             return False
     except (CorpusFileError, UnicodeDecodeError):
         pass
