@@ -61,6 +61,10 @@ class Interrupted(Unreachable):
     """The connection ended before the whole body came (a .part file is kept, to be resumed)."""
 
 
+class TooSlow(Interrupted):
+    """Cut by its deadline (the server answers, too slowly): that URL fails, the site is not offline."""
+
+
 @dataclass
 class Validators:
     etag: Optional[str] = None
@@ -173,11 +177,11 @@ class Response:
                 chunk = self.raw.read1(CHUNK) if hasattr(self.raw, "read1") else self.raw.read(CHUNK)
             except (OSError, http.client.HTTPException, ValueError) as exc:
                 if self.watchdog is not None and self.watchdog.fired:
-                    raise Interrupted(self.watchdog.message()) from None
+                    raise TooSlow(self.watchdog.message()) from None
                 raise Interrupted(f"connexion interrompue ({exc})") from exc
             if not chunk:
                 if self.watchdog is not None and self.watchdog.fired:
-                    raise Interrupted(self.watchdog.message())
+                    raise TooSlow(self.watchdog.message())
                 return
             read += len(chunk)
             if self.watchdog is not None and self.min_rate:
@@ -392,7 +396,7 @@ class PoliteClient:
         except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
             watchdog.stop()
             if watchdog.fired:
-                raise Unreachable(watchdog.message()) from None
+                raise TooSlow(watchdog.message()) from None
             raise Unreachable(str(getattr(exc, "reason", None) or exc)) from None
         finally:
             self._watchdog = None

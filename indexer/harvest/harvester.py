@@ -17,7 +17,8 @@ from ..corpus_files import CorpusFileError, read_corpus_file
 from ..corpus_writes import CorpusWriteError, DiskFull
 from ..sources import read_corpus
 from .audio import AudioFetch, audio_file_name, fetch_audio
-from .client import HarvestError, HttpStatus, Interrupted, PoliteClient, Unreachable, Validators, WrongType
+from .client import (HarvestError, HttpStatus, Interrupted, PoliteClient, TooSlow, Unreachable, Validators,
+                     WrongType)
 from .manifest import AUDIO_DIR, Manifest, audio_path
 from .pages import HTML_TYPES, canonical_url, decode_html, fetch_page, page_links, page_title
 from .sitelist import SitePage, page_file, page_path, read_site_list, slug_from_url, unique_id, write_site_list
@@ -203,6 +204,10 @@ class Harvester:
         try:
             result = fetch_page(self.client, target.url, self.root, page_file(target.id), entry,
                                 self.options.max_page_bytes)
+        except TooSlow as exc:  # this page only: the site answers
+            self.summary.reached = True
+            self.fail(target, str(exc))
+            return None
         except Unreachable as exc:
             self.summary.offline = True
             self.down_hosts.add(host)
