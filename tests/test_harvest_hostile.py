@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from indexer.harvest.client import ROBOTS_AGENT, PoliteClient
 from test_harvest import AUDIO, PAGES, Handler, build_site, fetch
 
 REPO = Path(__file__).resolve().parent.parent
@@ -237,3 +238,13 @@ def test_a_full_disk_during_fetch_is_a_clear_message(hostile, tmp_path):
     assert "Traceback" not in done.stderr, done.stderr
     assert "disque plein" in done.stderr and "audio/" in done.stderr
     assert done.returncode == 1
+
+
+def test_each_redirect_is_paced_like_a_request(hostile):
+    base, site = hostile
+    site.redirects["/robots.txt"] = "/robots.txt"
+    waits: list[float] = []
+    client = PoliteClient({urlsplit(base).netloc}, delay=1.0, timeout=5, sleep=waits.append)
+    assert not client.robots(base + "/").can_fetch(ROBOTS_AGENT, base + "/")  # unreadable: nothing allowed
+    assert len(waits) == 5 and all(0 < wait <= 1.0 for wait in waits)  # a pause before every redirect followed
+    assert "plus de 5 redirections" in client.robots_problems[base]
