@@ -24,7 +24,8 @@ import click
 
 from .build import build_index, index_is_stale, update_index
 from .harvest.harvester import Harvester, Options as HarvestOptions
-from .index import IndexUnavailable, index_damage, read_state
+from .harvest.manifest import audio_link_problems
+from .index import IndexBusy, IndexUnavailable, index_damage, read_state
 from .records import web_url
 from .search import EXPENSIVE_SLOTS, FACETS, SearchParams, SearchService, timecode
 from .sources import read_corpus
@@ -223,6 +224,7 @@ def check(obj, strict: bool):
                    f"{stats.cues_indexed} indexés, {stats.skipped} écartés, {stats.passages} passages")
     for note in _corpus_notes(records, media):
         click.echo(note)
+    records.problems.extend(audio_link_problems(obj["corpus"]))  # links out of the corpus: never read
     errors = [p for p in records.problems if p.severity == "error"]
     warnings = [p for p in records.problems if p.severity != "error"]
     click.echo("")
@@ -278,6 +280,9 @@ def index(obj, rebuild: bool, if_stale: bool, update: bool, procs: int, quiet: b
                 records = build_index(corpus_dir, index_dir, procs=procs, progress=progress)
             finally:
                 progress.close()
+    except IndexBusy as exc:
+        click.echo(f"Index non construit : {exc}.", err=True)
+        sys.exit(3)
     except Exception as exc:  # the old index, if any, is untouched
         click.echo(f"Échec de la construction de l'index ({type(exc).__name__}: {exc}). "
                    f"L'index précédent est conservé.", err=True)

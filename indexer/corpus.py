@@ -14,7 +14,7 @@ from typing import Any, Optional
 import yaml
 from unidecode import unidecode
 
-from .corpus_files import CorpusFileError, display_name, read_corpus_file
+from .corpus_files import CorpusFileError, display_name, max_yaml_bytes, read_corpus_file
 from .harvest.manifest import Manifest
 from .harvest.sitelist import harvested_copy, read_site_list
 from .records import Problem, Speaker
@@ -224,7 +224,7 @@ def load_corpus(root: os.PathLike | str) -> Corpus:
             corpus.pages.append(PageSource(page_file.stem, None, None, f"pages/{page_file.name}"))
         return corpus
     try:
-        data, corpus.lines, duplicates = read_yaml(read_corpus_file(root, CORPUS_FILE).decode("utf-8"))
+        data, corpus.lines, duplicates = read_yaml(read_corpus_file(root, CORPUS_FILE, max_yaml_bytes()).decode("utf-8"))
         data = data or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

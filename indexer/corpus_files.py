@@ -29,7 +29,10 @@ user rather than by a corpus (no folder to stay in, same other checks).
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -66,6 +69,25 @@ def max_file_bytes() -> int:
         megabytes = DEFAULT_MAX_FILE_MB
     if not megabytes > 0:  # also NaN
         megabytes = DEFAULT_MAX_FILE_MB
+    return int(megabytes * 1024 * 1024)
+
+
+MAX_YAML_MB_VARIABLE = "ARTOISCAST_MAX_YAML_MB"
+DEFAULT_MAX_YAML_MB = 4.0
+
+
+def max_yaml_bytes() -> int:
+    """The size limit of corpus.yaml and site.yaml, from ARTOISCAST_MAX_YAML_MB (default 4 MB).
+
+    Smaller than the other files' (max_file_bytes): a YAML document takes some 140 times its size
+    in memory while it is read (31 MB of place names: 4.25 GB), 4 MB stay under 600 MB."""
+    value = os.environ.get(MAX_YAML_MB_VARIABLE, "").strip()
+    try:
+        megabytes = float(value) if value else DEFAULT_MAX_YAML_MB
+    except ValueError:
+        megabytes = DEFAULT_MAX_YAML_MB
+    if not megabytes > 0:
+        megabytes = DEFAULT_MAX_YAML_MB
     return int(megabytes * 1024 * 1024)
 
 
@@ -168,8 +190,9 @@ def _chunks(fd: int, shown: str, limit: Optional[int]) -> Iterator[bytes]:
             return
         total += len(chunk)
         if limit is not None and total > limit:
+            variable = MAX_YAML_MB_VARIABLE if limit == max_yaml_bytes() else MAX_FILE_MB_VARIABLE
             raise CorpusFileError(shown, f"fichier de plus de {_megabytes(limit)} (taille maximale) : ignoré ; "
-                                         f"limite réglable par la variable {MAX_FILE_MB_VARIABLE}")
+                                         f"limite réglable par la variable {variable}")
         yield chunk
 
 
@@ -221,3 +244,63 @@ def corpus_file_digest(root: os.PathLike | str, name: os.PathLike | str, digest,
             digest.update(chunk)
     finally:
         os.close(fd)
+
+
+# --------------------------------------------------------------------------- parse time
+
+MAX_PARSE_SECONDS_VARIABLE = "ARTOISCAST_MAX_PARSE_SECONDS"
+DEFAULT_MAX_PARSE_SECONDS = 120.0
+
+
+class ParseTimeLimit(BaseException):
+    """Raised inside a parser whose file took longer than max_parse_seconds().
+
+    A BaseException (like KeyboardInterrupt), so that no ``except Exception`` inside a
+    parser swallows it; whoever opened parse_time_limit() catches it and reports the file."""
+
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+    def reason(self) -> str:
+        return (f"lecture arrêtée après {self.seconds:g} s de calcul (durée maximale par fichier) : fichier ignoré ; "
+                f"limite réglable par la variable {MAX_PARSE_SECONDS_VARIABLE}")
+
+
+def max_parse_seconds() -> float:
+    """The processor time one corpus file may take to parse, from ARTOISCAST_MAX_PARSE_SECONDS (default 120 s)."""
+    value = os.environ.get(MAX_PARSE_SECONDS_VARIABLE, "").strip()
+    try:
+        seconds = float(value) if value else DEFAULT_MAX_PARSE_SECONDS
+    except ValueError:
+        seconds = DEFAULT_MAX_PARSE_SECONDS
+    return seconds if seconds > 0 and seconds != float("inf") else DEFAULT_MAX_PARSE_SECONDS
+
+
+@contextmanager
+def parse_time_limit(seconds: Optional[float] = None):
+    """Bound the parsing of one file: ParseTimeLimit is raised in the block once it has used
+    ``seconds`` (default max_parse_seconds()) of processor time, so that one hostile file cannot
+    hold `index` (and the cron line ``fetch && index --update``) forever; the caller reports the file.
+
+    Processor time (ITIMER_VIRTUAL, SIGVTALRM), not wall-clock time: a loaded machine does not
+    make a sound file fail, and the SIGALRM of a caller is left alone. Only in the main thread
+    (elsewhere the block runs unbounded); a virtual timer already set is put back afterwards.
+    """
+    seconds = max_parse_seconds() if seconds is None else seconds
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(signum, frame):
+        raise ParseTimeLimit(seconds)
+
+    previous_handler = signal.signal(signal.SIGVTALRM, stop)
+    previous = signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous_handler)
+        if previous[0]:
+            signal.setitimer(signal.ITIMER_VIRTUAL, *previous)

@@ -53,6 +53,18 @@ class CorpusWriteError(CorpusFileError):
     """A corpus file that must not or could not be written. ``str(error)`` names it and says why (French)."""
 
 
+class DiskFull(CorpusWriteError):
+    """The disk refused the write (full, over quota, read-only): nothing more can be written this run."""
+
+
+_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _write_error(shown: str, error: OSError) -> CorpusWriteError:
+    kind = DiskFull if error.errno in _DISK_ERRNOS else CorpusWriteError
+    return kind(shown, _write_reason(error))
+
+
 def _write_reason(error: OSError) -> str:
     if error.errno == errno.ENOSPC or error.errno == getattr(errno, "EDQUOT", -1):
         return "disque plein : libérez de la place puis relancez la commande (rien n'a été perdu)"
@@ -82,6 +94,8 @@ def _parts(rel: os.PathLike | str) -> list[str]:
 def _open_dir(root: os.PathLike | str, parts: list[str], shown: str, create: bool) -> int:
     """A descriptor on the folder root/parts[0]/…, every component a real folder (created if asked)."""
     try:
+        if create:  # the corpus folder itself is the user's choice (command line), not the corpus'
+            Path(root).mkdir(parents=True, exist_ok=True)
         fd = os.open(Path(root).resolve(), _DIR_FLAGS)
     except OSError as error:
         raise CorpusWriteError(shown, f"dossier du corpus inaccessible : {_write_reason(error)}") from None
@@ -112,7 +126,7 @@ def _open_dir(root: os.PathLike | str, parts: list[str], shown: str, create: boo
         raise
     except OSError as error:
         os.close(fd)
-        raise CorpusWriteError(shown, _write_reason(error)) from None
+        raise _write_error(shown, error) from None
     return fd
 
 
@@ -167,19 +181,19 @@ def atomic_writer(root: os.PathLike | str, rel: os.PathLike | str, mode: str = "
         try:
             fd = os.open(tmp, _NEW_FILE_FLAGS, 0o644, dir_fd=dir_fd)
         except OSError as error:
-            raise CorpusWriteError(shown, _write_reason(error)) from None
+            raise _write_error(shown, error) from None
         try:
             with os.fdopen(fd, mode, **({"encoding": encoding} if mode == "w" else {})) as handle:
                 try:
                     yield handle
                     handle.flush()
                 except OSError as error:
-                    raise CorpusWriteError(shown, _write_reason(error)) from None
+                    raise _write_error(shown, error) from None
             _check_not_link(dir_fd, name, shown)
             os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
         except OSError as error:  # closing flushes too: a full disk can show up here
             _remove_quietly(dir_fd, tmp)
-            raise CorpusWriteError(shown, _write_reason(error)) from None
+            raise _write_error(shown, error) from None
         except BaseException:
             _remove_quietly(dir_fd, tmp)
             raise
@@ -202,10 +216,12 @@ def write_atomic(root: os.PathLike | str, rel: os.PathLike | str, data: bytes) -
     return Path(root).resolve().joinpath(*parts)
 
 
-def open_partial(root: os.PathLike | str, rel: os.PathLike | str) -> BinaryIO:
-    """An unfinished download's file (e.g. audio/<name>.part), opened read-write without
-    truncation, created if absent; never through a link (O_NOFOLLOW), in a safe folder,
-    and only a regular file. The caller seeks/truncates and closes it."""
+@contextmanager
+def open_partial(root: os.PathLike | str, rel: os.PathLike | str) -> Iterator[BinaryIO]:
+    """An unfinished download's file (e.g. audio/<name>.part), opened read-write ("r+b") without
+    truncation, created if absent; never through a link (O_NOFOLLOW), in a safe folder, and only a
+    regular file. The caller seeks/truncates; the file is closed at the end of the block, and an
+    OSError in the block (a full disk …) comes out as CorpusWriteError / DiskFull naming the file."""
     parts = _parts(rel)
     shown = display_name(os.fspath(rel))
     dir_fd = _open_dir(root, parts[:-1], shown, create=True)
@@ -214,14 +230,18 @@ def open_partial(root: os.PathLike | str, rel: os.PathLike | str) -> BinaryIO:
         try:
             fd = os.open(parts[-1], flags, 0o644, dir_fd=dir_fd)
         except OSError as error:
-            raise CorpusWriteError(shown, _write_reason(error)) from None
+            raise _write_error(shown, error) from None
     finally:
         os.close(dir_fd)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise CorpusWriteError(shown, "pas un fichier ordinaire : refusé")
     os.set_blocking(fd, True)
-    return os.fdopen(fd, "r+b")
+    try:
+        with os.fdopen(fd, "r+b") as handle:
+            yield handle
+    except OSError as error:
+        raise _write_error(shown, error) from None
 
 
 def replace_in_corpus(root: os.PathLike | str, src: os.PathLike | str, dst: os.PathLike | str) -> None:
@@ -240,7 +260,7 @@ def replace_in_corpus(root: os.PathLike | str, src: os.PathLike | str, dst: os.P
         _check_not_link(dir_fd, dst_parts[-1], shown)
         os.replace(src_parts[-1], dst_parts[-1], src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except OSError as error:
-        raise CorpusWriteError(shown, _write_reason(error)) from None
+        raise _write_error(shown, error) from None
     finally:
         os.close(dir_fd)
 
@@ -258,6 +278,6 @@ def remove_in_corpus(root: os.PathLike | str, rel: os.PathLike | str) -> None:
     except FileNotFoundError:
         pass
     except OSError as error:
-        raise CorpusWriteError(shown, _write_reason(error)) from None
+        raise _write_error(shown, error) from None
     finally:
         os.close(dir_fd)

@@ -10,12 +10,14 @@ one, never a half-built one, and a failed build leaves the old one serving.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -282,6 +284,51 @@ def write_index(index_dir: os.PathLike | str, recordings: Iterable[Recording], s
     """
     link = Path(index_dir)
     link.parent.mkdir(parents=True, exist_ok=True)
+    with build_lock(link):
+        return _write_generation(link, recordings, state, procs, limitmb, replace, progress, total)
+
+
+class IndexBusy(RuntimeError):
+    """Another build of the same index held its lock for longer than we could wait (French message)."""
+
+
+def build_wait_seconds() -> float:
+    """How long a build waits for another build of the same index (ARTOISCAST_BUILD_WAIT, default 1 800 s)."""
+    try:
+        return max(float(os.environ.get("ARTOISCAST_BUILD_WAIT", "") or 1800.0), 0.0)
+    except ValueError:
+        return 1800.0
+
+
+@contextmanager
+def build_lock(link: Path):
+    """One build of an index at a time: an exclusive flock on ``.<index>.build-lock`` beside it.
+
+    A second `index` (the cron line while `serve` builds, two cron runs …) waits for the first
+    to finish - it would otherwise delete the other's unfinished generation when swapping its own
+    in - and gives up with IndexBusy after build_wait_seconds(). The kernel drops the lock of a
+    process that dies: no stale lock to clean up."""
+    path = link.parent / f".{link.name}.build-lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        deadline = time.monotonic() + build_wait_seconds()
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(f"une autre construction de l'index {link} est en cours depuis plus de "
+                                    f"{build_wait_seconds():g} s : abandon, l'index en service est conservé ; "
+                                    "relancez plus tard (attente réglable : ARTOISCAST_BUILD_WAIT)") from None
+                time.sleep(0.2)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _write_generation(link: Path, recordings, state, procs: int, limitmb: int, replace: Optional[set[str]],
+                      progress, total: Optional[int]) -> Path:
     generation = Path(tempfile.mkdtemp(prefix=f"{link.name}.gen-{time.strftime('%Y%m%d-%H%M%S')}-",
                                        dir=link.parent))
     try:

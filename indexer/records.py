@@ -6,6 +6,7 @@ Nothing here knows about Whoosh or Flask.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -132,3 +133,37 @@ class Recording:
     @property
     def guests(self) -> list[Speaker]:
         return [s for s in self.speakers if not s.interviewer]
+
+
+# Invisible format characters (Unicode category Cf): bidirectional overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069), marks, zero-width spaces and joiners, soft hyphens, BOMs.
+# In a name or a title they only serve to deceive: "Marie Curie" twice, looking the same,
+# or a title displayed "Titre exe.png" that is stored "Titre gnp.exe".
+def strip_invisible(text: Optional[str]) -> Optional[str]:
+    """``text`` without format characters (its spaces then collapsed); unchanged when it has none."""
+    if not text or text.isascii() or not any(unicodedata.category(c) == "Cf" for c in text):
+        return text
+    return " ".join("".join(c for c in text if unicodedata.category(c) != "Cf").split())
+
+
+def neutralise_labels(rec: Recording) -> None:
+    """Strip invisible format characters from what names or titles a recording (its title, theme,
+    speakers, places, organisations, passage speakers and topics), at reading; a speaker whose
+    name, once stripped, is another's is merged into it (the first one kept)."""
+    rec.title = strip_invisible(rec.title) or rec.id
+    for name in ("theme", "kind", "link_text", "date_label"):
+        setattr(rec, name, strip_invisible(getattr(rec, name)))
+    speakers: list[Speaker] = []
+    for speaker in rec.speakers:
+        written = speaker.name
+        speaker.name = strip_invisible(speaker.name) or "?"
+        speaker.role, speaker.organisation = strip_invisible(speaker.role), strip_invisible(speaker.organisation)
+        speaker.aliases = [a for a in map(strip_invisible, speaker.aliases) if a]
+        if speaker.name != written and any(s.name == speaker.name for s in speakers):
+            continue  # a look-alike of a speaker already there
+        speakers.append(speaker)
+    rec.speakers = speakers
+    rec.places = list(dict.fromkeys(filter(None, map(strip_invisible, rec.places))))
+    rec.organisations = list(dict.fromkeys(filter(None, map(strip_invisible, rec.organisations))))
+    for passage in rec.passages:
+        passage.speaker, passage.topic = strip_invisible(passage.speaker), strip_invisible(passage.topic)

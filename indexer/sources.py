@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .corpus import CORPUS_FILE, Corpus, load_corpus, name_key
-from .corpus_files import CorpusFileError, display_name, read_corpus_file, resolve_corpus_path
+from .corpus_files import (CorpusFileError, ParseTimeLimit, display_name, parse_time_limit, read_corpus_file,
+                           resolve_corpus_path)
 from .dates import parse_date
 from .gazetteer import Gazetteer
 from .names import MAX_FORMS, attach_approximate_names
 from .harvest.manifest import dead_audio_links, downloaded_audio_files
 from .page import parse_page
-from .records import Passage, Problem, Recording, Speaker, web_url
+from .records import Passage, Problem, Recording, Speaker, neutralise_labels, strip_invisible, web_url
 from .transcribe import attribution_confidence, auto_transcript_path, read_provenance, uncertain_spans
 from .transcripts import passages_from_cues, read_transcript
 from .transcripts.passages import MAX_PASSAGE_CHARS, split_long_cues, text_pieces
@@ -106,6 +107,7 @@ class CorpusReading:
                 done += 1
                 attach_downloaded_audio([rec], root, downloaded, dead)
                 attach_automatic_transcripts(automatic, places, organisations, [rec])
+                neutralise_labels(rec)  # no bidi override nor zero-width character in names and titles
                 yield rec
 
         yield from complete()
@@ -132,6 +134,7 @@ class CorpusReading:
             rec.organisations = list(dict.fromkeys(rec.organisations + orgs + organisations.find(*texts)))
             waiting.discard(rec_id)
             yield from complete()
+        result.themes[:] = list(dict.fromkeys(filter(None, map(strip_invisible, result.themes))))
         result.problems.extend(automatic.problems)
         result.files.extend(automatic.files)
         for name, stats in automatic.formats.items():
@@ -163,7 +166,13 @@ def read_pages(root: Path, corpus: Corpus, page_ids: Optional[set[str]], result:
             content = data.decode("cp1252", errors="replace")
             result.problems.append(Problem(page.file, None, "page décodée en cp1252 (UTF-8 invalide)", "warning"))
         result.files.append(path)
-        parsed = parse_page(content, page, corpus, page.file, is_html=path.suffix.lower() in (".html", ".htm"))
+        try:
+            with parse_time_limit():  # one hostile page must not hold `index` forever
+                parsed = parse_page(content, page, corpus, page.file,
+                                    is_html=path.suffix.lower() in (".html", ".htm"))
+        except ParseTimeLimit as limit:
+            result.problems.append(Problem(page.file, None, f"page « {page.id} » : {limit.reason()}"))
+            continue
         result.problems.extend(parsed.problems)
         result.themes.extend(t for t in parsed.themes if t not in result.themes)
         for rec in parsed.recordings:

@@ -35,6 +35,7 @@ import numpy as np
 from .corpus import Corpus
 from .corpus_files import CorpusFileError, read_corpus_file
 from .corpus_writes import atomic_writer, open_partial, remove_in_corpus
+from .harvest.manifest import local_audio_file
 from .records import Recording
 
 AUTO_DIR = Path("transcripts") / "auto"
@@ -187,15 +188,14 @@ class Job:
 
 
 def audio_path(rec: Recording, corpus: Corpus) -> Optional[Path]:
-    """The recording's local audio: its audio_file (fetch --audio, corpus.yaml « audio: »), else audio/<id>.*"""
-    audio_dir = corpus.audio_dir
-    if rec.audio_file:
-        path = (audio_dir / rec.audio_file).resolve()
-        if path.is_relative_to(audio_dir.resolve()) and path.is_file():
-            return path
-    for ext in AUDIO_EXTENSIONS:
-        path = audio_dir / f"{rec.id}{ext}"
-        if path.is_file():
+    """The recording's local audio: its audio_file (fetch --audio, corpus.yaml « audio: »), else audio/<id>.*
+
+    The real path of a regular file inside the corpus, by the corpus-file rules (corpus_files):
+    a link planted in audio/ that leads out of the corpus is never read (`check` reports it)."""
+    candidates = ([rec.audio_file] if rec.audio_file else []) + [f"{rec.id}{ext}" for ext in AUDIO_EXTENSIONS]
+    for name in candidates:
+        path = local_audio_file(corpus.root, name)
+        if path is not None:
             return path
     return None
 

@@ -110,7 +110,8 @@ def test_partial_download_resumes_and_is_renamed(corpus: Path, outside: Path):
     assert (corpus / "audio" / "x.mp3").read_bytes() == b"debut-fin"
     (corpus / "audio" / "y.mp3.part").symlink_to(outside / "victim.txt")
     with pytest.raises(CorpusWriteError):
-        open_partial(corpus, "audio/y.mp3.part")
+        with open_partial(corpus, "audio/y.mp3.part"):
+            pass
     remove_in_corpus(corpus, "audio/y.mp3.part")  # removes the link itself
     assert not (corpus / "audio" / "y.mp3.part").is_symlink()
     assert (outside / "victim.txt").read_text(encoding="utf-8") == "précieux\n"

@@ -249,15 +249,22 @@ def test_a_link_inside_the_audio_folder_still_works(linked_client, linked_corpus
 
 
 def test_an_audio_folder_that_is_itself_a_link(tmp_path):
-    """Audio kept on another disk, audio/ a link to it: served (the check is on real paths)."""
+    """audio/ a link to a folder outside the corpus: nothing in it is served (issue 19: audio follows
+    the corpus-file rules; audio kept on another disk is mounted there, or the whole corpus moves)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     write_wav(tmp_path / "disque" / "son.wav", seconds=1)
     (corpus / "secret.txt").write_text("ne doit pas être servi", encoding="utf-8")
     os.symlink(tmp_path / "disque", corpus / "audio")
     client = create_app({"INDEX_DIR": str(tmp_path / "index"), "CORPUS_DIR": str(corpus)}).test_client()
-    assert client.get("/audio/son.wav").status_code == 200
+    assert client.get("/audio/son.wav").status_code == 404
     assert client.get("/audio/%2e%2e/corpus/secret.txt").status_code == 404
+    # A corpus folder that is itself a link (the whole corpus on another disk) is served as before.
+    (tmp_path / "disque" / "corpus").mkdir()
+    write_wav(tmp_path / "disque" / "corpus" / "audio" / "son.wav", seconds=1)
+    os.symlink(tmp_path / "disque" / "corpus", tmp_path / "lien-corpus")
+    client = create_app({"INDEX_DIR": str(tmp_path / "index"), "CORPUS_DIR": str(tmp_path / "lien-corpus")}).test_client()
+    assert client.get("/audio/son.wav").status_code == 200
 
 
 def test_traversal_through_the_real_server(linked_corpus, tmp_path):

@@ -47,7 +47,7 @@ def test_elan_one_tier_per_participant():
     assert errors(transcript) == [
         (24, "annotation « a2 » sans temps lisible"),  # TIME_SLOT_REF2="ts9" does not exist
         (29, "fin avant le début (11.0 < 12.0)"),
-        (65, "annotation « a9 » sans temps lisible"),  # ANNOTATION_REF="a42" does not exist
+        (65, "annotation « a9 » sans temps lisible : référence à une annotation absente « a42 » (ligne 65)"),
     ]
     assert reconciles(transcript)
 

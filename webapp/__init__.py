@@ -143,6 +143,19 @@ def create_app(config: Optional[Mapping] = None) -> Flask:
             response.headers["Cache-Control"] = DYNAMIC_CACHE_CONTROL
         return response
 
+    @app.after_request
+    def relative_redirects(response):
+        # Werkzeug's own redirects (the 308 that merges "//" in a path) build an absolute
+        # Location from the client's Host header: keep only the path, so that no client
+        # can make the site send a browser to another host.
+        location = response.headers.get("Location")
+        if location and 300 <= response.status_code < 400:
+            parts = urlsplit(location)
+            if parts.netloc and parts.netloc == request.host:
+                path = "/" + parts.path.lstrip("/")  # never "//host": that would be another host again
+                response.headers["Location"] = path + (f"?{parts.query}" if parts.query else "")
+        return response
+
     app.wsgi_app = SecurityHeaders(TrustedProxy(app.wsgi_app, app.config["TRUSTED_PROXIES"]))
     return app
 

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 from unidecode import unidecode
 from werkzeug.datastructures import MultiDict
 
+from indexer.harvest.manifest import local_audio_file
 from indexer.query import MAX_QUERY_CHARS, cut_query
 from indexer.search import FACETS_BY_NAME, MAX_EXPORT, NO_VALUE, SearchParams, timecode
 
@@ -581,6 +582,8 @@ def audio(filename: str):
         fail(404, "Aucun fichier audio à cette adresse.")
     target = os.path.realpath(os.path.join(audio_dir, filename))
     if os.path.commonpath([audio_dir, target]) != audio_dir or not os.path.isfile(target):
+        fail(404, "Aucun fichier audio à cette adresse.")
+    if local_audio_file(current_app.config["CORPUS_DIR"], filename) is None:  # audio/ itself a link out
         fail(404, "Aucun fichier audio à cette adresse.")
     return send_from_directory(audio_dir, filename, conditional=True, max_age=3600)
 

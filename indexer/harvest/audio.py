@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 from unidecode import unidecode
 
+from ..corpus_files import CorpusFileError, resolve_corpus_path
+from ..corpus_writes import open_partial, remove_in_corpus, replace_in_corpus
 from .client import HttpStatus, Interrupted, PoliteClient, Refused, Validators
 
 AUDIO_TYPES = ("audio/", "video/", "application/ogg", "application/octet-stream")
@@ -41,43 +43,57 @@ class AudioFetch:
     size: int = 0
 
 
-def fetch_audio(client: PoliteClient, url: str, target: Path, entry: dict, max_bytes: int,
+def fetch_audio(client: PoliteClient, url: str, root: Path, name: str, entry: dict, max_bytes: int,
                 save_progress: Callable[[], None]) -> AudioFetch:
-    """Downloads ``url`` into ``target`` unless unchanged; ``entry`` is its manifest entry, updated.
+    """Downloads ``url`` into the corpus file ``name`` (audio/<file>) unless unchanged; ``entry`` is its
+    manifest entry, updated.
 
     ``save_progress`` is called once the download starts, so that the validators
     of a .part survive an interruption. A .part that cannot be resumed (416, a
-    bad Content-Range, too large) is removed.
+    bad Content-Range, too large) is removed. Every write goes through corpus_writes:
+    never through a link planted in the corpus (the .part, the file or audio/ itself).
     """
-    part = target.with_name(target.name + ".part")
+    part = name + ".part"
     try:
-        return _fetch_audio(client, url, target, part, entry, max_bytes, save_progress)
+        return _fetch_audio(client, url, root, name, part, entry, max_bytes, save_progress)
     except HttpStatus as exc:
-        if exc.code != 416 or not part.is_file():
+        if exc.code != 416 or _size(root, part) is None:
             raise
         # The range asked is past the end of the file now there: start again.
-        part.unlink()
+        remove_in_corpus(root, part)
         entry.pop("partial", None)
-        return _fetch_audio(client, url, target, part, entry, max_bytes, save_progress)
+        return _fetch_audio(client, url, root, name, part, entry, max_bytes, save_progress)
     except Refused:
-        part.unlink(missing_ok=True)
+        remove_in_corpus(root, part)
         entry.pop("partial", None)
         raise
 
 
-def _fetch_audio(client: PoliteClient, url: str, target: Path, part: Path, entry: dict, max_bytes: int,
+def _size(root: Path, name: str) -> Optional[int]:
+    """The size of the corpus file ``name``, None when it is absent or not a regular file inside the corpus."""
+    try:
+        return resolve_corpus_path(root, name).stat().st_size
+    except (CorpusFileError, OSError):
+        return None
+
+
+def _fetch_audio(client: PoliteClient, url: str, root: Path, name: str, part: str, entry: dict, max_bytes: int,
                  save_progress: Callable[[], None]) -> AudioFetch:
-    complete = target.is_file() and target.stat().st_size == entry.get("size") and entry.get("sha256")
+    complete = _size(root, name) == entry.get("size") and entry.get("size") is not None and entry.get("sha256")
     partial = entry.get("partial") or {}
     headers, validators, offset = {}, None, 0
+    part_size = _size(root, part)
     if complete:
         validators = Validators.of(entry)
-    elif part.is_file() and (partial.get("etag") or partial.get("last_modified")):
-        offset = part.stat().st_size
+    elif part_size is not None and (partial.get("etag") or partial.get("last_modified")):
+        offset = part_size
         headers = {"Range": f"bytes={offset}-", "If-Range": partial.get("etag") or partial["last_modified"]}
-    with client.get(url, validators=validators, accept=AUDIO_TYPES, max_bytes=None, headers=headers) as response:
+    with client.get(url, validators=validators, accept=AUDIO_TYPES, max_bytes=None, headers=headers,
+                    media=True) as response:
         if response.status == 304:
             return AudioFetch("unchanged", entry.get("size") or 0)
+        if response.content_encoding not in ("identity", ""):  # compressed bytes are not the media file
+            raise Refused(f"encodage de contenu « {response.content_encoding[:40]} » pour un fichier audio : ignoré")
         total = _expected_total(response, offset)
         if response.status != 206:
             offset = 0  # a whole file: the server ignored the range, or the file changed
@@ -87,12 +103,11 @@ def _fetch_audio(client: PoliteClient, url: str, target: Path, part: Path, entry
         entry["partial"] = {"etag": fresh.etag, "last_modified": fresh.last_modified}
         save_progress()
         sha = hashlib.sha256()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(part, "r+b" if offset else "wb") as out:
+        with open_partial(root, part) as out:
             if offset:
                 _hash_file(out, sha, offset)
                 out.seek(offset)
-                out.truncate()
+            out.truncate()
             size = offset
             for chunk in response.chunks(max_bytes - offset):
                 out.write(chunk)
@@ -101,7 +116,7 @@ def _fetch_audio(client: PoliteClient, url: str, target: Path, part: Path, entry
     if total is not None and size != total:
         raise Interrupted(f"téléchargement interrompu à {size}/{total} octets ; "
                          "relancez la commande pour le reprendre")
-    part.replace(target)
+    replace_in_corpus(root, part, name)
     status = "resumed" if offset else ("changed" if complete else "new")
     entry.pop("partial", None)
     entry.update(size=size, sha256=sha.hexdigest(), etag=fresh.etag, last_modified=fresh.last_modified,

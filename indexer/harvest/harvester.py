@@ -14,10 +14,13 @@ from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 from ..corpus import load_corpus
+from ..corpus_files import CorpusFileError, read_corpus_file
+from ..corpus_writes import CorpusWriteError, DiskFull
 from ..sources import read_corpus
 from .audio import AudioFetch, audio_file_name, fetch_audio
-from .client import HarvestError, HttpStatus, Interrupted, PoliteClient, Unreachable, Validators, WrongType
-from .manifest import DEAD_STATUSES, MANIFEST, Manifest, audio_path
+from .client import (HarvestError, HttpStatus, Interrupted, PoliteClient, TooSlow, Unreachable, Validators,
+                     WrongType)
+from .manifest import AUDIO_DIR, DEAD_STATUSES, MANIFEST, Manifest, audio_path
 from .pages import HTML_TYPES, canonical_url, decode_html, fetch_page, page_links, page_title
 from .sitelist import SitePage, page_file, page_path, read_site_list, slug_from_url, unique_id, write_site_list
 
@@ -89,6 +92,14 @@ class Harvester:
     # ---------------------------------------------------------------- the run
 
     def run(self) -> int:
+        try:
+            return self._run()
+        except CorpusWriteError as exc:  # the disk is full, or harvest.json / site.yaml is a planted link
+            self.echo(f"Écriture impossible : {exc}. Les fichiers déjà écrits sont complets ; "
+                      "corrigez puis relancez la commande.", err=True)
+            return 1
+
+    def _run(self) -> int:
         for problem in self.corpus.problems:
             if problem.severity == "error":
                 self.echo(str(problem), err=True)
@@ -128,7 +139,7 @@ class Harvester:
                 self.summary.reached = True
                 if response.status == 304:
                     return [tuple(link) for link in entry["links"]]
-                html = decode_html(response.read(self.options.max_page_bytes), response.charset)
+                html = decode_html(response.text_body(self.options.max_page_bytes), response.charset)
                 fresh = response.validators
         except Unreachable as exc:
             self.echo(f"Impossible de joindre {home} ({exc}). Êtes-vous hors ligne ? "
@@ -195,7 +206,12 @@ class Harvester:
         entry = self.manifest.pages.setdefault(target.url, {})
         entry["id"] = target.id
         try:
-            result = fetch_page(self.client, target.url, path, entry, self.options.max_page_bytes)
+            result = fetch_page(self.client, target.url, self.root, page_file(target.id), entry,
+                                self.options.max_page_bytes)
+        except TooSlow as exc:  # this page only: the site answers
+            self.summary.reached = True
+            self.fail(target, str(exc))
+            return None
         except Unreachable as exc:
             self.summary.offline = True
             self.down_hosts.add(host)
@@ -205,14 +221,20 @@ class Harvester:
         except HarvestError as exc:
             self.fail(target, str(exc))
             return None
+        except DiskFull:
+            raise
+        except CorpusWriteError as exc:
+            self.summary.reached = True
+            self.fail(target, str(exc))
+            return None
         self.summary.reached = True
         self.summary.pages[result.status] += 1
         if result.status == "unchanged":
             self.echo(f"{target.id} : inchangée")
             if result.text is None:
                 try:
-                    return path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
+                    return read_corpus_file(self.root, page_file(target.id)).decode("utf-8")
+                except (CorpusFileError, UnicodeDecodeError):
                     return ""
             return result.text
         hint = ""
@@ -292,10 +314,9 @@ class Harvester:
             taken |= {p.name for p in audio_dir.iterdir() if p.suffix != ".part"} if audio_dir.is_dir() else set()
             entry["file"] = audio_file_name(url, taken)
         entry["pages"] = pages
-        target = audio_path(self.root, entry["file"])
         try:
-            result = fetch_audio(self.client, url, target, entry, self.options.max_audio_bytes,
-                                 lambda: self.manifest.save(self.root))
+            result = fetch_audio(self.client, url, self.root, f"{AUDIO_DIR}/{entry['file']}", entry,
+                                 self.options.max_audio_bytes, lambda: self.manifest.save(self.root))
         except Interrupted as exc:
             self.summary.audio["failed"] += 1
             self.echo(f"audio {url} : {exc}", err=True)
@@ -305,6 +326,12 @@ class Harvester:
             self.summary.offline = True
             self.echo(f"audio {url} : impossible de joindre le site ({exc}).", err=True)
             return False
+        except DiskFull:
+            raise
+        except CorpusWriteError as exc:  # a link planted in the corpus, a file where a folder should be …
+            self.summary.audio["failed"] += 1
+            self.echo(f"audio {url} : {exc}", err=True)
+            return True
         except HarvestError as exc:
             self.summary.audio["failed"] += 1
             dead = isinstance(exc, (HttpStatus, WrongType))

@@ -18,10 +18,13 @@ and so the index's view of the corpus, unchanged.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..corpus_files import CorpusFileError, read_corpus_file
+from ..corpus_files import CorpusFileError, read_corpus_file, resolve_corpus_path
+from ..corpus_writes import write_atomic
+from ..records import Problem
 
 MANIFEST = "harvest.json"
 AUDIO_DIR = "audio"
@@ -53,34 +56,68 @@ class Manifest:
         if self.dead:
             data["dead"] = self.dead
         text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-        path = Path(root) / MANIFEST
         try:
-            if path.read_text(encoding="utf-8") == text:
+            if read_corpus_file(root, MANIFEST).decode("utf-8") == text:
                 return False
-        except OSError:
+        except (CorpusFileError, UnicodeDecodeError):
             pass
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(MANIFEST + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(root, MANIFEST, text.encode("utf-8"))  # never through a link planted in the corpus
         return True
 
 
 def audio_path(root: Path, name: object) -> Path | None:
-    """The file ``name`` under the corpus' audio/ folder, or None if it would resolve elsewhere."""
-    if not isinstance(name, str) or not name:
+    """Where the file ``name`` goes under the corpus' audio/ folder, or None for a name that could
+    lead elsewhere ("..", absolute, a backslash). Only the name is checked: the file may not be
+    there yet; reading it goes through corpus_files, writing it through corpus_writes."""
+    if not isinstance(name, str) or not name or name.startswith("/") or "\\" in name or "\0" in name:
         return None
-    audio_root = (Path(root) / AUDIO_DIR).resolve()
-    path = (audio_root / name).resolve()
-    return path if path.is_relative_to(audio_root) and path != audio_root else None
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        return None
+    return Path(root) / AUDIO_DIR / name
+
+
+def local_audio_file(root: Path, name: object) -> Path | None:
+    """The real path of audio/<name> when it is a regular file inside the corpus (a link leading
+    out of the corpus, or an audio/ folder that is such a link, gives None) - the corpus-file rules."""
+    if audio_path(root, name) is None:
+        return None
+    try:
+        return resolve_corpus_path(root, f"{AUDIO_DIR}/{name}")
+    except CorpusFileError:
+        return None
+
+
+def audio_link_problems(root: Path, limit: int = 10_000) -> list[Problem]:
+    """A Problem for each symbolic link in audio/ (or audio/ itself) leading out of the corpus:
+    such a file is neither transcribed nor served, and `check` says so."""
+    root = Path(root)
+    real_root = root.resolve()
+    folder = root / AUDIO_DIR
+    if folder.is_symlink() and not folder.resolve().is_relative_to(real_root):
+        return [Problem(AUDIO_DIR, None, "lien vers un dossier hors du corpus : aucun de ses fichiers n'est "
+                                         "transcrit ni servi ; remplacez-le par un vrai dossier")]
+    problems = []
+    seen = 0
+    for folder_path, folders, files in os.walk(folder):  # links to folders are not walked into
+        for name in sorted(folders + files):
+            seen += 1
+            if seen > limit:
+                return problems
+            path = Path(folder_path) / name
+            if path.is_symlink():
+                rel = path.relative_to(root).as_posix()
+                try:
+                    resolve_corpus_path(root, rel)
+                except CorpusFileError as error:
+                    problems.append(Problem(rel, None, f"{error.reason} (lien symbolique) : ni transcrit ni servi"))
+    return problems
 
 
 def downloaded_audio(root: Path) -> dict[str, dict]:
-    """Complete downloads whose file is there: audio url -> manifest entry."""
+    """Complete downloads whose file is there (a regular file inside the corpus): audio url -> manifest entry."""
     found = {}
     for url, entry in Manifest.load(root).audio.items():
-        path = audio_path(root, entry.get("file"))
-        if entry.get("sha256") and path and path.is_file():
+        if entry.get("sha256") and local_audio_file(root, entry.get("file")):
             found[url] = entry
     return found
 

@@ -16,7 +16,8 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from unidecode import unidecode
 
-from ..corpus_files import CorpusFileError, read_corpus_file
+from ..corpus_files import CorpusFileError, max_yaml_bytes, read_corpus_file
+from ..corpus_writes import write_atomic
 from ..records import Problem, web_url
 
 SITE_LIST = "site.yaml"
@@ -76,7 +77,7 @@ def read_site_list(root: Path) -> tuple[list[SitePage], list[Problem]]:
     if not path.exists() and not path.is_symlink():
         return [], []
     try:  # read as corpus.yaml is: inside the corpus, a regular file, bounded, no YAML aliases
-        data = read_yaml(read_corpus_file(root, SITE_LIST).decode("utf-8"))[0] or {}
+        data = read_yaml(read_corpus_file(root, SITE_LIST, max_yaml_bytes()).decode("utf-8"))[0] or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return [], [Problem(SITE_LIST, mark.line + 1 if mark else None,
@@ -119,13 +120,12 @@ def write_site_list(root: Path, site: str, pages: list[SitePage]) -> bool:
         {k: v for k, v in (("id", p.id), ("url", p.url), ("title", p.title), ("file", p.file)) if v}
         for p in pages]}
     text = HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
-    path = Path(root) / SITE_LIST
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(SITE_LIST + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        if read_corpus_file(root, SITE_LIST, max_yaml_bytes()).decode("utf-8") == text:
+            return False
+    except (CorpusFileError, UnicodeDecodeError):
+        pass
+    write_atomic(root, SITE_LIST, text.encode("utf-8"))  # never through a link planted in the corpus
     return True
 
 

@@ -35,8 +35,10 @@ UTTERANCE = re.compile(r"^\*(?P<code>[A-Za-z0-9_+-]+):\s?(?P<text>.*)$")
 
 CHAT_CODES = [
     (re.compile(r"&=([\w:'’-]+)"), r" {\1} "),  # &=rit: an event
-    (re.compile(r"\[=!\s*([^\]]*)\]"), r" {\1} "),  # [=! rit]: paralinguistic event
-    (re.compile(r"\[[^\]]*\]"), " "),  # [/] [//] [>] [<] [: mot] [* err] [% com] [+ gram] …
+    # A bracket's content stops at the next "[" too: an unclosed "[" then costs one scan up to
+    # the next bracket, not to the end of the line (a line of unclosed "[" was quadratic).
+    (re.compile(r"\[=!\s*([^\]\[]*)\]"), r" {\1} "),  # [=! rit]: paralinguistic event
+    (re.compile(r"\[[^\]\[]*\]"), " "),  # [/] [//] [>] [<] [: mot] [* err] [% com] [+ gram] …
     (re.compile(r"(?<!\S)(?:xxx|yyy|www)(?!\S)"), " {xxx} "),  # unintelligible: an event
     (re.compile(r"\(\.{1,3}\)|\(\d+(?:[.:]\d+)*\)"), " "),  # pauses (.) (..) (...) (1.5)
     (re.compile(r"\((\w+)\)(?=\w)|(?<=\w)\((\w+)\)"), r"\1\2"),  # pa(r)ce -> parce
@@ -46,7 +48,7 @@ CHAT_CODES = [
     (re.compile(r"[⌈⌉⌊⌋↑↓≈≋°∆∇↗↘→⇗⇘∙„‡]"), " "),  # CA marks
     (re.compile(r"(?<!\S)\+\S*"), " "),  # terminators and linkers: +... +/. +//. +"/. +<
     (re.compile(r"_"), " "),  # pomme_de_terre
-    (re.compile(r"\s+\.(?=\s|$)"), "."),  # "dur ." -> "dur."
+    (re.compile(r"(?<!\s)\s+\.(?=\s|$)"), "."),  # "dur ." -> "dur." (from a run's start only: linear)
 ]
 
 

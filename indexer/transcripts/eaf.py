@@ -32,28 +32,34 @@ from indexer.transcripts.xmltree import Element, parse_xml
 
 
 class SlotTimes:
-    """TIME_SLOT id -> seconds, with the unaligned slots placed between their neighbours."""
+    """TIME_SLOT id -> seconds, with the unaligned slots placed between their neighbours.
+
+    The nearest known times are filled in once, in two passes (not searched for at each
+    call: that was quadratic in the number of slots)."""
 
     def __init__(self, time_order: Optional[Element], unit: float):
-        self.order: list[str] = []
-        self.values: list[Optional[float]] = []
+        self.position: dict[str, int] = {}
+        values: list[Optional[float]] = []
         for slot in (time_order.find_all("TIME_SLOT") if time_order is not None else []):
-            self.order.append(slot.attrs.get("TIME_SLOT_ID", ""))
+            self.position[slot.attrs.get("TIME_SLOT_ID", "")] = len(values)
             value = number_or_none(slot.attrs.get("TIME_VALUE"))
-            self.values.append(value * unit if value is not None and value >= 0 else None)
-        self.position = {slot_id: index for index, slot_id in enumerate(self.order)}
+            values.append(value * unit if value is not None and value >= 0 else None)
+        self.starts = list(values)  # the nearest known time at or before each slot
+        for index in range(1, len(values)):
+            if self.starts[index] is None:
+                self.starts[index] = self.starts[index - 1]
+        self.ends = list(values)  # the nearest known time at or after each slot
+        for index in range(len(values) - 2, -1, -1):
+            if self.ends[index] is None:
+                self.ends[index] = self.ends[index + 1]
 
     def start(self, slot_id: str) -> Optional[float]:
         index = self.position.get(slot_id)
-        if index is None:
-            return None
-        return next((v for v in reversed(self.values[:index + 1]) if v is not None), None)
+        return None if index is None else self.starts[index]
 
     def end(self, slot_id: str) -> Optional[float]:
         index = self.position.get(slot_id)
-        if index is None:
-            return None
-        return next((v for v in self.values[index:] if v is not None), None)
+        return None if index is None else self.ends[index]
 
 
 def annotation_value(annotation: Element) -> str:
@@ -83,9 +89,10 @@ def read_eaf(transcript: Transcript, data: bytes) -> None:
     by_id = {tier.attrs.get("TIER_ID", ""): tier for tier in tiers}
     annotations = {annotation.attrs.get("ANNOTATION_ID", ""): annotation
                    for tier in tiers for annotation in inner_annotations(tier)}
+    targets = References(annotations)
     for tier in tiers:
         if is_speech_tier(tier, by_id):
-            read_tier(transcript, tier, by_id, slots, annotations)
+            read_tier(transcript, tier, by_id, slots, targets)
 
 
 def holds_words(tier: Element) -> bool:
@@ -110,13 +117,18 @@ def tier_speaker(tier: Element, by_id: dict[str, Element]) -> str:
 
 
 def read_tier(transcript: Transcript, tier: Element, by_id: dict[str, Element], slots: SlotTimes,
-              annotations: dict[str, Element]) -> None:
+              targets: "References") -> None:
     speaker = tier_speaker(tier, by_id)
     for annotation in inner_annotations(tier):
         value = annotation_value(annotation)
         if not value.strip():
             continue  # an empty span: silence, not a cue
-        start, end = annotation_times(annotation, slots, annotations)
+        aligned, problem = targets.aligned(annotation)
+        if aligned is None:
+            transcript.skip(annotation.line, f"annotation « {annotation.attrs.get('ANNOTATION_ID', '?')} » "
+                                             f"sans temps lisible : {problem}")
+            continue
+        start, end = annotation_times(aligned, slots)
         if start is None or end is None:
             transcript.skip(annotation.line, f"annotation « {annotation.attrs.get('ANNOTATION_ID', '?')} » "
                                              "sans temps lisible")
@@ -128,17 +140,50 @@ def read_tier(transcript: Transcript, tier: Element, by_id: dict[str, Element], 
             transcript.skip(annotation.line, "texte vide")
 
 
-def annotation_times(annotation: Element, slots: SlotTimes, annotations: dict[str, Element]
-                     ) -> tuple[Optional[float], Optional[float]]:
-    """An alignable annotation's own times; a REF_ANNOTATION's are those of the annotation it refers to."""
-    seen = set()
-    while annotation.tag == "REF_ANNOTATION":
-        ref = annotation.attrs.get("ANNOTATION_REF", "")
-        if ref in seen or ref not in annotations:
-            return None, None  # a dangling or circular reference
-        seen.add(ref)
-        annotation = annotations[ref]
-    if annotation.tag != "ALIGNABLE_ANNOTATION":
-        return None, None
+class References:
+    """The ALIGNABLE_ANNOTATION each annotation takes its times from, found once for all.
+
+    A REF_ANNOTATION refers to another annotation, which may refer to another …: each
+    chain is walked once and every annotation on it remembers the answer (walking it
+    again for each annotation was quadratic: a hostile file of long chains took minutes).
+    A dangling reference or a cycle is an answer too, with its French reason.
+    """
+
+    def __init__(self, annotations: dict[str, Element]):
+        self.annotations = annotations
+        self.resolved: dict[int, tuple[Optional[Element], str]] = {}  # id(element) -> (aligned, problem)
+
+    def aligned(self, annotation: Element) -> tuple[Optional[Element], str]:
+        path: list[Element] = []
+        on_path: set[int] = set()
+        current: Optional[Element] = annotation
+        while True:
+            known = self.resolved.get(id(current))
+            if known is not None:
+                answer = known
+                break
+            if current.tag == "ALIGNABLE_ANNOTATION":
+                answer = (current, "")
+                break
+            if current.tag != "REF_ANNOTATION":
+                answer = (None, f"élément « {current.tag} » inattendu, sans temps")
+                break
+            if id(current) in on_path:
+                answer = (None, f"référence circulaire (ANNOTATION_REF, ligne {current.line})")
+                break
+            path.append(current)
+            on_path.add(id(current))
+            ref = current.attrs.get("ANNOTATION_REF", "")
+            current = self.annotations.get(ref)
+            if current is None:
+                answer = (None, f"référence à une annotation absente « {ref[:80]} » (ligne {path[-1].line})")
+                break
+        for element in path:
+            self.resolved[id(element)] = answer
+        return answer
+
+
+def annotation_times(annotation: Element, slots: SlotTimes) -> tuple[Optional[float], Optional[float]]:
+    """An alignable annotation's times."""
     return (slots.start(annotation.attrs.get("TIME_SLOT_REF1", "")),
             slots.end(annotation.attrs.get("TIME_SLOT_REF2", "")))

@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import os
 
-from indexer.corpus_files import CorpusFileError, read_corpus_file, read_regular_file
+from indexer.corpus_files import (CorpusFileError, ParseTimeLimit, parse_time_limit, read_corpus_file,
+                                  read_regular_file)
 from indexer.transcripts.cha import read_cha
 from indexer.transcripts.common import decode_into
 from indexer.transcripts.eaf import read_eaf
@@ -55,7 +56,11 @@ def read_transcript(path: str | os.PathLike, root: str | os.PathLike | None = No
         transcript.fail(error.reason)
         return transcript
     try:
-        read_content(transcript, extension, data)
+        with parse_time_limit():
+            read_content(transcript, extension, data)
+    except ParseTimeLimit as limit:
+        transcript.fail(limit.reason())
+        return transcript
     except Exception as error:  # a reader bug must not stop the indexing of the other files
         transcript.fail(f"erreur interne en lisant ce fichier ({type(error).__name__} : {error})")
         return transcript
