@@ -6,7 +6,7 @@ words, their times and probabilities) plus a ``provenance`` block saying it is a
 automatic transcript (model, date). ``sources.read_corpus`` picks these files up by
 itself; a human transcript declared in corpus.yaml replaces one.
 
-Long work: segments are appended to ``transcripts/auto/.partial/<id>.jsonl`` as the
+Long work: decoded turns are appended to ``transcripts/auto/.partial/<id>.jsonl`` as the
 model yields them; an interrupted run starts again after the last segment written.
 The hidden folder keeps partial files out of the index's corpus fingerprint.
 
@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 import numpy as np
-
 
 from .corpus import Corpus
 from .corpus_files import CorpusFileError, read_corpus_file
@@ -375,7 +374,7 @@ def transcribe_file(model, job: Job, corpus: Corpus, options: Options,
     stop_after: stop (as an interruption would) once this many seconds of audio are
     written - for the resume test.
     """
-    from .speech.audio import slices, stream_audio
+    from .speech.audio import AudioUnreadable
     from .speech.decode import Decoder, analyse, coverage, plan
 
     started = time.perf_counter()
@@ -389,8 +388,8 @@ def transcribe_file(model, job: Job, corpus: Corpus, options: Options,
     if analysis is None:
         try:
             analysis = analyse(job.audio)
-        except Exception as exc:  # FFmpeg could not open or read the file
-            result.status, result.message = "unreadable", f"fichier audio illisible ({type(exc).__name__}: {exc})"
+        except AudioUnreadable as exc:
+            result.status, result.message = "unreadable", f"fichier audio illisible ({exc})"
             return result
     job.duration = analysis.duration
     if analysis.duration < 0.1:
@@ -412,42 +411,14 @@ def transcribe_file(model, job: Job, corpus: Corpus, options: Options,
     import ctranslate2
     ctranslate2.set_random_seed(SAMPLING_SEED)
     resume_at = done[-1].end if done else 0.0
-    todo = units[len(done):]
     try:
-        partial_file = io.TextIOWrapper(open_partial(corpus.root, partial), encoding="utf-8")
-    except CorpusFileError as exc:
-        result.status, result.message = "failed", f"écriture refusée : {exc}"
+        with open_partial(corpus.root, partial) as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:
+            failure = _decode_units(out, header, analysis, done, units[len(done):], decoder, job, progress, stop_after)
+    except CorpusFileError as exc:  # the resume file could not be written (disk full, a planted link)
+        failure = ("failed", f"écriture refusée : {exc}")
+    if failure:
+        result.status, result.message = failure
         return result
-    with partial_file as out:
-        out.truncate(0)
-        out.write(json.dumps(header, ensure_ascii=False) + "\n" + json.dumps(analysis.as_json()) + "\n")
-        for unit in done:
-            out.write(json.dumps(unit.as_json(), ensure_ascii=False) + "\n")
-        out.flush()
-        if progress:
-            progress(resume_at, analysis.duration)
-        intervals = [(max(u.start - UNIT_PAD, 0.0), u.end + UNIT_PAD) for u in todo]
-        try:
-            for unit, (offset, samples) in zip(todo, slices(stream_audio(job.audio), intervals)):
-                decoded = decoder.unit(unit, samples, offset)
-                out.write(json.dumps(decoded.as_json(), ensure_ascii=False) + "\n")
-                out.flush()
-                done.append(decoded)
-                if progress:
-                    progress(decoded.end, analysis.duration)
-                if stop_after is not None and decoded.end >= stop_after:
-                    result.status, result.message = "interrupted", "interrompu"
-                    return result
-        except CorpusFileError as exc:  # the resume file could not be written (disk full, a planted link)
-            result.status, result.message = "failed", f"écriture refusée : {exc}"
-            return result
-        except RuntimeError as exc:  # the decoder failed on this file: what is written stays for a retry
-            result.status = "failed"
-            result.message = f"échec du modèle après {_minutes(done[-1].end if done else 0)} min ({exc})"
-            return result
-        except Exception as exc:  # the file changed or broke between the two passes
-            result.status, result.message = "unreadable", f"fichier audio illisible ({type(exc).__name__}: {exc})"
-            return result
     result.audio_seconds = analysis.duration - resume_at
     result.seconds = time.perf_counter() - started
     segments = [s for unit in done for s in unit.segments]
@@ -467,6 +438,37 @@ def transcribe_file(model, job: Job, corpus: Corpus, options: Options,
     if progress:
         progress(analysis.duration, analysis.duration)
     return result
+
+
+def _decode_units(out, header: dict, analysis, done: list, todo: list, decoder, job: Job,
+                  progress: Optional[Progress], stop_after: Optional[float]) -> Optional[tuple[str, str]]:
+    """Decode ``todo`` into ``done``, the resume file ``out`` rewritten first then appended a line
+    a unit; (status, message) when it stops before the end, None when every unit is decoded."""
+    from .speech.audio import AudioUnreadable, slices, stream_audio
+
+    out.truncate(0)
+    out.write(json.dumps(header, ensure_ascii=False) + "\n" + json.dumps(analysis.as_json()) + "\n")
+    for unit in done:
+        out.write(json.dumps(unit.as_json(), ensure_ascii=False) + "\n")
+    out.flush()
+    if progress:
+        progress(done[-1].end if done else 0.0, analysis.duration)
+    intervals = [(max(u.start - UNIT_PAD, 0.0), u.end + UNIT_PAD) for u in todo]
+    try:
+        for unit, (offset, samples) in zip(todo, slices(stream_audio(job.audio), intervals)):
+            decoded = decoder.unit(unit, samples, offset)
+            out.write(json.dumps(decoded.as_json(), ensure_ascii=False) + "\n")
+            out.flush()
+            done.append(decoded)
+            if progress:
+                progress(decoded.end, analysis.duration)
+            if stop_after is not None and decoded.end >= stop_after:
+                return "interrupted", "interrompu"
+    except AudioUnreadable as exc:  # the file changed or broke between the two passes
+        return "unreadable", f"fichier audio illisible ({exc})"
+    except RuntimeError as exc:  # the decoder failed on this file: what is written stays for a retry
+        return "failed", f"échec du modèle après {_minutes(done[-1].end if done else 0)} min ({exc})"
+    return None  # a write error of the resume file goes up: open_partial names it (CorpusWriteError)
 
 
 def write_transcript(job: Job, corpus: Corpus, segments: list[dict], duration: float, options: Options, prompt: str,

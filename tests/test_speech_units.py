@@ -12,7 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from bench.speech import INTERVIEWS, Sentence, synthesize, tools_missing
+from bench.speech import INTERVIEWS, synthesize, tools_missing
 from indexer.speech import attribution, audio, voices
 from indexer.speech.decode import analyse, plan
 

@@ -44,12 +44,24 @@ class Unit:
         return self.start + len(self.samples) / SAMPLE_RATE
 
 
+class AudioUnreadable(Exception):
+    """FFmpeg could not open or read the file (the message says why)."""
+
+
 def stream_audio(path, block_seconds: float = BLOCK_SECONDS) -> Iterator[np.ndarray]:
     """The file as 16 kHz mono float32 blocks of ``block_seconds`` (the last one shorter).
 
     PyAV decodes and resamples frame by frame; frames FFmpeg cannot decode are skipped
-    (as faster-whisper's decode_audio does). Raises on a file that cannot be opened.
+    (as faster-whisper's decode_audio does). Raises AudioUnreadable on a file that cannot be
+    opened or read.
     """
+    try:
+        yield from _blocks(path, block_seconds)
+    except Exception as exc:  # PyAV's errors (some are OSErrors) and what a broken container gives
+        raise AudioUnreadable(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _blocks(path, block_seconds: float) -> Iterator[np.ndarray]:
     import av
 
     block = int(block_seconds * SAMPLE_RATE)

@@ -38,7 +38,7 @@ class Analysis:
 
 
 @dataclass
-class Unit:
+class DecodeUnit:
     """Speech of one voice, decoded as one Whisper window."""
 
     start: float
@@ -77,18 +77,18 @@ def analyse(path) -> Analysis:
     return Analysis(round(samples / SAMPLE_RATE, 3), spans, windows)
 
 
-def plan(analysis: Analysis, expected_voices: int) -> tuple[list[Unit], list, dict]:
+def plan(analysis: Analysis, expected_voices: int) -> tuple[list[DecodeUnit], list, dict]:
     """Decode units of one voice each, the turns, and the voices' summary for the provenance."""
     windows = np.array(analysis.windows, dtype=np.float64).reshape(-1, 1 + DIMENSIONS)
     times, vectors = windows[:, 0], windows[:, 1:]
     labels = cluster_windows(vectors, expected=expected_voices)
     turns = voice_turns([tuple(s) for s in analysis.spans], times, labels)
-    units: list[Unit] = []
+    units: list[DecodeUnit] = []
     run: list = []
     for turn in turns + [None]:
         if run and (turn is None or turn[2] != run[-1][2]):
             for group in group_spans([(a, b) for a, b, _ in run]):
-                units.append(Unit(group[0][0], group[-1][1], voice_label(run[0][2]), group))
+                units.append(DecodeUnit(group[0][0], group[-1][1], voice_label(run[0][2]), group))
             run = []
         if turn is not None:
             run.append(turn)
@@ -173,7 +173,7 @@ class Decoder:
         return [snap_to_onsets(item, onsets) for segment in segments
                 for item in segment_dicts(segment, offset) if item["text"]]
 
-    def unit(self, unit: Unit, samples: np.ndarray, offset: float) -> UnitResult:
+    def unit(self, unit: DecodeUnit, samples: np.ndarray, offset: float) -> UnitResult:
         """A unit decoded (``samples`` start at ``offset`` seconds); its speech that came back
         without text decoded once more, relaxed, keeping only what falls in that speech."""
         segments = self.decode(samples, offset, unit.spans)
