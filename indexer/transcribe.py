@@ -19,6 +19,7 @@ import bisect
 import hashlib
 import importlib
 import io
+import itertools
 import json
 import os
 import re
@@ -445,6 +446,7 @@ def _decode_units(out, header: dict, analysis, done: list, todo: list, decoder, 
     """Decode ``todo`` into ``done``, the resume file ``out`` rewritten first then appended a line
     a unit; (status, message) when it stops before the end, None when every unit is decoded."""
     from .speech.audio import AudioUnreadable, slices, stream_audio
+    from .speech.decode import pack
 
     out.truncate(0)
     out.write(json.dumps(header, ensure_ascii=False) + "\n" + json.dumps(analysis.as_json()) + "\n")
@@ -454,15 +456,17 @@ def _decode_units(out, header: dict, analysis, done: list, todo: list, decoder, 
     if progress:
         progress(done[-1].end if done else 0.0, analysis.duration)
     intervals = [(max(u.start - UNIT_PAD, 0.0), u.end + UNIT_PAD) for u in todo]
+    audio = zip(todo, slices(stream_audio(job.audio), intervals))
     try:
-        for unit, (offset, samples) in zip(todo, slices(stream_audio(job.audio), intervals)):
-            decoded = decoder.unit(unit, samples, offset)
-            out.write(json.dumps(decoded.as_json(), ensure_ascii=False) + "\n")
+        for window in pack(todo, UNIT_PAD):  # several short turns, one Whisper window
+            pieces = [(unit, offset, samples) for unit, (offset, samples) in itertools.islice(audio, len(window))]
+            for decoded in decoder.window(pieces):
+                out.write(json.dumps(decoded.as_json(), ensure_ascii=False) + "\n")
+                done.append(decoded)
             out.flush()
-            done.append(decoded)
             if progress:
-                progress(decoded.end, analysis.duration)
-            if stop_after is not None and decoded.end >= stop_after:
+                progress(done[-1].end, analysis.duration)
+            if stop_after is not None and done[-1].end >= stop_after:
                 return "interrupted", "interrompu"
     except AudioUnreadable as exc:  # the file changed or broke between the two passes
         return "unreadable", f"fichier audio illisible ({exc})"

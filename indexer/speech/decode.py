@@ -12,6 +12,8 @@ quote: no segment of text spans a change of voice.
 """
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass
 from typing import Optional
 
@@ -22,6 +24,8 @@ from .voices import DIMENSIONS, cluster_windows, feature_scale, voice_label, voi
     window_vectors
 
 PAUSE_SPLIT = 1.0  # seconds of silence between two words that start a new segment
+PACK_SECONDS = 28.0  # units decoded together in one Whisper window, silences between them included
+SEPARATOR_SECONDS = 0.5  # silence put between two packed units
 RELAXED = {"no_speech_threshold": None, "log_prob_threshold": None}  # decode whatever the VAD calls speech
 
 
@@ -99,6 +103,21 @@ def plan(analysis: Analysis, expected_voices: int) -> tuple[list[DecodeUnit], li
     return units, turns, voices
 
 
+def pack(units: list[DecodeUnit], pad: float) -> list[list[int]]:
+    """Consecutive units (their indices) that fit one Whisper window together, each with ``pad``
+    seconds of audio on either side and a separator after it."""
+    windows: list[list[int]] = []
+    used = PACK_SECONDS + 1
+    for index, unit in enumerate(units):
+        length = unit.end - unit.start + 2 * pad + SEPARATOR_SECONDS
+        if used + length > PACK_SECONDS:
+            windows.append([])
+            used = 0.0
+        windows[-1].append(index)
+        used += length
+    return windows
+
+
 def segment_dicts(segment, offset: float, pause: float = PAUSE_SPLIT) -> list[dict]:
     """A model segment as Whisper-JSON segments, cut where the speech pauses.
 
@@ -106,12 +125,17 @@ def segment_dicts(segment, offset: float, pause: float = PAUSE_SPLIT) -> list[di
     someone starts speaking, and a result links to that second. Times are shifted by
     ``offset`` (where the decoded audio starts in the file).
     """
+    common = {"avg_logprob": round(segment.avg_logprob, 3), "no_speech_prob": round(segment.no_speech_prob, 3)}
     words = [{"word": w.word.strip(), "start": round(w.start + offset, 3), "end": round(w.end + offset, 3),
               "probability": round(w.probability, 3), "raw": w.word} for w in (segment.words or [])]
-    common = {"avg_logprob": round(segment.avg_logprob, 3), "no_speech_prob": round(segment.no_speech_prob, 3)}
     if not words:
         return [{"start": round(segment.start + offset, 3), "end": round(segment.end + offset, 3),
                  "text": segment.text.strip(), "words": [], **common}]
+    return segments_of_words(words, common, pause)
+
+
+def segments_of_words(words: list[dict], common: dict, pause: float = PAUSE_SPLIT) -> list[dict]:
+    """Words (each with its "raw" form, spaces included) as segments, cut where they pause."""
     groups, current = [], [words[0]]
     for word in words[1:]:
         if word["start"] - current[-1]["end"] >= pause:
@@ -173,10 +197,57 @@ class Decoder:
         return [snap_to_onsets(item, onsets) for segment in segments
                 for item in segment_dicts(segment, offset) if item["text"]]
 
-    def unit(self, unit: DecodeUnit, samples: np.ndarray, offset: float) -> UnitResult:
-        """A unit decoded (``samples`` start at ``offset`` seconds); its speech that came back
-        without text decoded once more, relaxed, keeping only what falls in that speech."""
-        segments = self.decode(samples, offset, unit.spans)
+    def window(self, pieces: list[tuple[DecodeUnit, float, np.ndarray]]) -> list[UnitResult]:
+        """Several units (each with the offset of its samples), decoded in one Whisper window.
+
+        Turns are short (a question, a "oui"), and Whisper costs a whole 30-second window
+        whatever it is given: units are packed, half a second of silence between them, and
+        each word goes back to the unit it was said in (by its middle) and to the file's
+        time. A unit's text thus holds its own voice's words only.
+        """
+        if len(pieces) == 1:
+            return [self.unit(*pieces[0])]
+        separator = np.zeros(int(SEPARATOR_SECONDS * SAMPLE_RATE), dtype=np.float32)
+        starts, parts, cursor = [], [], 0
+        for _, _, samples in pieces:
+            starts.append(cursor / SAMPLE_RATE)
+            parts += [samples, separator]
+            cursor += len(samples) + len(separator)
+        decoded, _ = self.model.transcribe(
+            np.concatenate(parts), language="fr", task="transcribe", word_timestamps=True, vad_filter=False,
+            condition_on_previous_text=False, **self.options, **self.checks)
+        words: list[list[dict]] = [[] for _ in pieces]
+        for number, segment in enumerate(decoded):
+            common = {"avg_logprob": round(segment.avg_logprob, 3), "no_speech_prob": round(segment.no_speech_prob, 3)}
+            for word in segment.words or []:
+                piece = max(bisect.bisect_right(starts, (word.start + word.end) / 2) - 1, 0)
+                _, offset, samples = pieces[piece]
+                low, high = offset, offset + len(samples) / SAMPLE_RATE
+                start = min(max(word.start - starts[piece] + offset, low), high)
+                end = min(max(word.end - starts[piece] + offset, start), high)
+                words[piece].append({"word": word.word.strip(), "start": round(start, 3), "end": round(end, 3),
+                                     "probability": round(word.probability, 3), "raw": word.word,
+                                     "segment": number, "common": common})
+        results = []
+        for (unit, offset, samples), found in zip(pieces, words):
+            segments = []
+            for _, group in itertools.groupby(found, key=lambda w: w["segment"]):
+                group = list(group)
+                common = group[0]["common"]
+                for word in group:
+                    del word["segment"], word["common"]
+                segments += [snap_to_onsets(item, unit.spans) for item in segments_of_words(group, common)
+                             if item["text"]]
+            results.append(self.unit(unit, samples, offset, segments))
+        return results
+
+    def unit(self, unit: DecodeUnit, samples: np.ndarray, offset: float,
+             segments: Optional[list[dict]] = None) -> UnitResult:
+        """A unit decoded (``samples`` start at ``offset`` seconds; ``segments``: what a packed
+        window gave it); its speech that came back without text decoded once more, alone and
+        relaxed, keeping only what falls in that speech."""
+        if segments is None:
+            segments = self.decode(samples, offset, unit.spans)
         gaps = uncovered(unit.spans, word_times(segments))
         recovered = []
         if gaps:
