@@ -352,11 +352,16 @@ def _write_generation(link: Path, recordings, state, procs: int, limitmb: int, r
                 writer.delete_by_term("recording_id", rec_id)
             words = 0
             for done, rec in enumerate(recordings, start=1):
-                vocabulary.add(" ".join(filter(None, [rec.title, rec.link_text] + [s.name for s in rec.speakers])))
+                repeated_seen = set()  # a recording's title and names repeat on its passages: counted once
                 for doc in documents(rec):
-                    vocabulary.add(doc.get("text") or "")
+                    # The vocabulary holds the words of the exact fields (tests/test_vocabulary.py).
+                    vocabulary.add(doc.get("text_exact") or "")
+                    for repeated in (doc.get("title_exact"), doc.get("names_exact")):
+                        if repeated and repeated not in repeated_seen:
+                            repeated_seen.add(repeated)
+                            vocabulary.add(repeated)
                     # Known names heard misspelled are words of the index too: prefixes, suggestions.
-                    vocabulary.add(" ".join(name for _, _, name, _, _ in doc.get("approximate") or ()))
+                    vocabulary.add(" ".join(f"{name} {form}" for _, _, name, _, form in doc.get("approximate") or ()))
                     writer.add_document(**doc)
                     if progress:
                         words += len((doc.get("text") or "").split())
