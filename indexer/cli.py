@@ -24,12 +24,13 @@ import click
 
 from .build import build_index, index_is_stale, update_index
 from .harvest.harvester import Harvester, Options as HarvestOptions
-from .harvest.manifest import audio_link_problems
-from .index import IndexBusy, IndexUnavailable, index_damage, read_state
+from .corpus.manifest import audio_link_problems
+from .index import IndexBusy
+from .schema import IndexUnavailable, index_damage, read_state
 from .records import web_url
 from .search import EXPENSIVE_SLOTS, FACETS, SearchParams, SearchService, timecode
 from .sources import read_corpus
-from .transcribe import read_provenance
+from .corpus.auto_transcripts import read_provenance
 
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = "var/index"

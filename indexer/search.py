@@ -32,13 +32,13 @@ from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length
 
 from .column_scores import EMPTY, ColumnScores, columnar
-from .corpus import name_key
 from .facet_counts import PassageUnits, ValueTable, pair_units, passage_array
 from .frequent_postings import FrequentPostings
 from .anchors import cue_spans, first_match_time, time_at
 from .highlight import approximate_matches, find_matches, kwic, mark_cues, mark_with_events, snippet, with_approximate
-from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
+from .schema import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
                     index_damage, open_index, read_state, truncated_file)
+from .records import name_key
 from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, cut_query, parse, suggest
 from .vocabulary import Vocabulary
 

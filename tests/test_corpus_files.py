@@ -303,7 +303,7 @@ def test_site_yaml_and_harvest_json_are_read_like_corpus_yaml(tmp_path):
     """site.yaml and harvest.json are corpus files too: an alias bomb, a FIFO or a link
     out of the corpus in their place is refused at once, and the curated pages still count."""
     from indexer.corpus import load_corpus
-    from indexer.harvest.manifest import Manifest
+    from indexer.corpus.manifest import Manifest
 
     corpus = tmp_path / "corpus"
     (corpus / "pages").mkdir(parents=True)

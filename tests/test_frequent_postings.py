@@ -8,7 +8,7 @@ import pytest
 from bench import generate_archive
 from indexer import column_scores, frequent_postings
 from indexer.build import build_index, update_index
-from indexer.index import IndexUnavailable, index_damage
+from indexer.schema import IndexUnavailable, index_damage
 from indexer.search import SearchParams, SearchService
 
 

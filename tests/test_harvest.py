@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from indexer.cli import main
 from indexer.corpus import load_corpus
 from indexer.harvest.client import USER_AGENT, PoliteClient
-from indexer.harvest.manifest import downloaded_audio_files
+from indexer.corpus.manifest import downloaded_audio_files
 from indexer.search import SearchParams, SearchService
 from indexer.sources import read_corpus
 from webapp import create_app

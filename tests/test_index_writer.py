@@ -17,11 +17,12 @@ import re
 import pytest
 from whoosh import fields as whoosh_fields
 
-import indexer.index as index_module
+import indexer.schema as schema_module
 import indexer.whoosh_writer as whoosh_writer
 from indexer.analysis import exact_words
 from indexer.build import build_index
-from indexer.index import open_index, write_index
+from indexer.index import write_index
+from indexer.schema import open_index
 from indexer.query import parse
 from indexer.sources import read_corpus
 from indexer.vocabulary import Vocabulary
@@ -42,8 +43,8 @@ def indexes(tmp_path_factory):
     with pytest.MonkeyPatch.context() as plain:
         for (cls, name), original in whoosh_writer.WHOOSH_ORIGINALS.items():
             plain.setattr(cls, name, original)
-        plain.setattr(index_module.RepeatedText, "index", whoosh_fields.TEXT.index)
-        plain.setattr(index_module.FrenchText, "index", whoosh_fields.TEXT.index)
+        plain.setattr(schema_module.RepeatedText, "index", whoosh_fields.TEXT.index)
+        plain.setattr(schema_module.FrenchText, "index", whoosh_fields.TEXT.index)
         plain.setattr(whoosh_writer, "INLINE_POSTINGS", 1)  # Whoosh's default: nothing inlined
         write_index(base / "plain", recordings, {}, procs=1, limitmb=1024)
     write_index(base / "runs", recordings, {}, procs=1, limitmb=1)
