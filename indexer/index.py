@@ -28,12 +28,12 @@ from whoosh import index
 from .analysis import TextWithNames
 from .anchors import packed_anchors
 from .corpus_files import CorpusFileError, corpus_file_digest, display_name
-from .frequent_postings import write_frequent_postings
+from .engine.frequent_postings import write_frequent_postings
 from .records import Passage, Recording, Speaker
 from .schema import (FACET_SEPARATOR, INDEX_FORMAT, STATE_FILE, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
                      index_damage, make_schema, open_index, read_state)
 from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
-from .whoosh_writer import WRITER_POOL_MB, writer_codec
+from .engine.writer import WRITER_POOL_MB, install_writer_patches, writer_codec
 
 def recording_dict(rec: Recording) -> dict:
     data = asdict(replace(rec, passages=[]))  # not a deep copy of every passage, dropped at once
@@ -216,6 +216,7 @@ def build_lock(link: Path):
 
 def _write_generation(link: Path, recordings, state, procs: int, limitmb: int, replace: Optional[set[str]],
                       progress, total: Optional[int]) -> Path:
+    install_writer_patches()
     generation = Path(tempfile.mkdtemp(prefix=f"{link.name}.gen-{time.strftime('%Y%m%d-%H%M%S')}-",
                                        dir=link.parent))
     try:

@@ -11,30 +11,20 @@ from pathlib import Path
 from typing import Optional
 
 from whoosh import columns, fields, index
-from whoosh.codec import whoosh3
 
 from .analysis import EXACT, FRENCH, index_terms
+from .engine.reading import install_reading_fixes
 
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
 INDEX_FORMAT = 12  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
 # 8: uncertain ASR words; 9: rare terms' postings inlined in the term index, title/names fields of class
-# RepeatedText (same terms and postings, another layout: indexer/whoosh_writer.py); 10: known names
+# RepeatedText (same terms and postings, another layout: indexer/engine/writer.py); 10: known names
 # heard misspelled (approximate), searchable at the heard words' positions; 11: automatic speaker
 # attribution's confidence; 12: passage anchors, cue and word offsets (links at the words: indexer/anchors.py)
 
 
-def _cached_reader(self, fieldname, column):
-    # Whoosh 2.7 caches a column reader only when the column exists, so a field
-    # without lengths (a KEYWORD filter) costs one stat() per posting at commit:
-    # 1.6 million calls for 100 hours of transcripts. Cache the absence too.
-    if fieldname not in self._readers:
-        self._readers[fieldname] = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
-    return self._readers[fieldname]
-
-
-whoosh3.W3PerDocReader._cached_reader = _cached_reader
 FACET_SEPARATOR = "\x1f"
 TYPE_VERBATIM = "transcription"
 TYPE_SUMMARY = "résumé"
@@ -167,7 +157,9 @@ def truncated_file(index_dir: os.PathLike | str, state: dict) -> Optional[str]:
 
 
 def open_index(index_dir: os.PathLike | str):
-    """Opens the current generation; raises IndexUnavailable with a clear message."""
+    """Opens the current generation; raises IndexUnavailable with a clear message.
+    Installs the reading fixes first: they change what a search finds (indexer/engine/reading.py)."""
+    install_reading_fixes()
     path = Path(index_dir)
     if not path.exists():
         raise IndexUnavailable(

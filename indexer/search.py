@@ -31,9 +31,9 @@ from whoosh import query as wq
 from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length
 
-from .column_scores import EMPTY, ColumnScores, columnar
+from .engine.column_scores import EMPTY, ColumnScores, columnar
 from .facet_counts import PassageUnits, ValueTable, pair_units, passage_array
-from .frequent_postings import FrequentPostings
+from .engine.frequent_postings import FrequentPostings
 from .anchors import cue_spans, first_match_time, time_at
 from .highlight import approximate_matches, find_matches, kwic, mark_cues, mark_with_events, snippet, with_approximate
 from .schema import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,

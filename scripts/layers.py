@@ -34,7 +34,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # What fills the corpus: the harvester and speech recognition (they read it too).
     "acquisition": (("indexer.harvest", "indexer.transcribe", "indexer.speech"), ("base", "corpus", "reading")),
     # Whoosh internals: writer and search-time patches, column scoring, frequent-term tables.
-    "engine": (("indexer.engine", "indexer.whoosh_writer", "indexer.column_scores", "indexer.frequent_postings"),
+    "engine": (("indexer.engine",),
                ("base",)),
     # The index on disk as search reads it: schema, format, state, vocabulary.
     "index format": (("indexer.schema", "indexer.vocabulary"), ("base", "engine")),

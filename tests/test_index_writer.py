@@ -1,6 +1,6 @@
 """The build's writer settings change how the index is written, never what it finds.
 
-The build (indexer/whoosh_writer.py) writes rare terms' postings inline in the term index,
+The build (indexer/engine/writer.py) writes rare terms' postings inline in the term index,
 groups postings by term (TermPool) and sorts them through runs on disk when a writer's
 memory is full, reads field lengths once and reuses one-position encodings; indexer/index.py
 analyzes a recording's title and people once (RepeatedText) and a passage's words once for
@@ -18,7 +18,8 @@ import pytest
 from whoosh import fields as whoosh_fields
 
 import indexer.schema as schema_module
-import indexer.whoosh_writer as whoosh_writer
+import indexer.engine.writer as whoosh_writer
+from indexer.engine import patches
 from indexer.analysis import exact_words
 from indexer.build import build_index
 from indexer.index import write_index
@@ -41,8 +42,8 @@ def indexes(tmp_path_factory):
     generate(2, base / "archive", seed=23)
     recordings = read_corpus(base / "archive").recordings
     with pytest.MonkeyPatch.context() as plain:
-        for (cls, name), original in whoosh_writer.WHOOSH_ORIGINALS.items():
-            plain.setattr(cls, name, original)
+        whoosh_writer.install_writer_patches()  # registered, to be undone
+        patches.undo(plain)
         plain.setattr(schema_module.RepeatedText, "index", whoosh_fields.TEXT.index)
         plain.setattr(schema_module.FrenchText, "index", whoosh_fields.TEXT.index)
         plain.setattr(whoosh_writer, "INLINE_POSTINGS", 1)  # Whoosh's default: nothing inlined

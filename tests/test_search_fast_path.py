@@ -20,12 +20,13 @@ from whoosh import query as wq
 from whoosh.matching import binary, combo
 
 from bench import generate_archive, query_sample
-from indexer import frequent_postings, search
-from indexer.column_scores import columnar
+from indexer import search
+from indexer.engine import frequent_postings
+from indexer.engine.column_scores import columnar
 from indexer.build import build_index, update_index
 from indexer.query import WideOr
 from indexer.search import SearchParams, SearchService
-from indexer.whoosh_writer import WHOOSH_ORIGINALS
+from indexer.engine.patches import WHOOSH_ORIGINALS
 
 PER_CLASS = 6
 
