@@ -37,3 +37,11 @@ def test_a_cycle_and_an_upward_import_are_found():
                                            ("webapp.views", "interface"), ("indexer.speech.decode", "acquisition")])
 def test_modules_fall_in_their_layer(module, layer):
     assert layers.layer_of(module) == layer
+
+
+def test_serving_lives_outside_the_command_line():
+    """`serve`'s process supervision (fork, restarts, the background build) is indexer/serving.py's."""
+    edges = layers.graph()
+    assert "indexer.serving" in edges["indexer.cli"]
+    cli_source = (layers.REPO / "indexer" / "cli.py").read_text(encoding="utf-8")
+    assert "os.fork" not in cli_source and "Popen" not in cli_source

@@ -152,7 +152,7 @@ class ColumnScores:
             return self._postings(matcher)
         if kind is mcore.NullMatcherClass:  # a term absent from this segment
             return EMPTY
-        if kind is mcore.ListMatcher:  # a rare term's postings, inlined in the term index (whoosh_writer)
+        if kind is mcore.ListMatcher:  # a rare term's postings, inlined in the term index (indexer/engine/writer.py)
             return self._walked(matcher)
         if kind is binary.UnionMatcher:  # a.score() + b.score() where both match
             return _union(self.of(matcher.a), self.of(matcher.b))
@@ -193,7 +193,7 @@ class ColumnScores:
     def _postings(self, matcher) -> Column:
         """A term's postings from the current one on, scored by BM25F (whoosh.scoring.bm25:
         the same operations in the same order): from the frequent terms' table written at
-        build time (indexer.frequent_postings), or read block by block as Whoosh stores them."""
+        build time (indexer.engine.frequent_postings), or read block by block as Whoosh stores them."""
         if self.cut:
             return EMPTY
         scorer = matcher.scorer
