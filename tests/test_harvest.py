@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from click.testing import CliRunner
-
+from conftest import invoke_cli
 from indexer.cli import main
 from indexer.corpus import load_corpus
 from indexer.harvest.client import USER_AGENT, PoliteClient
@@ -188,7 +188,7 @@ def fetch(corpus: Path, base: str, *extra: str):
 
 
 def cli(corpus: Path, *args: str):
-    return CliRunner().invoke(main, ["--corpus", str(corpus), "--index", str(corpus.parent / "index"), *args])
+    return invoke_cli(corpus, corpus.parent / "index", *args)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
