@@ -420,6 +420,19 @@ def index_terms(text: str, exact: bool) -> dict[str, list[int]]:
     return terms
 
 
+def vocabulary_words(text: str) -> list[str]:
+    """The words of ``text`` as the exact fields hold them, lowercased but not yet folded
+    (suggestions keep their accents), without elided articles and pairs: the corpus
+    vocabulary (indexer/vocabulary.py) is built from the analyzer's own word splitting, so
+    a prefix is expanded over the very words the exact field holds ("S.N.C.F." -> "sncf").
+    Shares index_terms' cache: the index asks for a passage's words, then its fields' terms."""
+    global _last_words
+    last = _last_words
+    if last[0] != text:
+        last = _last_words = (text, _words(text))
+    return [word for word, _, article in last[1] if not article]
+
+
 class TextWithNames(str):
     """A passage's text as heard, with the known names speech recognition misspelled in it
     (``names``: [start, end, canonical name, heard, known spelling], indexer/names.py).

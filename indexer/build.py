@@ -21,10 +21,11 @@ from typing import Optional
 
 from .corpus import Corpus, load_corpus
 from .corpus_files import CorpusFileError, corpus_file_digest, resolve_corpus_path
-from .harvest.manifest import downloaded_audio_by_page
-from .index import INDEX_FORMAT, corpus_state, index_damage, read_state, write_index
+from .corpus.manifest import downloaded_audio_by_page
+from .index import corpus_state, write_index
+from .schema import INDEX_FORMAT, index_damage, read_state
 from .sources import CorpusReading, CorpusRecords, read_corpus
-from .transcribe import AUTO_DIR
+from .corpus.auto_transcripts import AUTO_DIR
 
 
 @dataclass

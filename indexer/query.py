@@ -26,7 +26,7 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, OrGroup, QueryParser, plugins
 
 from .analysis import FRENCH, PAIR_SEPARATOR, analyze, exact_words, fold, join_spaced_elisions
-from .column_scores import LazyArrayUnionMatcher
+from .engine.column_scores import WideOr
 from .vocabulary import Vocabulary
 
 SEARCH_FIELDS = ("text", "title", "names")
@@ -297,18 +297,6 @@ def _prefix_words(prefix: str, vocabulary: Vocabulary, parsed: ParsedQuery) -> l
 
 def _or_fields(terms: list[wq.Query]) -> wq.Query:
     return wq.Or(terms) if len(terms) > 1 else terms[0]
-
-
-class WideOr(wq.Or):
-    """Many alternatives (a prefix's expansions): Whoosh's pre-loaded Or, which reads each
-    term's postings once into an array, where its default binary tree of unions spends its
-    time re-balancing block qualities (1.9 s for "min*" over 1,000 h); its matcher starts
-    reading on first use only (LazyArrayUnionMatcher)."""
-
-    def _matcher(self, subs, searcher, context):
-        scored = context.weighting is not None if context else True  # as Whoosh's PreloadedOr
-        matchers = [sub.matcher(searcher, context) for sub in subs]
-        return LazyArrayUnionMatcher(matchers, searcher.doc_count_all(), boost=self.boost, scored=scored)
 
 
 def _preload_wide_ors(q: wq.Query) -> wq.Query:

@@ -10,6 +10,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
+from unidecode import unidecode
+
+
+def name_key(name: str) -> str:
+    """A spelling-insensitive key for names: case, accents, hyphens and spaces folded."""
+    return re.sub(r"[\W_]+", " ", unidecode(name).lower()).strip()
+
 
 def web_url(url: Optional[str]) -> Optional[str]:
     """The URL if it is an http(s) address, else None: a corpus may hold

@@ -31,14 +31,14 @@ from whoosh import query as wq
 from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length
 
-from .column_scores import EMPTY, ColumnScores, columnar
-from .corpus import name_key
+from .engine.column_scores import EMPTY, ColumnScores, columnar
 from .facet_counts import PassageUnits, ValueTable, pair_units, passage_array
-from .frequent_postings import FrequentPostings
+from .engine.frequent_postings import FrequentPostings
 from .anchors import cue_spans, first_match_time, time_at
 from .highlight import approximate_matches, find_matches, kwic, mark_cues, mark_with_events, snippet, with_approximate
-from .index import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
+from .schema import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
                     index_damage, open_index, read_state, truncated_file)
+from .records import name_key
 from .query import MAX_QUERY_CHARS, SEARCH_FIELDS, ParsedQuery, Thesaurus, cut_query, parse, suggest
 from .vocabulary import Vocabulary
 
@@ -452,7 +452,7 @@ def _ref_bytes_values(segment) -> list[bytes]:
 
 class LengthListBM25F(scoring.BM25F):
     """Whoosh's BM25F, the same scores, with each segment's field lengths read once into a
-    list (and an array, for indexer.column_scores): Whoosh reads a document's length from
+    list (and an array, for indexer.engine.column_scores): Whoosh reads a document's length from
     its column file at every scored posting (struct unpacking through two method calls),
     a third of the time spent ranking. ``lengths`` is shared by the searchers of one index
     generation (one per thread), so that each segment's lengths are read once, not once
@@ -571,12 +571,12 @@ class Scored:
 def _score_until(searcher, q: wq.Query, within: np.ndarray, budget: "_Budget", frequent: dict) -> Scored:
     """The documents matching ``q`` that ``within`` (a mask over docnums) allows, scored,
     in one walk; stopped at the request's deadline. ``frequent``: the segments' tables of
-    frequent terms' postings (indexer.frequent_postings), by segment id.
+    frequent terms' postings (indexer.engine.frequent_postings), by segment id.
 
     Whoosh's docs_for_query has no time limit: a query matching most of a large archive
     walks every posting of every term. Looking at the clock every few hundred documents
     (or every block of postings read) bounds it with the rest of the request. Most queries
-    are scored a term's postings at a time (indexer.column_scores); the others are walked
+    are scored a term's postings at a time (indexer.engine.column_scores); the others are walked
     as Whoosh's collectors walk them (replaced once at the start, scored with the
     searcher's weighting)."""
     docs: list[np.ndarray] = []

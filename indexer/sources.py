@@ -10,16 +10,16 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
-from .corpus import CORPUS_FILE, Corpus, load_corpus, name_key
+from .corpus import CORPUS_FILE, Corpus, load_corpus
 from .corpus_files import (CorpusFileError, ParseTimeLimit, display_name, parse_time_limit, read_corpus_file,
                            resolve_corpus_path)
 from .dates import parse_date
 from .gazetteer import Gazetteer
 from .names import MAX_FORMS, attach_approximate_names
-from .harvest.manifest import dead_audio_links, downloaded_audio_files
+from .corpus.manifest import dead_audio_links, downloaded_audio_files
 from .page import parse_page
-from .records import Passage, Problem, Recording, Speaker, neutralise_labels, strip_invisible, web_url
-from .transcribe import attribution_confidence, auto_transcript_path, read_provenance, uncertain_spans
+from .records import Passage, Problem, Recording, Speaker, name_key, neutralise_labels, strip_invisible, web_url
+from .corpus.auto_transcripts import attribution_confidence, auto_transcript_path, read_provenance, uncertain_spans
 from .transcripts import passages_from_cues, read_transcript
 from .transcripts.passages import MAX_PASSAGE_CHARS, split_long_cues, text_pieces
 

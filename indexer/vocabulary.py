@@ -1,27 +1,23 @@
 """The corpus' own words, unstemmed and folded: for prefix queries and "did you mean".
 
-Collected while the index is written (a C-speed regex over each text, folded
-once per distinct word) and saved beside the index as vocabulary.json, instead
-of a Whoosh field: a field would double the postings of every passage.
+Collected while the index is written, from the analyzer's own word splitting (the
+words of the exact fields, indexer/analysis.py vocabulary_words), folded once per
+distinct word, and saved beside the index as vocabulary.json, instead of a Whoosh
+field: a field would double the postings of every passage.
 """
 from __future__ import annotations
 
 import bisect
 import json
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Optional
 
 from whoosh.spelling import ListCorrector
 
-from .analysis import ELISION_PREFIXES, fold
+from .analysis import fold, vocabulary_words
 
 VOCABULARY_FILE = "vocabulary.json"
-# The words as the exact fields hold them (prefixes are expanded over them):
-# "l'usine" -> "usine", "aujourd'hui" and "prud'hommes" whole.
-WORD = re.compile(r"(?<![^\W_])(?:(?:%s)['’])?([^\W_]+(?:['’][^\W_]+)*)"
-                  % "|".join(sorted(ELISION_PREFIXES, key=len, reverse=True)))
 
 
 class VocabularyBuilder:
@@ -29,7 +25,7 @@ class VocabularyBuilder:
         self.counts: Counter = Counter()
 
     def add(self, text: str):
-        self.counts.update(WORD.findall(text.lower()))
+        self.counts.update(vocabulary_words(text))
 
     @classmethod
     def load(cls, directory: Path) -> "VocabularyBuilder":

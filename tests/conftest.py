@@ -1,17 +1,36 @@
 """Shared fixtures: the default corpus, indexed once per test session into a temporary folder."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from indexer.build import build_index
+from indexer.cli import main
 from indexer.search import SearchService
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO / "corpus"
 SEED_PAGE = DEFAULT_CORPUS / "pages" / "economie.txt"
+CLI_TIMEOUT = 120  # seconds: a command that hangs fails its test
+
+
+def invoke_cli(corpus: Path, index: Path, *args: str, **kwargs):
+    """`artoiscast --corpus CORPUS --index INDEX ARGS` in this process (click's runner)."""
+    return CliRunner().invoke(main, ["--corpus", str(corpus), "--index", str(index), *args], **kwargs)
+
+
+def run_cli(corpus: Path, index: Path, *args: str, env: dict | None = None, timeout: float = CLI_TIMEOUT,
+            **kwargs) -> subprocess.CompletedProcess:
+    """The real command in a child process, bounded in time (TimeoutExpired fails the test)."""
+    return subprocess.run([sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index), *args],
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})}, **kwargs)
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from indexer.cli import main
+from conftest import invoke_cli
 from indexer.sources import read_corpus
 from indexer.transcribe import plan
 from webapp import create_app
@@ -46,7 +44,7 @@ def planned(corpus: Path) -> tuple[set[str], list[str]]:
 
 
 def check(corpus: Path):
-    return CliRunner().invoke(main, ["--corpus", str(corpus), "--index", str(corpus.parent / "index"), "check"])
+    return invoke_cli(corpus, corpus.parent / "index", "check")
 
 
 def test_an_audio_file_linked_out_of_the_corpus_is_not_transcribed_and_is_reported(corpus, secret):

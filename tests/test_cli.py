@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
-
+from conftest import invoke_cli
 from indexer.cli import main
 
 REPO_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -24,12 +24,12 @@ def env(tmp_path_factory):
     corpus = root / "corpus"
     shutil.copytree(REPO_CORPUS, corpus)
     index = root / "var" / "index"
-    result = CliRunner().invoke(main, ["--corpus", str(corpus), "--index", str(index), "index"])
+    result = invoke_cli(corpus, index, "index")
     return {"corpus": corpus, "index": index, "index_result": result}
 
 
 def run(env, *args, **kwargs):
-    return CliRunner().invoke(main, ["--corpus", str(env["corpus"]), "--index", str(env["index"]), *args], **kwargs)
+    return invoke_cli(env["corpus"], env["index"], *args, **kwargs)
 
 
 def search_json(env, *args) -> dict:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import resource
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+import conftest
 from indexer.corpus_files import (CorpusFileError, DEFAULT_MAX_FILE_MB, max_file_bytes, read_corpus_file,
                                   resolve_corpus_path)
 from indexer.index import corpus_state
@@ -44,9 +44,7 @@ def _ceiling():
 
 def run_cli(corpus: Path, index: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """The real command, bounded in time and memory (TimeoutExpired fails the test)."""
-    environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index), *args],
-                          capture_output=True, text=True, timeout=TIMEOUT, env=environment, preexec_fn=_ceiling)
+    return conftest.run_cli(corpus, index, *args, env=env, timeout=TIMEOUT, preexec_fn=_ceiling)
 
 
 def make_corpus(root: Path, yaml_text: str) -> Path:
@@ -303,7 +301,7 @@ def test_site_yaml_and_harvest_json_are_read_like_corpus_yaml(tmp_path):
     """site.yaml and harvest.json are corpus files too: an alias bomb, a FIFO or a link
     out of the corpus in their place is refused at once, and the curated pages still count."""
     from indexer.corpus import load_corpus
-    from indexer.harvest.manifest import Manifest
+    from indexer.corpus.manifest import Manifest
 
     corpus = tmp_path / "corpus"
     (corpus / "pages").mkdir(parents=True)

@@ -10,12 +10,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+import conftest
 from indexer.analysis import FRENCH
 from indexer.highlight import Match, find_matches, snippet
 from indexer.records import Cue
@@ -43,9 +43,7 @@ def must_finish(seconds: int = BOUND):
 
 
 def run_cli(corpus: Path, index: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index), *args],
-                          capture_output=True, text=True, timeout=BOUND, env=env)
+    return conftest.run_cli(corpus, index, *args, timeout=BOUND)
 
 
 def term(word: str) -> str:

@@ -14,10 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
+from conftest import invoke_cli
 from indexer.build import build_index
-from indexer.cli import main
 from indexer.corpus import Corpus, PageSource
 from indexer.page import parse_page
 from indexer.search import SearchParams, SearchService
@@ -158,7 +157,7 @@ def verbatim(rec):
 
 
 def run(corpus_dir, index_dir, *args):
-    return CliRunner().invoke(main, ["--corpus", str(corpus_dir), "--index", str(index_dir), *args])
+    return invoke_cli(corpus_dir, index_dir, *args)
 
 
 # --------------------------------------------------------------------------- records

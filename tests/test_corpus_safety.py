@@ -3,10 +3,9 @@ import shutil
 from pathlib import Path
 
 import yaml
-from click.testing import CliRunner
 
+from conftest import invoke_cli
 from indexer.build import build_index
-from indexer.cli import main
 from indexer.corpus import load_corpus
 from indexer.page import parse_page
 from indexer.search import MAX_QUERY_CHARS, SearchParams, SearchService
@@ -21,7 +20,7 @@ def test_a_yaml_typo_keeps_the_previous_index(tmp_path):
     index = tmp_path / "index"
     build_index(corpus, index)
     (corpus / "corpus.yaml").write_text("pages: [\n  - id: economie\n", encoding="utf-8")  # unclosed bracket
-    result = CliRunner().invoke(main, ["--corpus", str(corpus), "--index", str(index), "index"])
+    result = invoke_cli(corpus, index, "index")
     assert result.exit_code == 2
     assert "YAML invalide" in result.output and "index précédent est conservé" in result.output
     assert SearchService(index).search(SearchParams(q="grisou"))["total"] == 1

@@ -1,4 +1,4 @@
-"""Frequent terms' postings, decoded at build time (indexer/frequent_postings.py): the
+"""Frequent terms' postings, decoded at build time (indexer/engine/frequent_postings.py): the
 same ids and frequencies as Whoosh's postings, kept through updates, checked like the
 other index files, and what a search reads instead of Whoosh's blocks."""
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bench import generate_archive
-from indexer import column_scores, frequent_postings
+from indexer.engine import column_scores, frequent_postings
 from indexer.build import build_index, update_index
-from indexer.index import IndexUnavailable, index_damage
+from indexer.schema import IndexUnavailable, index_damage
 from indexer.search import SearchParams, SearchService
 
 

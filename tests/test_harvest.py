@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from click.testing import CliRunner
-
+from conftest import invoke_cli
 from indexer.cli import main
 from indexer.corpus import load_corpus
 from indexer.harvest.client import USER_AGENT, PoliteClient
-from indexer.harvest.manifest import downloaded_audio_files
+from indexer.corpus.manifest import downloaded_audio_files
 from indexer.search import SearchParams, SearchService
 from indexer.sources import read_corpus
 from webapp import create_app
@@ -188,7 +188,7 @@ def fetch(corpus: Path, base: str, *extra: str):
 
 
 def cli(corpus: Path, *args: str):
-    return CliRunner().invoke(main, ["--corpus", str(corpus), "--index", str(corpus.parent / "index"), *args])
+    return invoke_cli(corpus, corpus.parent / "index", *args)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

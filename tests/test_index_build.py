@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import indexer.index
 from indexer.build import build_index, index_is_stale
 from indexer.cli import main
-from indexer.index import IndexUnavailable
+from indexer.schema import IndexUnavailable
 from indexer.search import SearchParams, SearchService
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"

@@ -1,6 +1,6 @@
 """The build's writer settings change how the index is written, never what it finds.
 
-The build (indexer/whoosh_writer.py) writes rare terms' postings inline in the term index,
+The build (indexer/engine/writer.py) writes rare terms' postings inline in the term index,
 groups postings by term (TermPool) and sorts them through runs on disk when a writer's
 memory is full, reads field lengths once and reuses one-position encodings; indexer/index.py
 analyzes a recording's title and people once (RepeatedText) and a passage's words once for
@@ -17,11 +17,13 @@ import re
 import pytest
 from whoosh import fields as whoosh_fields
 
-import indexer.index as index_module
-import indexer.whoosh_writer as whoosh_writer
+import indexer.schema as schema_module
+import indexer.engine.writer as whoosh_writer
+from indexer.engine import patches
 from indexer.analysis import exact_words
 from indexer.build import build_index
-from indexer.index import open_index, write_index
+from indexer.index import write_index
+from indexer.schema import open_index
 from indexer.query import parse
 from indexer.sources import read_corpus
 from indexer.vocabulary import Vocabulary
@@ -40,10 +42,10 @@ def indexes(tmp_path_factory):
     generate(2, base / "archive", seed=23)
     recordings = read_corpus(base / "archive").recordings
     with pytest.MonkeyPatch.context() as plain:
-        for (cls, name), original in whoosh_writer.WHOOSH_ORIGINALS.items():
-            plain.setattr(cls, name, original)
-        plain.setattr(index_module.RepeatedText, "index", whoosh_fields.TEXT.index)
-        plain.setattr(index_module.FrenchText, "index", whoosh_fields.TEXT.index)
+        whoosh_writer.install_writer_patches()  # registered, to be undone
+        patches.undo(plain)
+        plain.setattr(schema_module.RepeatedText, "index", whoosh_fields.TEXT.index)
+        plain.setattr(schema_module.FrenchText, "index", whoosh_fields.TEXT.index)
         plain.setattr(whoosh_writer, "INLINE_POSTINGS", 1)  # Whoosh's default: nothing inlined
         write_index(base / "plain", recordings, {}, procs=1, limitmb=1024)
     write_index(base / "runs", recordings, {}, procs=1, limitmb=1)

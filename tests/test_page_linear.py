@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 90  # seconds; a quadratic parser needs several minutes for these pages
 
@@ -45,6 +47,7 @@ def parse_in_child(path: Path) -> dict:
     return json.loads(done.stdout)
 
 
+@pytest.mark.slow
 def test_html_with_30000_sibling_paragraphs(tmp_path):
     n = 30_000
     paragraphs = "".join(f"<p>Paragraphe n°{i} de la présentation du sujet.</p>\n" for i in range(n))
@@ -56,6 +59,7 @@ def test_html_with_30000_sibling_paragraphs(tmp_path):
     assert found["text"] == n  # every paragraph is in a passage
 
 
+@pytest.mark.slow
 def test_html_with_30000_listen_links(tmp_path):
     n = 30_000
     links = "".join(f'<p><a href="/son/{i}.mp3">écouter l\'interview de Jeanne Dufour par Odile Marchal</a></p>\n'
@@ -69,6 +73,7 @@ def test_html_with_30000_listen_links(tmp_path):
     assert found["guests"] == ["Jeanne Dufour"] and found["interviewers"] == ["Odile Marchal"]
 
 
+@pytest.mark.slow
 def test_text_capture_with_30000_bare_links_and_introducers(tmp_path):
     n = 30_000
     body = "".join(f"- de Jeanne Dufour, conteuse\n\nécouter\n\nParagraphe n°{i}, le {1 + i % 28} juin.\n\n"

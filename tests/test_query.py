@@ -67,7 +67,7 @@ def _vocabulary(*words):
 
 
 def _parse(q, vocabulary=None):
-    from indexer.index import make_schema
+    from indexer.schema import make_schema
     from indexer.query import parse
 
     return parse(q, make_schema(), vocabulary or _vocabulary(), fields=("text",))

@@ -20,12 +20,13 @@ from whoosh import query as wq
 from whoosh.matching import binary, combo
 
 from bench import generate_archive, query_sample
-from indexer import frequent_postings, search
-from indexer.column_scores import columnar
+from indexer import search
+from indexer.engine import frequent_postings
+from indexer.engine.column_scores import columnar
 from indexer.build import build_index, update_index
 from indexer.query import WideOr
 from indexer.search import SearchParams, SearchService
-from indexer.whoosh_writer import WHOOSH_ORIGINALS
+from indexer.engine.patches import WHOOSH_ORIGINALS
 
 PER_CLASS = 6
 
@@ -296,9 +297,13 @@ def test_a_recordings_page_marks_the_passages_plain_whoosh_matches(archive):
     plain = PlainWhooshService(index)
     recordings = sorted(plain.snapshot().recordings)
     marked = 0
+    fresh = SearchService(index)  # one service (opening one per pass took 80 s), its cache emptied each time
     for n, query in enumerate(queries):
         for rec_id in (recordings[n % len(recordings)], recordings[-1 - n % len(recordings)]):
-            fresh = SearchService(index)  # nothing matched before: the page reads the postings itself
+            snap = fresh.snapshot()
+            with snap._cache_lock:  # nothing matched before: the page reads the postings itself
+                snap._cache.clear()
+                snap._cache_cost = 0
             got = fresh.recording(rec_id, query.params["q"])
             assert got == plain.recording(rec_id, query.params["q"]), (rec_id, query.params)
             marked += len(got["hits"])

@@ -28,7 +28,7 @@ from urllib.parse import quote
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.index import IndexUnavailable
+from indexer.schema import IndexUnavailable
 from webapp import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, create_app, safe_url
 from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
     AUDIO_RATE,

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from bench.speech import INTERVIEWER, INTERVIEWS, synthesize, tools_missing
 from indexer import transcribe as asr
+from indexer.corpus.auto_transcripts import read_provenance
 from indexer.build import build_index
 from indexer.cli import main
 from indexer.search import SearchParams, SearchService
@@ -152,7 +153,7 @@ def test_speech_the_decoder_drops_is_decoded_again_and_marked(tmp_path):
         with_text = sum(overlap(start, end, s["start"], s["end"]) for s in data["segments"])
         reported = sum(overlap(start, end, a, b) for a, b in coverage["missing"])
         assert with_text + reported >= 0.7 * (end - start), (start, end, data["segments"], coverage)
-    provenance = asr.read_provenance(corpus, "transcripts/auto/emission.json")
+    provenance = read_provenance(corpus, "transcripts/auto/emission.json")
     words = [w for s in data["segments"] for w in s["words"]]
     assert len(provenance["uncertain"]) == len(words)  # every recovered word is shown as uncertain
     assert read_corpus(corpus).recordings[0].automatic

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from asr_fixtures import model, model_cache, speech, corpus, one_job  # noqa: F401  (pytest fixtures)
 from indexer import transcribe as asr
+from indexer.corpus.auto_transcripts import LOW_PROBABILITY, uncertain_spans
 from indexer.build import build_index, update_index
 from indexer.cli import main
 from indexer.records import Recording
@@ -197,7 +198,7 @@ def test_provenance_shown_on_the_page_in_the_api_exports_and_citations(transcrib
     assert "Transcription automatique non relue" in page and "whisper-base" in page
     assert "locuteur non identifié" in page
     data = json.loads((corpus / "transcripts/auto/emission-bassin.json").read_text(encoding="utf-8"))
-    unsure = [w for s in data["segments"] for w in s["words"] if w["probability"] < asr.LOW_PROBABILITY]
+    unsure = [w for s in data["segments"] for w in s["words"] if w["probability"] < LOW_PROBABILITY]
     assert unsure, "the synthetic speech always leaves the model unsure of some words"
     assert page.count('<span class="incertain"') >= len(unsure) * 0.8
     first = unsure[0]["word"]
@@ -249,7 +250,7 @@ def test_uncertain_words_are_found_as_whole_words_and_marked_with_the_query():
     from indexer.highlight import Match, mark_uncertain
 
     text = "Une émission où m'aimait le <terril>."
-    spans = asr.uncertain_spans(text, [(0.0, 5.0)], [(1.0, "m"), (2.0, "'aimait"), (9.0, "Une")])
+    spans = uncertain_spans(text, [(0.0, 5.0)], [(1.0, "m"), (2.0, "'aimait"), (9.0, "Une")])
     assert [text[a:b] for a, b in spans] == ["m", "'aimait"]  # not the "m" of "émission"; 9 s is outside
     html = mark_uncertain(text, [Match(text.index("m'"), text.index(" le"))], spans)
     assert html.count('class="incertain"') == 2 and html.count("<mark>") == 2

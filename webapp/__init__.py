@@ -48,7 +48,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from indexer.index import IndexUnavailable
+from indexer.schema import IndexUnavailable
 from indexer.search import EXPENSIVE_SLOTS, Overloaded, SearchService, timecode
 
 # Scripts and styles come only from webapp/static (no inline code, no CDN);

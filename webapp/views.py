@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 from unidecode import unidecode
 from werkzeug.datastructures import MultiDict
 
-from indexer.harvest.manifest import local_audio_file
+from indexer.corpus.manifest import local_audio_file
 from indexer.query import MAX_QUERY_CHARS, cut_query
 from indexer.search import FACETS_BY_NAME, MAX_EXPORT, NO_VALUE, SearchParams, timecode
 

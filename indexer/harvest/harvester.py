@@ -20,9 +20,9 @@ from ..sources import read_corpus
 from .audio import AudioFetch, audio_file_name, fetch_audio
 from .client import (HarvestError, HttpStatus, Interrupted, PoliteClient, TooSlow, Unreachable, Validators,
                      WrongType)
-from .manifest import AUDIO_DIR, DEAD_STATUSES, MANIFEST, Manifest, audio_path
+from ..corpus.manifest import AUDIO_DIR, DEAD_STATUSES, MANIFEST, Manifest, audio_path
 from .pages import HTML_TYPES, canonical_url, decode_html, fetch_page, page_links, page_title
-from .sitelist import SitePage, page_file, page_path, read_site_list, slug_from_url, unique_id, write_site_list
+from ..corpus.sitelist import SitePage, page_file, page_path, read_site_list, slug_from_url, unique_id, write_site_list
 
 MB = 1024 * 1024
 DEAD_LINK_FIRST_WAIT_DAYS = 7  # a dead audio link is asked again a week later,

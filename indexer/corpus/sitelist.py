@@ -19,6 +19,7 @@ from unidecode import unidecode
 from ..corpus_files import CorpusFileError, max_yaml_bytes, read_corpus_file
 from ..corpus_writes import write_atomic
 from ..records import Problem, web_url
+from .safe_yaml import YamlRefused, read_yaml
 
 SITE_LIST = "site.yaml"
 SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -71,8 +72,6 @@ def unique_id(base: str, taken: set[str]) -> str:
 
 def read_site_list(root: Path) -> tuple[list[SitePage], list[Problem]]:
     """The harvested pages of a corpus, each checked; problems name site.yaml."""
-    from ..corpus import YamlRefused, read_yaml  # corpus.py imports this module
-
     path = Path(root) / SITE_LIST
     if not path.exists() and not path.is_symlink():
         return [], []

@@ -9,7 +9,7 @@ segment's frequent terms (in at least FREQUENT_DOCS passages of the segment) get
 their document ids and term frequencies written as two flat arrays (``.npy``),
 with a JSON table of where each term's run is. The search service maps them
 (read-only, shared by worker processes through the page cache) and scores a
-frequent term from them (indexer.column_scores); the same ids and frequencies as
+frequent term from them (indexer.engine.column_scores); the same ids and frequencies as
 in Whoosh's postings, so the same scores.
 
 Whoosh never rewrites a segment: an update hard-links the previous generation's

@@ -2,9 +2,10 @@
 replaced for speed (none of which changes what is indexed or found) or fixed.
 
 Measured on profiles of the build (docs/performance.md, "Build after the exact fields").
-Imported by indexer/index.py, so the fixes also apply where indexes are read.
-tests/test_index_writer.py writes an archive with Whoosh's own functions
-(WHOOSH_ORIGINALS) and with these, and compares postings, hits, scores and order.
+Installed by ``install_writer_patches()`` (indexer/index.py, before writing); each replaced
+function is registered in indexer/engine/patches.py WHOOSH_ORIGINALS, and
+tests/test_index_writer.py writes an archive with Whoosh's own functions and with these,
+and compares postings, hits, scores and order.
 """
 from __future__ import annotations
 
@@ -13,15 +14,16 @@ import itertools
 import operator
 import pickle
 from array import array
-from typing import Callable
 
 from whoosh import formats
 from whoosh.codec import whoosh3
-from whoosh.matching import binary, mcore
 from whoosh.multiproc import MpWriter
 from whoosh.system import pack_ushort
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
+
+from .patches import replace
+from .reading import install_reading_fixes
 
 # Postings each writer process keeps in memory before sorting them into a run on disk
 # (TermPool's estimate, a little under the real size). Runs are pickled a batch of terms at
@@ -29,47 +31,11 @@ from whoosh.writing import SegmentWriter
 # corpus stay within 1.5 GB at 1,000 hours.
 WRITER_POOL_MB = 256
 
-# Whoosh's own functions replaced below, by (class, name): the build's tests compare
-# an index written with them against one written with ours.
-WHOOSH_ORIGINALS: dict[tuple[type, str], Callable] = {}
-
-
-def _replace(cls: type, name: str, function: Callable):
-    WHOOSH_ORIGINALS.setdefault((cls, name), getattr(cls, name))
-    setattr(cls, name, function)
-
-
 # A term found in fewer passages than this keeps its postings in its term-index entry
 # instead of a compressed block of its own in the postings file: most word pairs of the
 # exact fields are rare, and one pickled, zlib-compressed block per pair was the largest
 # single cost of writing a segment (and of its size on disk).
 INLINE_POSTINGS = 8
-# Whoosh 2.7's postings writer calls ``terminfo.set_inline(...)``, a method that does not
-# exist (it is ``set_inlined``): inlining works only with this alias.
-whoosh3.W3TermInfo.set_inline = whoosh3.W3TermInfo.set_inlined
-
-
-def _list_matcher_copy(self):
-    # Inlined postings are read through a ListMatcher, whose copy() (Whoosh 2.7) forgets
-    # its term and term info: a copied matcher would no longer report the term it
-    # matched, and its block quality (BM25 top-k skipping) would fail on the missing info.
-    return self.__class__(self._ids, self._weights, self._values, self._format, self._scorer,
-                          self._i, self._all_weights, term=self._term, terminfo=self._terminfo)
-
-
-_replace(mcore.ListMatcher, "copy", _list_matcher_copy)
-
-
-def _and_not_find_first(self):
-    # An exclusion's matcher (Whoosh 2.7) moves past its first document only when the
-    # excluded part is already on that very document: when the excluded part starts
-    # earlier, a first document holding an excluded word was kept ("mine -charbon" found a
-    # passage with "charbon"). _find_next moves the excluded part up to the document first.
-    if self.a.is_active() and self.b.is_active():
-        self._find_next()
-
-
-_replace(binary.AndNotMatcher, "_find_first", _and_not_find_first)
 
 
 def writer_codec() -> whoosh3.W3Codec:
@@ -250,8 +216,6 @@ def _cancel_mp_writer(self):
         SegmentWriter.cancel(self)
 
 
-_replace(MpWriter, "cancel", _cancel_mp_writer)
-
 _segment_writer_init = SegmentWriter.__init__
 
 
@@ -259,9 +223,6 @@ def _init_segment_writer(self, ix, *args, limitmb=128, **kwargs):
     # SegmentWriter.__init__ (Whoosh 2.7), with a TermPool instead of a PostingPool.
     _segment_writer_init(self, ix, *args, limitmb=limitmb, **kwargs)
     self.pool = TermPool(self._tempstorage, self.newsegment, limitmb=limitmb)
-
-
-_replace(SegmentWriter, "__init__", _init_segment_writer)
 
 
 def _add_document(self, **fields):
@@ -307,9 +268,6 @@ def _add_document(self, **fields):
     self.docnum += 1
 
 
-_replace(SegmentWriter, "add_document", _add_document)
-
-
 def _flush_segment(self):
     # SegmentWriter._flush_segment (Whoosh 2.7), the pool written term by term
     # (_write_term), the field lengths read once (_FieldLengths).
@@ -332,9 +290,6 @@ def _flush_segment(self):
     fieldwriter.close()
     if perdoc:
         perdoc.close()
-
-
-_replace(SegmentWriter, "_flush_segment", _flush_segment)
 
 
 def _write_term(postwriter, postings, field_lengths):
@@ -390,8 +345,6 @@ def _add_posting(self, id_, weight, vbytes, length=None):
             self._maxlength = length
 
 
-_replace(whoosh3.W3PostingsWriter, "add_posting", _add_posting)
-
 _encode_positions = formats.Positions.encode
 _ONE_POSITION: dict[int, bytes] = {}
 
@@ -409,4 +362,16 @@ def _encode_one_position(self, poslist):
     return value
 
 
-_replace(formats.Positions, "encode", _encode_one_position)
+def install_writer_patches():
+    """The writer's replacements of Whoosh functions, and the reading fixes (a build reads
+    segments too: merging, frequent terms). Each is registered; installing twice is harmless."""
+    install_reading_fixes()
+    # Whoosh 2.7's postings writer calls ``terminfo.set_inline(...)``, a method that does not
+    # exist (it is ``set_inlined``): inlining works only with this alias.
+    replace("writer", whoosh3.W3TermInfo, "set_inline", whoosh3.W3TermInfo.set_inlined)
+    replace("writer", MpWriter, "cancel", _cancel_mp_writer)
+    replace("writer", SegmentWriter, "__init__", _init_segment_writer)
+    replace("writer", SegmentWriter, "add_document", _add_document)
+    replace("writer", SegmentWriter, "_flush_segment", _flush_segment)
+    replace("writer", whoosh3.W3PostingsWriter, "add_posting", _add_posting)
+    replace("writer", formats.Positions, "encode", _encode_one_position)
