@@ -15,7 +15,7 @@ from typing import Optional
 
 from whoosh.spelling import ListCorrector
 
-from .analysis import ELISION_PREFIXES, fold
+from .analysis import ELISION_PREFIXES, fold, stem_and_fold
 
 VOCABULARY_FILE = "vocabulary.json"
 # The words as the exact fields hold them (prefixes are expanded over them):
@@ -75,6 +75,7 @@ class Vocabulary:
         self.shown = {word: shown for word, (_, shown) in entries.items()}
         self.words = sorted(self.counts)
         self._corrector: Optional[_FrequencyCorrector] = None
+        self._by_stem: Optional[dict[str, list[str]]] = None
 
     @classmethod
     def load(cls, directory: Path) -> "Vocabulary":
@@ -96,6 +97,16 @@ class Vocabulary:
             found.append((self.counts[word], word))
         found.sort(reverse=True)
         return found
+
+    def inflections(self, word: str) -> list[str]:
+        """The corpus words a word search for ``word`` (folded) also finds: those of the same
+        light stem (plural, feminine: "pompe", "pompes"), most frequent first."""
+        if self._by_stem is None:  # built on the first phrase searched, once per index generation
+            by_stem: dict[str, list[str]] = {}
+            for known in self.words:
+                by_stem.setdefault(stem_and_fold(known), []).append(known)
+            self._by_stem = by_stem
+        return sorted(self._by_stem.get(stem_and_fold(word), ()), key=lambda w: -self.counts[w])
 
     def suggest(self, word: str) -> Optional[str]:
         if self._corrector is None:

@@ -39,6 +39,17 @@ MODE_LABELS = {"results": "Résultats", "citations": "Citations", "concordance":
 # --------------------------------------------------------------------------- links
 
 
+ONE_QUOTED_PHRASE = re.compile(r'^\s*(?:"([^"]*)"|«\s*([^«»]*?)\s*»|“([^“”]*)”)\s*$')
+
+
+def in_guillemets(query: str) -> str:
+    """A query as the page quotes it: « énergie solaire »; a query that is one quoted
+    phrase already is quoted once (« pompe à chaleur », not « « pompe à chaleur » »)."""
+    match = ONE_QUOTED_PHRASE.match(query or "")
+    inner = next((g for g in match.groups() if g is not None), "") if match else query
+    return f"« {inner.strip()} »"
+
+
 def site_url(link: Optional[str]) -> Optional[str]:
     """A link from the service ("/enregistrement/…", "/audio/…") as seen from this request
     (the app may be mounted below a prefix); other links are returned as they are if
