@@ -93,14 +93,15 @@ def test_concordance_export_has_one_row_per_occurrence_with_its_contexts(client)
     href = page.find("a", string="CSV")["href"]
     assert parse_qs(urlsplit(href).query)["mode"] == ["concordance"]
     rows = list(csv.DictReader(io.StringIO(client.get(href).get_data().decode("utf-8-sig"))))
-    assert list(rows[0]) == ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at",
-                             "left", "match", "right", "date", "link"]
+    assert list(rows[0]) == ["identifiant", "titre", "locuteur", "rôle", "attribution du locuteur", "début (s)",
+                             "fin (s)", "mots à (s)", "nature", "libellé", "contexte gauche", "occurrence",
+                             "contexte droit", "date", "lien", "provenance", "noms approximatifs"]
     assert len(rows) == len(shown)
-    assert sorted(row["match"].lower() for row in rows) == ["bouleaux", "bouleaux", "schiste", "schiste"]
-    assert sorted((row["left"].strip(), row["match"]) for row in rows) == sorted(shown)
-    assert all(row["link"].startswith("http://localhost/enregistrement/") and row["start"] for row in rows)
+    assert sorted(row["occurrence"].lower() for row in rows) == ["bouleaux", "bouleaux", "schiste", "schiste"]
+    assert sorted((row["contexte gauche"].strip(), row["occurrence"]) for row in rows) == sorted(shown)
+    assert all(row["lien"].startswith("http://localhost/enregistrement/") and row["début (s)"] for row in rows)
     document = client.get(page.find("a", string="JSON")["href"]).get_json()
-    assert document["columns"][8:11] == ["left", "match", "right"] and len(document["passages"]) == len(rows)
+    assert document["columns"][10:13] == ["left", "match", "right"] and len(document["occurrences"]) == len(rows)
 
 
 def test_concordance_without_words_asks_for_them_instead_of_empty_pages(client):

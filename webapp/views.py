@@ -30,8 +30,6 @@ bp = Blueprint("views", __name__)
 # The order a student reads the facets in (the service's FACETS order is the index's).
 FACET_ORDER = ["theme", "speaker", "organisation", "place", "year", "type", "audio", "kind"]
 FACETS_SHOWN = 8  # values shown before "voir plus" in a facet
-EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at", "verbatim",
-                  "label", "date", "theme", "text", "link", "automatic", "approximate_names"]
 SORT_LABELS = {"relevance": "pertinence", "date": "date"}
 MODE_LABELS = {"results": "Résultats", "citations": "Citations", "concordance": "Concordance"}
 
@@ -465,8 +463,20 @@ def seconds_text(value: float) -> str:
 # --------------------------------------------------------------------------- exports
 
 
-CONCORDANCE_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at", "left",
-                       "match", "right", "date", "link"]
+# The JSON export's keys (stable, documented in README.md) and the CSV's French headers.
+EXPORT_HEADERS = {
+    "recording_id": "identifiant", "title": "titre", "speaker": "locuteur", "role": "rôle",
+    "speaker_attribution": "attribution du locuteur", "start": "début (s)", "end": "fin (s)",
+    "at": "mots à (s)", "verbatim": "nature", "label": "libellé", "date": "date", "theme": "thème",
+    "text": "texte", "left": "contexte gauche", "match": "occurrence", "right": "contexte droit",
+    "link": "lien", "automatic": "provenance", "approximate_names": "noms approximatifs",
+}
+# Every row says whether it is speech or the site's words, and where it comes from.
+EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at", "verbatim",
+                  "label", "date", "theme", "text", "link", "automatic", "approximate_names"]
+CONCORDANCE_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at",
+                       "verbatim", "label", "left", "match", "right", "date", "link", "automatic",
+                       "approximate_names"]
 
 
 def export_columns(params: SearchParams) -> list[str]:
@@ -483,12 +493,8 @@ def export_rows(params: SearchParams) -> list[dict]:
     if params.mode == "concordance":
         return concordance_rows(passages, recordings)
     return [{**passage_cells(p, recordings.get(p["recording_id"], {})),
-             "verbatim": bool(p.get("verbatim")),
-             "label": p.get("label"),
              "theme": recordings.get(p["recording_id"], {}).get("theme"),
-             "text": p.get("text"),
-             "automatic": automatic_note(p),
-             "approximate_names": approximate_names_note(p)}
+             "text": p.get("text")}
             for p in passages]
 
 
@@ -511,14 +517,38 @@ def passage_cells(p: dict, rec: dict) -> dict:
         "start": p.get("start"),
         "end": p.get("end"),
         "at": passage_at(p),
+        "verbatim": bool(p.get("verbatim")),
+        "label": p.get("label"),
         "date": rec.get("date"),
         "link": absolute_url(p.get("link")) if p.get("link") else None,
+        "automatic": automatic_note(p),
+        "approximate_names": approximate_names_note(p),
     }
 
 
-def export_filename(params: SearchParams, extension: str) -> str:
+def provenance(row: dict) -> str:
+    """Where a row's words come from, said in every CSV row (the JSON's "automatic" is null
+    unless speech recognition wrote them)."""
+    if row.get("automatic"):
+        return row["automatic"]
+    return "transcription du corpus" if row.get("verbatim") else "texte du site"
+
+
+def csv_value(row: dict, column: str):
+    """A cell of the CSV exports, in the values' French."""
+    if column == "verbatim":
+        return "verbatim" if row["verbatim"] else "éditorial"
+    if column == "automatic":
+        return provenance(row)
+    return row[column]
+
+
+def export_filename(params: SearchParams, extension: str, variant: str = "") -> str:
+    """artoiscast-energie.csv, artoiscast-energie-excel.csv …: the variants of one export do not
+    overwrite each other in a downloads folder."""
     slug = re.sub(r"[^a-z0-9]+", "-", unidecode(params.q).lower()).strip("-")[:40]
-    return f"artoiscast-{slug or 'tout'}.{extension}"
+    mode = "" if params.mode == "results" else f"-{params.mode}"
+    return f"artoiscast-{slug or 'tout'}{mode}{variant}.{extension}"
 
 
 def cell_text(value) -> str:
@@ -531,11 +561,17 @@ def cell_text(value) -> str:
     return str(value)
 
 
+# What Excel would run as a formula (OWASP, "CSV injection"): = + @, a tab or a carriage
+# return first, or "-" before a digit or an operator ("-2+3", "-=…"). "- oui" or "-solaire",
+# dialogue dashes and words, are text, and stay as written (no stray apostrophe shown).
+FORMULA_START = re.compile(r"[=+@\t\r]|-[\d=+\-*/@(.,]")
+
+
 def spreadsheet_safe(value) -> str:
-    """A cell Excel shows as text: it runs cells starting with = + - @ as formulas.
-    Only for the Excel variant: the plain CSV keeps the data exactly as it is."""
+    """A cell Excel shows as text. Only for the Excel variant: the plain CSV keeps the
+    data exactly as it is."""
     text = cell_text(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if FORMULA_START.match(text) else text
 
 
 @bp.get("/export.csv")
@@ -549,11 +585,12 @@ def export_csv():
     writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
     columns = export_columns(params)
     cell = spreadsheet_safe if excel else cell_text
-    writer.writerow(columns)
+    writer.writerow([EXPORT_HEADERS[column] for column in columns])
     for row in rows:
-        writer.writerow([cell(row[column]) for column in columns])
+        writer.writerow([cell(csv_value(row, column)) for column in columns])
+    filename = export_filename(params, "csv", "-excel" if excel else "")
     return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{export_filename(params, "csv")}"',
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Content-Type": "text/csv; charset=utf-8"})
 
 
@@ -569,7 +606,9 @@ def export_json():
         "count": len(rows),
         "truncated": len(rows) >= MAX_EXPORT,
         "columns": export_columns(params),
-        "passages": rows,
+        "column_labels": {column: EXPORT_HEADERS[column] for column in export_columns(params)},
+        # a concordance's rows are occurrences (several in one passage), the others passages
+        "occurrences" if params.mode == "concordance" else "passages": rows,
     }
     response = current_app.json.response(document)
     response.headers["Content-Disposition"] = f'attachment; filename="{export_filename(params, "json")}"'
