@@ -583,6 +583,19 @@ def server_address(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def local_citations_warning(base_url: str, host: str, port: int) -> Optional[str]:
+    """What `serve` says at start when the links of citations and exports would not be the public
+    site's: without --base-url they carry the listening address (a local one for a reader)."""
+    if base_url:
+        return None
+    address = server_address(host, port)
+    where = f"l'adresse locale {address}" if address else "des liens relatifs, sans adresse de site"
+    return (f"Attention : sans --base-url, les citations (RIS, BibTeX, CSL-JSON, COinS, Dublin Core, "
+            f"« Copier la citation ») et les exports portent {where}, que vos lecteurs ne pourront pas "
+            f"ouvrir. Donnez l'adresse publique : artoiscast serve --base-url https://recherche.example.org "
+            f"(ou ARTOISCAST_BASE_URL).")
+
+
 def waitress_options(threads: int, connection_limit: int, channel_timeout: float) -> dict:
     """waitress's limits, set rather than left to defaults: its default of 100 connections
     lets 100 idle clients lock everyone out; idle connections are closed after
@@ -646,6 +659,9 @@ def serve(obj, host: str, port: int, threads: int, base_url: str, trusted_proxy:
     options = waitress_options(threads, connection_limit, channel_timeout)
     # SIGTERM (systemd, kill) ends like Ctrl+C, so that the build below is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    warning = local_citations_warning(base_url, host, port)
+    if warning:
+        click.echo(warning, err=True)
     if workers > 1:
         serve_workers(config, build, host, port, options, workers)
         return

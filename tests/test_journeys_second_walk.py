@@ -111,3 +111,91 @@ def test_csv_and_excel_exports_have_distinct_names_and_french_headers(default_cl
     assert names == {"artoiscast-energie.csv", "artoiscast-energie-excel.csv", "artoiscast-energie-concordance.csv"}
     header = default_client.get("/export.csv?q=énergie&sep=semicolon").get_data().decode("utf-8-sig").splitlines()[0]
     assert header.startswith("identifiant;titre;locuteur;rôle;") and "texte" in header.split(";")
+
+
+# --------------------------------------------------------------------------- 6. citations
+
+ESAD_TEAM = "economie-lancement-design-week-2024-louvre-lens-equipe-esad"
+SITE_TEXT = "economie-mutation-economique-artois-texte"
+
+
+def cite(client, fmt: str, rec_id: str):
+    response = client.get(f"/citation/{fmt}/{rec_id}")
+    assert response.status_code == 200
+    return json.loads(response.get_data(as_text=True))[0] if fmt == "json" else response.get_data(as_text=True)
+
+
+def test_an_organisation_as_author_is_a_corporate_author(default_client):
+    ris = cite(default_client, "ris", ESAD_TEAM).splitlines()
+    assert "AU  - L'équipe de l'ESAD," in ris and not any("l'ESAD, L'équipe" in line for line in ris)
+    assert "author = {{L'équipe de l'ESAD}}" in cite(default_client, "bib", ESAD_TEAM)
+    assert cite(default_client, "json", ESAD_TEAM)["author"] == [{"literal": "L'équipe de l'ESAD"}]
+    # People keep their given and family names.
+    assert "AU  - Fouant, Yann" in cite(default_client, "ris", "economie-gazonor-yann-fouant").splitlines()
+
+
+def test_a_site_text_is_cited_as_a_web_page(default_client):
+    ris = cite(default_client, "ris", SITE_TEXT).splitlines()
+    assert ris[0] == "TY  - ELEC" and "M3  - Texte du site" in ris
+    item = cite(default_client, "json", SITE_TEXT)
+    assert item["type"] == "webpage" and item["medium"] == "page web"
+    assert "Enregistrement" not in cite(default_client, "bib", SITE_TEXT)
+    page = soup(default_client.get(f"/enregistrement/{SITE_TEXT}"))
+    assert page.select_one('meta[name="DC.type"]')["content"] == "Text"
+    assert "rft.type=webpage" in page.select_one("span.Z3988")["title"]
+
+
+def test_csl_genre_is_french_and_bibtex_has_classic_fields(client, default_client):
+    assert cite(default_client, "json", "economie-gazonor-yann-fouant")["genre"] == "Entretien"  # kind: interview
+    bib = cite(client, "bib", "terril-vert")
+    assert "year = {2024}" in bib and "month = may" in bib and "date = {2024-05-14}" in bib
+    assert re.search(r"note = \{Entretien mené par Josiane Wattebled ; consulté le \d{4}-\d\d-\d\d\}", bib)
+    assert "urldate = {" in bib and "howpublished = {Enregistrement audio" in bib
+
+
+def test_the_recording_page_has_highwire_tags_for_zotero_and_scholar(client):
+    page = soup(client.get("/enregistrement/terril-vert"))
+    meta = {}
+    for tag in page.select("meta[name^='citation_']"):
+        meta.setdefault(tag["name"], []).append(tag["content"])
+    assert meta["citation_title"] == ["Le terril qui devint forêt"]
+    assert meta["citation_author"] == ["Gaston Verbrugge"]
+    assert meta["citation_publication_date"] == ["2024/05/14"] and meta["citation_publisher"] == ["artoiscast.fr"]
+    assert meta["citation_public_url"] == ["http://localhost/enregistrement/terril-vert"]
+
+
+def serve_start_output(corpus, index, *extra) -> str:
+    """What `artoiscast serve` prints until it listens (then it is stopped)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from webapp_fixtures import free_port
+
+    repo = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index), "serve",
+         "--port", str(free_port()), "--workers", "1", *extra],
+        env={**os.environ, "PYTHONPATH": str(repo)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True, text=True)
+    lines = []
+    try:
+        deadline = time.monotonic() + 60
+        for line in process.stdout:
+            lines.append(line)
+            if "artoiscast-search sur" in line or time.monotonic() > deadline:
+                break
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    return "".join(lines)
+
+
+def test_serve_warns_when_citations_would_carry_a_local_address(test_corpus, test_index):
+    said = serve_start_output(test_corpus, test_index)
+    assert "sans --base-url" in said and "http://127.0.0.1:" in said and "--base-url https://" in said
+    said = serve_start_output(test_corpus, test_index, "--base-url", "https://recherche.example.org")
+    assert "artoiscast-search sur" in said and "sans --base-url" not in said

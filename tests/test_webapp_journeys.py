@@ -283,7 +283,7 @@ def test_a_recording_is_cited_as_ris_bibtex_and_csl_json(client):
     bib = client.get(links["BibTeX"]).get_data(as_text=True)
     assert bib.startswith("@misc{artoiscast-terril-vert,")
     assert "author = {Verbrugge, Gaston}" in bib and "date = {2024-05-14}" in bib
-    assert "note = {Entretien mené par Josiane Wattebled}" in bib and "urldate = {" in bib
+    assert "note = {Entretien mené par Josiane Wattebled ; consulté le " in bib and "urldate = {" in bib
 
     (item,) = json.loads(client.get(links["CSL-JSON"]).get_data(as_text=True))
     assert item["type"] == "interview" and item["title"] == "Le terril qui devint forêt"

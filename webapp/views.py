@@ -651,17 +651,37 @@ CITATION_FORMATS = {
 PUBLISHER = "artoiscast.fr"
 
 
-def person_parts(name: str) -> dict:
-    """CSL name: "Vincent Vanherpe" -> given Vincent, family Vanherpe; one word stays literal."""
+# A speaker's name starting with one of these is a group, cited whole ("L'équipe de l'ESAD").
+COLLECTIVE_WORDS = {"equipe", "collectif", "service", "association", "ville", "mairie", "direction", "eleves",
+                    "etudiants", "classe", "groupe", "ensemble", "compagnie", "club", "comite", "conseil"}
+# French genres for the corpus' kinds that are English words (CSL's genre is printed as is).
+GENRES = {"interview": "entretien", "texte de la page": "texte du site"}
+
+
+def is_corporate(name: str, organisation: Optional[str] = None) -> bool:
+    """An organisation, or a group of people, as author: cited whole, never split into
+    given and family names ("L'équipe de l'ESAD" is not "l'ESAD, L'équipe de")."""
+    words = [w for w in re.split(r"[\s'’]+", unidecode(name).lower()) if w]
+    if not words:
+        return False
+    first = words[1] if len(words) > 1 and words[0] in ("l", "d") else words[0]
+    org = unidecode(organisation or "").lower().strip()
+    return first in COLLECTIVE_WORDS or bool(org and re.search(rf"(?<!\w){re.escape(org)}(?!\w)",
+                                                               unidecode(name).lower()))
+
+
+def person_parts(name: str, corporate: bool = False) -> dict:
+    """CSL name: "Vincent Vanherpe" -> given Vincent, family Vanherpe; one word, or a group, stays literal."""
     words = name.split()
-    if len(words) < 2:
+    if len(words) < 2 or corporate:
         return {"literal": name}
     return {"family": words[-1], "given": " ".join(words[:-1])}
 
 
-def inverted_name(name: str) -> str:
-    """"Vanherpe, Vincent", as RIS and BibTeX write authors."""
-    parts = person_parts(name)
+def inverted_name(name: str, corporate: bool = False) -> str:
+    """"Vanherpe, Vincent", as RIS and BibTeX write authors; a group whole ("L'équipe de l'ESAD",
+    which callers mark as corporate in their format)."""
+    parts = person_parts(name, corporate)
     return f"{parts['family']}, {parts['given']}" if "family" in parts else name
 
 
@@ -670,16 +690,20 @@ def reference(rec: dict, at: Optional[float] = None) -> dict:
     words cited) when given."""
     guests = [s["name"] for s in rec["speakers"] if not s["interviewer"]]
     interviewers = [s["name"] for s in rec["speakers"] if s["interviewer"]]
+    corporate = {s["name"] for s in rec["speakers"] if is_corporate(s["name"], s.get("organisation"))}
+    kind = rec.get("kind") or ""
     date_parts = [int(p) for p in (rec.get("date") or "").split("-") if p.isdigit()]
     return {
         "id": rec["id"],
         "title": rec["title"],
         "authors": guests,
         "interviewers": interviewers,
+        "corporate": corporate,
         "date": rec.get("date") or "",
         "date_parts": date_parts,
-        "kind": "video" if rec.get("media") == "video" else "audio",
-        "genre": (rec.get("kind") or "").capitalize(),
+        # a site text belongs to no recording: it is cited as a web page
+        "kind": {"video": "video", "audio": "audio"}.get(rec.get("media") or "", "page"),
+        "genre": GENRES.get(kind.lower(), kind).capitalize(),
         "url": absolute_url(recording_url(rec["id"], at)),
         "source": safe_page_url(rec),
         "accessed": time.strftime("%Y-%m-%d", time.gmtime()),
@@ -692,10 +716,16 @@ def safe_page_url(rec: dict) -> str:
     return url if url and url.startswith(("http://", "https://")) else ""
 
 
+def ris_name(name: str, ref: dict) -> str:
+    """An author in RIS: "Family, Given"; a group whole, with the trailing comma that marks a
+    corporate author for EndNote and Zotero."""
+    return name + "," if name in ref["corporate"] else inverted_name(name)
+
+
 def ris(ref: dict) -> str:
-    lines = [("TY", "SOUND" if ref["kind"] == "audio" else "VIDEO"), ("TI", ref["title"])]
-    lines += [("AU", inverted_name(n)) for n in ref["authors"]]
-    lines += [("A2", inverted_name(n)) for n in ref["interviewers"]]
+    lines = [("TY", {"audio": "SOUND", "video": "VIDEO"}.get(ref["kind"], "ELEC")), ("TI", ref["title"])]
+    lines += [("AU", ris_name(n, ref)) for n in ref["authors"]]
+    lines += [("A2", ris_name(n, ref)) for n in ref["interviewers"]]
     if ref["date_parts"]:
         lines.append(("PY", str(ref["date_parts"][0])))
         lines.append(("DA", "/".join(f"{p:02d}" for p in ref["date_parts"])))
@@ -715,35 +745,53 @@ def bibtex_text(value: str) -> str:
     return BIBTEX_SPECIAL.sub(lambda m: "\\" + m.group(1) if m.group(1) not in "\\^~" else " ", " ".join(value.split()))
 
 
+def bibtex_name(name: str, ref: dict) -> str:
+    """An author in BibTeX: "Family, Given"; a group in braces, which BibTeX never splits."""
+    return "{" + bibtex_text(name) + "}" if name in ref["corporate"] else bibtex_text(inverted_name(name))
+
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
 def bibtex(ref: dict) -> str:
+    """@misc with classic BibTeX fields (howpublished, year, month, note with the access date),
+    which every style reads, and biblatex's (date, url, urldate) beside them."""
     key = re.sub(r"[^A-Za-z0-9]+", "-", unidecode(ref["id"])).strip("-")[:60] or "enregistrement"
+    medium = {"video": "Enregistrement vidéo", "audio": "Enregistrement audio"}.get(ref["kind"], "Page web")
     fields = [("title", "{" + bibtex_text(ref["title"]) + "}"),
-              ("author", " and ".join(bibtex_text(inverted_name(n)) for n in ref["authors"])),
-              ("howpublished", "Enregistrement " + ("vidéo" if ref["kind"] == "video" else "audio")
-               + (f", {bibtex_text(ref['genre'].lower())}" if ref["genre"] else "")),
+              ("author", " and ".join(bibtex_name(n, ref) for n in ref["authors"])),
+              ("howpublished", medium + (f", {bibtex_text(ref['genre'].lower())}" if ref["genre"] else "")),
               ("publisher", PUBLISHER)]
     if ref["date_parts"]:
         fields += [("year", str(ref["date_parts"][0])), ("date", ref["date"])]
+        if len(ref["date_parts"]) > 1 and 1 <= ref["date_parts"][1] <= 12:
+            fields.append(("month", MONTHS[ref["date_parts"][1] - 1]))
+    notes = []
     if ref["interviewers"]:
-        fields.append(("note", "Entretien mené par " + bibtex_text(", ".join(ref["interviewers"]))))
+        notes.append("Entretien mené par " + bibtex_text(", ".join(ref["interviewers"])))
+    notes.append(f"consulté le {ref['accessed']}")
+    fields.append(("note", " ; ".join(notes)))
     fields += [("url", ref["url"]), ("urldate", ref["accessed"])]
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    # month is a macro (jan, feb …): unbraced, as BibTeX styles expect it
+    body = ",\n".join(f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}"
+                      for name, value in fields if value)
     return f"@misc{{artoiscast-{key},\n{body}\n}}\n"
 
 
 def csl_json(ref: dict) -> list[dict]:
     item = {
         "id": ref["id"],
-        "type": "interview",
+        "type": "webpage" if ref["kind"] == "page" else "interview",
         "title": ref["title"],
-        "author": [person_parts(n) for n in ref["authors"]],
-        "interviewer": [person_parts(n) for n in ref["interviewers"]],
+        "author": [person_parts(n, n in ref["corporate"]) for n in ref["authors"]],
+        "interviewer": [person_parts(n, n in ref["corporate"]) for n in ref["interviewers"]],
         "publisher": PUBLISHER,
-        "medium": "enregistrement " + ("vidéo" if ref["kind"] == "video" else "audio"),
+        "container-title": PUBLISHER,
+        "medium": {"video": "enregistrement vidéo", "audio": "enregistrement audio"}.get(ref["kind"], "page web"),
         "genre": ref["genre"] or "Entretien",
         "URL": ref["url"],
         "accessed": {"date-parts": [[int(p) for p in ref["accessed"].split("-")]]},
-        "language": "fr",
+        "language": "fr-FR",
     }
     if ref["date_parts"]:
         item["issued"] = {"date-parts": [ref["date_parts"]]}
@@ -755,7 +803,7 @@ def csl_json(ref: dict) -> list[dict]:
 def coins(ref: dict) -> str:
     """A COinS (OpenURL ContextObject in a span's title), read by Zotero's connector."""
     pairs = [("ctx_ver", "Z39.88-2004"), ("rft_val_fmt", "info:ofi/fmt:kev:mtx:dc"),
-             ("rft.type", "audioRecording" if ref["kind"] == "audio" else "videoRecording"),
+             ("rft.type", {"audio": "audioRecording", "video": "videoRecording"}.get(ref["kind"], "webpage")),
              ("rft.title", ref["title"])]
     pairs += [("rft.creator", n) for n in ref["authors"]]
     pairs += [("rft.contributor", n) for n in ref["interviewers"]]
