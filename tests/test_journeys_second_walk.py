@@ -199,3 +199,73 @@ def test_serve_warns_when_citations_would_carry_a_local_address(test_corpus, tes
     assert "sans --base-url" in said and "http://127.0.0.1:" in said and "--base-url https://" in said
     said = serve_start_output(test_corpus, test_index, "--base-url", "https://recherche.example.org")
     assert "artoiscast-search sur" in said and "sans --base-url" not in said
+
+
+# --------------------------------------------------------------------------- 9. words that said something false
+
+
+def test_the_home_page_does_not_say_passages_correspond_to_nothing(default_client):
+    sub = soup(default_client.get("/")).select_one(".results__sub").get_text(" ", strip=True)
+    assert "correspond" not in sub and re.match(r"\d+ passages en tout", sub)
+    sub = soup(default_client.get("/?q=énergie")).select_one(".results__sub").get_text(" ", strip=True)
+    assert re.match(r"\d+ passages correspondent", sub)
+
+
+def test_an_exclusion_alone_asks_for_a_word_not_for_fewer_words(default_client):
+    page = soup(default_client.get("/?q=-solaire"))
+    empty = page.select_one(".empty-state").get_text(" ", strip=True)
+    assert "moins de mots" not in empty and "Ajoutez un mot à chercher" in empty
+    assert default_client.get("/api/search?q=-solaire").get_json()["nothing_to_search"] is True
+    # A search that finds nothing still gets the tips.
+    empty = soup(default_client.get("/?q=zorglubienne")).select_one(".empty-state").get_text(" ", strip=True)
+    assert "moins de mots" in empty
+
+
+def test_facet_counts_say_what_they_count_to_screen_readers(default_client):
+    page = soup(default_client.get("/"))
+    texts = page.select_one('a.facet__link[data-facet="kind"][data-value="texte de la page"] .facet__count')
+    assert re.fullmatch(r": \d+ textes du site", " ".join(texts.get_text().split()))
+    interview = page.select_one('a.facet__link[data-facet="kind"][data-value="interview"] .facet__count')
+    assert interview.get_text(" ", strip=True).endswith("enregistrements")
+    place = page.select_one('a.facet__link[data-facet="place"] .facet__count')
+    assert "textes du site" in place.get_text(" ", strip=True)
+
+
+def test_the_empty_citations_page_speaks_to_the_public(default_client):
+    text = soup(default_client.get("/?mode=citations")).select_one(".empty-state").get_text(" ", strip=True)
+    assert "corpus.yaml" not in text and "artoiscast index" not in text
+
+
+@pytest.fixture(scope="module")
+def transcribed_default(tmp_path_factory):
+    """The default corpus with an invented transcript for Gazonor's recording (summary and speech)."""
+    import shutil
+    from pathlib import Path
+
+    from indexer.build import build_index
+    from webapp import create_app
+
+    root = tmp_path_factory.mktemp("transcribed")
+    corpus = root / "corpus"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus)
+    (corpus / "transcripts").mkdir(exist_ok=True)
+    (corpus / "transcripts" / "gazonor.vtt").write_text(
+        "WEBVTT\n\n00:00.000 --> 00:10.000\n<v Yann Fouant>Le gaz de mine remonte tout seul des galeries.\n\n"
+        "00:10.000 --> 00:20.000\n<v Yann Fouant>On le capte avant qu'il ne parte dans l'air.\n", encoding="utf-8")
+    yaml = (corpus / "corpus.yaml").read_text(encoding="utf-8")
+    (corpus / "corpus.yaml").write_text(yaml.replace(
+        "recordings: {}", "recordings:\n  economie-gazonor-yann-fouant:\n    transcript: transcripts/gazonor.vtt"),
+        encoding="utf-8")
+    build_index(corpus, root / "index")
+    return create_app({"INDEX_DIR": str(root / "index"), "CORPUS_DIR": str(corpus)}).test_client()
+
+
+def test_the_recording_page_counts_its_hits_the_same_in_the_box_and_on_the_timeline(transcribed_default):
+    page = soup(transcribed_default.get("/enregistrement/economie-gazonor-yann-fouant?q=gaz"))
+    marks = len(page.select(".timeline__hit"))
+    box = page.select_one(".hit-nav__count").get_text(" ", strip=True)
+    label = page.select_one(".timeline__label").get_text(" ", strip=True)
+    total = int(re.match(r"(\d+) passages", box).group(1))
+    assert marks == 1 and total > marks
+    assert f"({marks} dans la transcription, {total - marks} dans les textes du site)" in box
+    assert label.startswith(f"{marks} passage de la transcription") and f"sur {total}" in label

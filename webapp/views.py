@@ -225,6 +225,7 @@ def facet_panels(params: SearchParams, doc: dict) -> list[dict]:
                 "interviewer": bool(value.get("interviewer")),
                 "missing": value["value"] == NO_VALUE,
                 "count": value["count"],
+                "units": facet_count_units(name, value["value"], value["count"]),
                 "selected": selected,
                 # The fragment brings the keyboard (and the eye) back to the filter just used.
                 "url": search_url(params, page=1, **{name: changed}) + "#" + anchor,
@@ -235,6 +236,17 @@ def facet_panels(params: SearchParams, doc: dict) -> list[dict]:
         panels.append({"name": name, "label": facet_heading(name, facet.label), "items": items,
                        "active": bool(active), "open_more": hidden_selected})
     return panels
+
+
+def facet_count_units(name: str, value: str, count: int) -> str:
+    """What a facet count counts, read after it by screen readers: facets count recordings and
+    site texts alike; speakers and genres other than the site's texts are recordings only."""
+    plural = count > 1
+    if name == "kind" and value == "texte de la page":
+        return "textes du site" if plural else "texte du site"
+    if name in ("kind", "speaker"):
+        return "enregistrements" if plural else "enregistrement"
+    return "résultats (enregistrements ou textes du site)" if plural else "résultat (enregistrement ou texte du site)"
 
 
 def facet_anchor(name: str, value: str) -> str:
