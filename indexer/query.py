@@ -28,7 +28,8 @@ from whoosh import query as wq
 from whoosh.query import spans as wspans
 from whoosh.qparser import AndGroup, OrGroup, QueryParser, plugins
 
-from .analysis import FRENCH, FRENCH_STOP_WORDS, PAIR_SEPARATOR, analyze, exact_words, fold, join_spaced_elisions
+from .analysis import (FRENCH, FRENCH_STOP_WORDS, PAIR_SEPARATOR, analyze, exact_words, fold, join_spaced_elisions,
+                       stem_and_fold)
 from .column_scores import LazyArrayUnionMatcher
 from .vocabulary import Vocabulary
 
@@ -486,9 +487,11 @@ def _tidy(text: str) -> Optional[str]:
 
 def _in_corpus(folded: str, vocabulary: Vocabulary) -> bool:
     """Whether every part of a typed word ("l'usine", "loos-en-gohelle") is a corpus word,
-    in some regular form, or a stop word."""
+    in some regular form that a search for it finds (the same stem: "energi" is not a form
+    of "energie", whose stem is "energ"), or a stop word."""
     parts = [part for part in re.split(r"['’\-]+", folded) if part]
-    return all(not analyze(part) or any(vocabulary.count(form) for form in _regular_forms(part))
+    return all(not analyze(part) or any(vocabulary.count(form) and stem_and_fold(form) == stem_and_fold(part)
+                                        for form in _regular_forms(part))
                for part in parts)
 
 

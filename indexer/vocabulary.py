@@ -23,13 +23,17 @@ VOCABULARY_FILE = "vocabulary.json"
 WORD = re.compile(r"(?<![^\W_])(?:(?:%s)['’])?([^\W_]+(?:['’][^\W_]+)*)"
                   % "|".join(sorted(ELISION_PREFIXES, key=len, reverse=True)))
 
+# The same words, found as written ("Gazonor", "L'Usine"): suggestions show a word the way the
+# corpus writes it most often, capitals included.
+WORD_AS_WRITTEN = re.compile(WORD.pattern, re.IGNORECASE)
+
 
 class VocabularyBuilder:
     def __init__(self):
         self.counts: Counter = Counter()
 
     def add(self, text: str):
-        self.counts.update(WORD.findall(text.lower()))
+        self.counts.update(WORD_AS_WRITTEN.findall(text))
 
     @classmethod
     def load(cls, directory: Path) -> "VocabularyBuilder":
@@ -44,16 +48,20 @@ class VocabularyBuilder:
         return builder
 
     def save(self, directory: Path):
-        """{folded word: [count, the word as most often written]}: suggestions keep their accents."""
+        """{folded word: [count, the word as written]}: suggestions keep their accents, and the
+        capitals of a name ("Gazonor"); a word the corpus also writes in lower case is shown so
+        ("formation", though headings write "Formation" more often)."""
         folded: dict[str, list] = {}
         for word, count in self.counts.items():
             if len(word) < 2:
                 continue
-            entry = folded.setdefault(fold(word), [0, word, 0])
+            entry = folded.setdefault(fold(word), [0, word, 0, None, 0])
             entry[0] += count
             if count > entry[2]:
                 entry[1], entry[2] = word, count
-        data = {key: [count, shown] for key, (count, shown, _) in sorted(folded.items())}
+            if word == word.lower() and count > entry[4]:
+                entry[3], entry[4] = word, count
+        data = {key: [count, lower or shown] for key, (count, shown, _, lower, _) in sorted(folded.items())}
         (Path(directory) / VOCABULARY_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 

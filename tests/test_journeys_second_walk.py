@@ -269,3 +269,13 @@ def test_the_recording_page_counts_its_hits_the_same_in_the_box_and_on_the_timel
     assert marks == 1 and total > marks
     assert f"({marks} dans la transcription, {total - marks} dans les textes du site)" in box
     assert label.startswith(f"{marks} passage de la transcription") and f"sur {total}" in label
+
+
+# --------------------------------------------------------------------------- 10. suggestions
+
+
+@pytest.mark.parametrize("typed, suggested", [("energi", "énergie"), ("Gazonnor", "Gazonor")])
+def test_did_you_mean_offers_the_corpus_form_as_written(default_client, typed, suggested):
+    page = soup(default_client.get("/", query_string={"q": typed}))
+    assert page.select_one(".suggestion a").get_text() == suggested
+    assert default_client.get("/api/search", query_string={"q": typed}).get_json()["suggestion"] == suggested
