@@ -279,3 +279,30 @@ def test_did_you_mean_offers_the_corpus_form_as_written(default_client, typed, s
     page = soup(default_client.get("/", query_string={"q": typed}))
     assert page.select_one(".suggestion a").get_text() == suggested
     assert default_client.get("/api/search", query_string={"q": typed}).get_json()["suggestion"] == suggested
+
+
+# --------------------------------------------------------------------------- 11. listen on artoiscast.fr
+
+
+def test_listen_on_artoiscast_points_at_the_recordings_own_place_on_the_page(default_client):
+    from pathlib import Path
+    from urllib.parse import unquote
+
+    page_text = " ".join((Path(__file__).resolve().parent.parent / "corpus" / "pages" / "economie.txt")
+                         .read_text(encoding="utf-8").split())
+    page = soup(default_client.get("/?per_page=50"))
+    links = [a["href"] for a in page.select("a.external") if "artoiscast.fr" in a["href"]]
+    fragments = [unquote(href.split("#:~:text=", 1)[1]) for href in links if "#:~:text=" in href]
+    assert len(fragments) >= 10 and len(set(fragments)) == len(fragments)  # each recording its own place
+    for words in fragments:
+        assert page_text.count(words) == 1, words  # words the page prints once: the browser scrolls there
+    record = soup(default_client.get("/enregistrement/economie-gazonor-yann-fouant"))
+    source = record.find("a", string="la page d'artoiscast.fr")["href"]
+    assert unquote(source) == "https://artoiscast.fr/economie.html#:~:text=écouter l'interview de Yann Fouant par René Lavergne"
+    # Three recordings of one section are all "écouter": no fragment could tell them apart.
+    cyber = [r for r in default_client.get("/api/recordings").get_json()["recordings"]
+             if r["id"].startswith("economie-llv-afterwork-cybersecurite") and r["media"]]
+    assert len(cyber) == 3
+    for rec in cyber:
+        source = soup(default_client.get(f"/enregistrement/{rec['id']}")).find("a", string="la page d'artoiscast.fr")
+        assert source["href"] == "https://artoiscast.fr/economie.html"

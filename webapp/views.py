@@ -48,6 +48,39 @@ def in_guillemets(query: str) -> str:
     return f"« {inner.strip()} »"
 
 
+SECTION_WORDS = 8  # words of the link's text a page link points at
+
+
+def page_section_url(recording: dict) -> Optional[str]:
+    """The recording's place on its artoiscast.fr page, not the top of a long page: a text
+    fragment (#:~:text=, which Chromium, Safari and Firefox follow) on the words of its own
+    "écouter …" link, when no other link of the page holds the same words (three "écouter" in
+    one section, or "écouter le reportage" inside "écouter le reportage de …"); the page otherwise."""
+    url = safe_url(recording.get("page_url"))
+    snap = search_service().snapshot()
+    stored = snap.recordings.get(recording.get("id")) or {}
+    words = link_words(stored)
+    if not url or "#" in url or not words:
+        return url
+    links_of_page = snap.cached(("link texts per page",), lambda: _link_texts_per_page(snap.recordings.values()))
+    if sum(f" {words} " in f" {other} " for other in links_of_page.get(stored.get("page_url"), ())) != 1:
+        return url
+    # "-", "," and "&" have a meaning in a text directive: encoded like the rest.
+    return f"{url}#:~:text={quote(words, safe='').replace('-', '%2D')}"
+
+
+def link_words(rec: dict) -> str:
+    return " ".join((rec.get("link_text") or "").split()[:SECTION_WORDS])
+
+
+def _link_texts_per_page(recordings) -> dict[str, list[str]]:
+    pages: dict[str, list[str]] = {}
+    for rec in recordings:
+        if rec.get("link_text"):
+            pages.setdefault(rec.get("page_url"), []).append(" ".join(rec["link_text"].split()))
+    return pages
+
+
 def site_url(link: Optional[str]) -> Optional[str]:
     """A link from the service ("/enregistrement/…", "/audio/…") as seen from this request
     (the app may be mounted below a prefix); other links are returned as they are if
