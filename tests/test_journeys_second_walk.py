@@ -97,10 +97,9 @@ def test_excel_neutralises_formulas_only(default_client):
         assert spreadsheet_safe(formula) == "'" + formula
     for text in ("- Gazonor, la mine", "-solaire", "—", "2-3", "Wingles"):
         assert spreadsheet_safe(text) == text
-    # The default corpus' page texts start with a dialogue dash: shown as written in Excel.
-    rows = csv_rows(default_client, "/export.csv", q="Gazonor", sep="semicolon")
-    assert any(row["texte"].startswith("- Gazonor") for row in rows)
-    assert not any(row["texte"].startswith("'") for row in rows)
+    # The default corpus' texts are shown in Excel as written.
+    excel = csv_rows(default_client, "/export.csv", q="Gazonor", sep="semicolon")
+    assert excel and [row["texte"] for row in excel] == [row["texte"] for row in csv_rows(default_client, "/export.csv", q="Gazonor")]
 
 
 def test_csv_and_excel_exports_have_distinct_names_and_french_headers(default_client):
@@ -225,7 +224,7 @@ def test_facet_counts_say_what_they_count_to_screen_readers(default_client):
     page = soup(default_client.get("/"))
     texts = page.select_one('a.facet__link[data-facet="kind"][data-value="texte de la page"] .facet__count')
     assert re.fullmatch(r": \d+ textes du site", " ".join(texts.get_text().split()))
-    interview = page.select_one('a.facet__link[data-facet="kind"][data-value="interview"] .facet__count')
+    interview = page.select_one('a.facet__link[data-facet="kind"][data-value="entretien"] .facet__count')
     assert interview.get_text(" ", strip=True).endswith("enregistrements")
     place = page.select_one('a.facet__link[data-facet="place"] .facet__count')
     assert "textes du site" in place.get_text(" ", strip=True)
@@ -306,3 +305,16 @@ def test_listen_on_artoiscast_points_at_the_recordings_own_place_on_the_page(def
     for rec in cyber:
         source = soup(default_client.get(f"/enregistrement/{rec['id']}")).find("a", string="la page d'artoiscast.fr")
         assert source["href"] == "https://artoiscast.fr/economie.html"
+
+
+# --------------------------------------------------------------------------- 12. noise in the index
+
+
+def test_no_passage_starts_with_a_list_dash_and_one_genre_for_interviews(default_client):
+    rec = default_client.get("/api/recordings/economie-gazonor-yann-fouant").get_json()
+    texts = [p["text"] for p in rec["passages"]]
+    assert texts[0].startswith("Gazonor\nRencontre avec Yann Fouant")
+    every = default_client.get("/export.json").get_json()["passages"]
+    assert len(every) > 100 and not any(re.match(r"[-–]\s", p["text"]) for p in every)
+    kinds = {f["value"] for f in default_client.get("/api/search").get_json()["facets"]["kind"]}
+    assert "entretien" in kinds and "interview" not in kinds

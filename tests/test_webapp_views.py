@@ -261,8 +261,7 @@ def test_csv_export_for_french_excel_and_spreadsheet_formulas(client, default_cl
     excel_rows = list(csv.reader(io.StringIO(
         default_client.get("/export.csv?q=Gazonor&sep=semicolon").get_data().decode("utf-8-sig")), delimiter=";"))
     texts = [row[excel_rows[0].index("texte")] for row in excel_rows[1:]]
-    assert any(text.startswith("- Gazonor") for text in texts)
-    assert not any(text.startswith("'") for text in texts)
+    assert texts and not any(text.startswith("'") for text in texts)
     rows = list(csv.reader(io.StringIO(default_client.get("/export.csv?q=Gazonor").get_data().decode("utf-8-sig"))))
     plain = [row[rows[0].index("texte")] for row in rows[1:]]
     assert plain == texts
