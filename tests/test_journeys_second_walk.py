@@ -318,3 +318,28 @@ def test_no_passage_starts_with_a_list_dash_and_one_genre_for_interviews(default
     assert len(every) > 100 and not any(re.match(r"[-–]\s", p["text"]) for p in every)
     kinds = {f["value"] for f in default_client.get("/api/search").get_json()["facets"]["kind"]}
     assert "entretien" in kinds and "interview" not in kinds
+
+
+# --------------------------------------------------------------------------- 13. make test on a fresh machine
+
+
+def test_installing_the_package_prints_no_setuptools_warning_screens(tmp_path):
+    """`pip install -e .` builds with setuptools: webapp's templates and static folders used to
+    print two screens of "Package would be ignored" warnings that looked like errors."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(repo / name, tmp_path / name)
+    for package in ("indexer", "webapp"):
+        shutil.copytree(repo / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    built = subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "build_py",
+                            "--build-lib", str(tmp_path / "built")],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    assert "Package would be ignored" not in built.stderr and "as data is deprecated" not in built.stderr
+    assert (tmp_path / "built" / "webapp" / "templates" / "search.html").is_file()
+    assert (tmp_path / "built" / "webapp" / "static" / "search.js").is_file()
