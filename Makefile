@@ -7,10 +7,14 @@ BIN := $(VENV)/bin
 
 .PHONY: run test chromium axe speech-tools index bench bench-quick bench-asr clean
 
+# Each step says what it installs: the first install takes minutes, and silence looks like a hang.
 $(BIN)/artoiscast: pyproject.toml
+	@echo "==> Environnement Python $(VENV) ($(PYTHON))"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> pip, puis les dépendances de pyproject.toml : whoosh-reloaded, flask, numpy… ; pytest, playwright ;"
+	@echo "    faster-whisper et le modèle Whisper base (environ 150 Mo) - quelques minutes au premier passage"
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,asr]"
+	$(BIN)/pip install --quiet --progress-bar off -e ".[test,asr]"
 	touch $@
 
 run: $(BIN)/artoiscast
@@ -21,23 +25,26 @@ index: $(BIN)/artoiscast
 
 # Debian's Chromium for the Playwright tests; Playwright never downloads a browser here.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 || { echo "==> Chromium de Debian (apt-get, en root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # axe-core (npm), injected into the pages by the browser tests: an accessibility regression fails the tests.
 AXE := test-artifacts/node/node_modules/axe-core/axe.min.js
 axe: $(AXE)
 $(AXE):
-	@command -v npm >/dev/null 2>&1 || { \
+	@command -v npm >/dev/null 2>&1 || { echo "==> npm de Debian (apt-get, en root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	@echo "==> axe-core (npm), pour les tests d'accessibilité"
 	npm install --silent --no-save --no-audit --no-fund --prefix test-artifacts/node axe-core@4
 
 # Debian's espeak-ng and sox: the speech-recognition tests synthesize their French speech.
 speech-tools:
 	@command -v espeak-ng >/dev/null 2>&1 && command -v sox >/dev/null 2>&1 || { \
+	  echo "==> espeak-ng et sox de Debian (apt-get, en root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng sox >/dev/null; }
 
 test: $(BIN)/artoiscast chromium axe speech-tools
+	@echo "==> Tests (pytest) : une dizaine de minutes sur 2 cœurs"
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/artoiscast

@@ -23,7 +23,8 @@ from .corpus.manifest import audio_link_problems
 from .index import IndexBusy
 from .schema import IndexUnavailable, index_damage, read_state
 from .records import web_url
-from .serving import DEFAULT_WORKERS, BackgroundBuild, run_server, server_address, waitress_options
+from .serving import (DEFAULT_WORKERS, BackgroundBuild, local_citations_warning, run_server, server_address,
+                      waitress_options)
 from .search import EXPENSIVE_SLOTS, FACETS, SearchParams, SearchService, timecode
 from .sources import read_corpus
 from .corpus.auto_transcripts import read_provenance
@@ -557,6 +558,9 @@ def serve(obj, host: str, port: int, threads: int, base_url: str, trusted_proxy:
     config = {"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir), "BASE_URL": base_url,
               "SERVER_ADDRESS": server_address(host, port), "TRUSTED_PROXIES": trusted_proxy,
               "SEARCH_TIME_LIMIT": time_limit, "EXPENSIVE_SLOTS": expensive_slots, "INDEX_BUILD": build}
+    warning = local_citations_warning(base_url, host, port)
+    if warning:
+        click.echo(warning, err=True)
     run_server(config, build, host, port, waitress_options(threads, connection_limit, channel_timeout), workers)
 
 

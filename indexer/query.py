@@ -4,9 +4,10 @@
 
 - words are all required (AND) unless joined by OU/OR; ET/OU/SAUF are read as
   AND/OR/NOT; "-mot" excludes; "mot*" is a prefix;
-- unquoted words are stemmed and stop words dropped; a quoted phrase matches
-  those words, in that order, all of them, unstemmed (accents and case folded),
-  through the exact fields' word pairs (see indexer/analysis.py);
+- unquoted words are stemmed and stop words dropped; a quoted phrase ("…" or
+  « … ») matches those words, in that order, all of them, small words included,
+  each word in the forms a word search finds too (pompe, pompes), through the
+  exact fields' word pairs (see indexer/analysis.py);
 - the thesaurus expands acronyms and synonyms (ERBM -> also "Engagement pour le
   Renouveau du Bassin Minier");
 - prefixes are expanded as typed (accents and case folded, never stemmed) over
@@ -17,15 +18,18 @@
 """
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
 from whoosh import query as wq
+from whoosh.query import spans as wspans
 from whoosh.qparser import AndGroup, OrGroup, QueryParser, plugins
 
-from .analysis import FRENCH, PAIR_SEPARATOR, analyze, exact_words, fold, join_spaced_elisions
+from .analysis import (FRENCH, FRENCH_STOP_WORDS, PAIR_SEPARATOR, analyze, exact_words, fold, join_spaced_elisions,
+                       stem_and_fold)
 from .engine.column_scores import WideOr
 from .vocabulary import Vocabulary
 
@@ -37,6 +41,7 @@ MAX_PREFIX_EXPANSION = 64  # words one prefix stands for …
 MAX_QUERY_EXPANSION = 128  # … and all the prefixes of a query together
 MAX_QUERY_PREFIXES = 8  # prefixes expanded per query; the others are searched as typed (a word)
 MIN_PREFIX_CHARS = 2
+MAX_PHRASE_FORMS = 6  # forms searched per word of a quoted phrase (pompe, pompes …)
 
 FRENCH_OPERATORS = {"ET": "AND", "OU": "OR", "SAUF": "NOT"}
 
@@ -121,30 +126,68 @@ class ExactPhrasePlugin(plugins.PhrasePlugin):
     class PhraseNode(plugins.PhrasePlugin.PhraseNode):
         def query(self, parser):
             fieldname = self.fieldname or parser.fieldname
-            return plugins.attach(exact_phrase_query(fieldname, self.text, self.boost), self)
+            vocabulary = getattr(parser, "vocabulary", None)
+            return plugins.attach(exact_phrase_query(fieldname, self.text, self.boost, vocabulary), self)
 
     class PhraseTagger(plugins.RegexTagger):
         def create(self, parser, match):
             return ExactPhrasePlugin.PhraseNode(match.group("text"), match.start("text"))
 
 
-def exact_phrase_query(fieldname: str, text: str, boost: float = 1.0) -> wq.Query:
+def exact_phrase_query(fieldname: str, text: str, boost: float = 1.0,
+                       vocabulary: Optional[Vocabulary] = None) -> wq.Query:
+    """The phrase's words in order, each in the forms of the corpus a word search would find
+    (phrase_word_forms): the pairs of adjacent forms at consecutive positions. Two pairs at
+    consecutive positions share their middle word, so any choice of forms is consistent."""
     words = exact_words(text)
     if not words:
         return wq.NullQuery
     exact_field = fieldname + EXACT_SUFFIX
+    forms = [phrase_word_forms(word, vocabulary) for word in words]
     if len(words) == 1:
-        return wq.Term(exact_field, words[0], boost=boost)
-    pairs = [a + PAIR_SEPARATOR + b for a, b in zip(words, words[1:])]
+        return _or_fields([wq.Term(exact_field, form, boost=boost) for form in forms[0]])
+    pairs = [[a + PAIR_SEPARATOR + b for a in first for b in second] for first, second in zip(forms, forms[1:])]
     if len(pairs) == 1:
-        return wq.Term(exact_field, pairs[0], boost=boost)
-    return wq.Phrase(exact_field, pairs, boost=boost)
+        return _or_fields([wq.Term(exact_field, pair, boost=boost) for pair in pairs[0]])
+    if all(len(alternatives) == 1 for alternatives in pairs):
+        return wq.Phrase(exact_field, [alternatives[0] for alternatives in pairs], boost=boost)
+    steps = [wq.Term(exact_field, alts[0]) if len(alts) == 1
+             else PairForms([wq.Term(exact_field, pair) for pair in alts]) for alts in pairs]
+    near = wspans.SpanNear2(steps, slop=1, ordered=True)
+    near.boost = boost
+    return near
+
+
+class PairForms(wspans.SpanOr):
+    """One step of a phrase: the pairs of forms that may stand there. Whoosh's SpanOr does not
+    estimate its size, which an And (the phrase's, a query's) asks of every part."""
+
+    def estimate_size(self, ixreader):
+        return sum(q.estimate_size(ixreader) for q in self.subqs)
+
+    def estimate_min_size(self, ixreader):
+        return min(q.estimate_min_size(ixreader) for q in self.subqs)
+
+    def children(self):
+        return self.subqs
+
+
+def phrase_word_forms(word: str, vocabulary: Optional[Vocabulary]) -> list[str]:
+    """A word of a quoted phrase (as the exact fields hold it), and the corpus words of the
+    same light stem, as a word search finds them ("pompe" -> "pompe", "pompes"). Small words
+    ("à", "de", "l'") stay as typed: "de" is not "des", and they have no stem."""
+    if vocabulary is None or word in FRENCH_STOP_WORDS or word.endswith(("'", "’")):
+        return [word]
+    others = [form for form in vocabulary.inflections(word) if form != word]
+    return [word] + others[:MAX_PHRASE_FORMS - 1]
 
 
 def clean(text: str) -> tuple[str, list[str]]:
     notices = []
     text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text or "")
     text = " ".join(text.split())
+    # French and typographic quotes are phrase quotes too: « pompe à chaleur », “pompe à chaleur”.
+    text = re.sub(r"[«“„]\s*", '"', re.sub(r"\s*[»”]", '"', text))
     if len(text) > MAX_QUERY_CHARS:
         text = cut_query(text)
         notices.append(f"La recherche a été coupée à {MAX_QUERY_CHARS} caractères.")
@@ -188,8 +231,10 @@ def cut_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
     return " ".join(words)
 
 
-def make_parser(schema, any_word: bool = False, fields: tuple[str, ...] = SEARCH_FIELDS) -> QueryParser:
+def make_parser(schema, any_word: bool = False, fields: tuple[str, ...] = SEARCH_FIELDS,
+                vocabulary: Optional[Vocabulary] = None) -> QueryParser:
     parser = _Parser(None, schema, group=OrGroup if any_word else AndGroup)
+    parser.vocabulary = vocabulary  # a quoted phrase's words are searched in their corpus forms
     parser.add_plugin(plugins.MultifieldPlugin(list(fields)))  # what whoosh's MultifieldParser does
     for plugin in (plugins.FieldsPlugin, plugins.RangePlugin, plugins.EveryPlugin,
                    plugins.SingleQuotePlugin, plugins.BoostPlugin, plugins.PhrasePlugin):
@@ -212,7 +257,7 @@ def parse(text: str, schema, vocabulary: Vocabulary, thesaurus: Optional[Thesaur
         return parsed
     expanded = join_spaced_elisions(thesaurus.expand(cleaned) if thesaurus else cleaned)
     try:
-        q = make_parser(schema, any_word, fields).parse(expanded)
+        q = make_parser(schema, any_word, fields, vocabulary).parse(expanded)
     except Exception:  # the parser should not raise; if it does, fall back to plain words
         q = make_parser(schema, any_word, fields).parse(" ".join(typed_words))
         parsed.notices.append("La syntaxe n'a pas été comprise : recherche sur les mots seuls.")
@@ -353,11 +398,26 @@ def _positive_terms(q: wq.Query) -> tuple[set[str], list[tuple[str, ...]], list[
             pairs = [w.split(PAIR_SEPARATOR) for w in node.words]
             exact.add(tuple(pairs[0] + [pair[-1] for pair in pairs[1:]]))
             return
+        if isinstance(node, wspans.SpanNear2):  # a phrase with several forms of its words
+            exact.update(_phrase_forms(node))
+            return
         for child in node.children():
             walk(child)
 
     walk(q)
     return terms, sorted(phrases), sorted(exact)
+
+
+def _phrase_forms(near: "wspans.SpanNear2", limit: int = 64) -> list[tuple[str, ...]]:
+    """The word sequences a phrase of alternative pairs matches (at most ``limit``), to highlight."""
+    forms_at: list[list[str]] = []
+    for step in near.qs:
+        pairs = [t.text for t in (step.subqs if isinstance(step, PairForms) else [step])]
+        pairs = [p.decode("utf-8") if isinstance(p, bytes) else p for p in pairs]
+        if not forms_at:
+            forms_at.append(sorted({p.split(PAIR_SEPARATOR)[0] for p in pairs}))
+        forms_at.append(sorted({p.split(PAIR_SEPARATOR)[-1] for p in pairs}))
+    return list(itertools.islice(itertools.product(*forms_at), limit))
 
 
 TYPED_WORD = re.compile(r"(?<![\w*])[^\W_][\w'’\-]*(?![\w*])")  # a word, not a prefix (forma*)
@@ -415,9 +475,11 @@ def _tidy(text: str) -> Optional[str]:
 
 def _in_corpus(folded: str, vocabulary: Vocabulary) -> bool:
     """Whether every part of a typed word ("l'usine", "loos-en-gohelle") is a corpus word,
-    in some regular form, or a stop word."""
+    in some regular form that a search for it finds (the same stem: "energi" is not a form
+    of "energie", whose stem is "energ"), or a stop word."""
     parts = [part for part in re.split(r"['’\-]+", folded) if part]
-    return all(not analyze(part) or any(vocabulary.count(form) for form in _regular_forms(part))
+    return all(not analyze(part) or any(vocabulary.count(form) and stem_and_fold(form) == stem_and_fold(part)
+                                        for form in _regular_forms(part))
                for part in parts)
 
 

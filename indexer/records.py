@@ -153,6 +153,14 @@ def strip_invisible(text: Optional[str]) -> Optional[str]:
     return " ".join("".join(c for c in text if unicodedata.category(c) != "Cf").split())
 
 
+# Genres that are one: "l'interview" and "l'entretien" on the pages, one genre facet value.
+SAME_GENRE = {"interview": "entretien"}
+
+
+def one_genre(kind: Optional[str]) -> Optional[str]:
+    return SAME_GENRE.get(kind.lower(), kind) if kind else kind
+
+
 def neutralise_labels(rec: Recording) -> None:
     """Strip invisible format characters from what names or titles a recording (its title, theme,
     speakers, places, organisations, passage speakers and topics), at reading; a speaker whose

@@ -807,6 +807,7 @@ class SearchService:
             "relaxed": relaxed,
             "partial": partial,
             "notices": notices,
+            "nothing_to_search": nothing_to_search,  # words typed, none to search ("-solaire", "les")
             "results": results,
             "facets": facets,
             "took_ms": round((time.perf_counter() - started) * 1000, 1),

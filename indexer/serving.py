@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Optional
 
 import click
 
@@ -82,6 +83,19 @@ def server_address(host: str, port: int) -> str:
     if host in ("", "0.0.0.0", "::", "*"):
         return ""
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def local_citations_warning(base_url: str, host: str, port: int) -> Optional[str]:
+    """What `serve` says at start when the links of citations and exports would not be the public
+    site's: without --base-url they carry the listening address (a local one for a reader)."""
+    if base_url:
+        return None
+    address = server_address(host, port)
+    where = f"l'adresse locale {address}" if address else "des liens relatifs, sans adresse de site"
+    return (f"Attention : sans --base-url, les citations (RIS, BibTeX, CSL-JSON, COinS, Dublin Core, "
+            f"« Copier la citation ») et les exports portent {where}, que vos lecteurs ne pourront pas "
+            f"ouvrir. Donnez l'adresse publique : artoiscast serve --base-url https://recherche.example.org "
+            f"(ou ARTOISCAST_BASE_URL).")
 
 
 def waitress_options(threads: int, connection_limit: int, channel_timeout: float) -> dict:

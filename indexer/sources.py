@@ -18,7 +18,7 @@ from .gazetteer import Gazetteer
 from .names import MAX_FORMS, attach_approximate_names
 from .corpus.manifest import dead_audio_links, downloaded_audio_files
 from .page import parse_page
-from .records import Passage, Problem, Recording, Speaker, name_key, neutralise_labels, strip_invisible, web_url
+from .records import Passage, Problem, Recording, Speaker, name_key, neutralise_labels, one_genre, strip_invisible, web_url
 from .corpus.auto_transcripts import attribution_confidence, auto_transcript_path, read_provenance, uncertain_spans
 from .transcripts import passages_from_cues, read_transcript
 from .transcripts.passages import MAX_PASSAGE_CHARS, split_long_cues, text_pieces
@@ -108,6 +108,7 @@ class CorpusReading:
                 attach_downloaded_audio([rec], root, downloaded, dead)
                 attach_automatic_transcripts(automatic, places, organisations, [rec])
                 neutralise_labels(rec)  # no bidi override nor zero-width character in names and titles
+                rec.kind = one_genre(rec.kind)  # "interview" and "entretien": one genre
                 yield rec
 
         yield from complete()

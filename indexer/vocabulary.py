@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Optional
 
 from whoosh.spelling import ListCorrector
 
-from .analysis import fold, vocabulary_words
+from .analysis import fold, stem_and_fold, vocabulary_words
 
 VOCABULARY_FILE = "vocabulary.json"
+# Words as printed ("Gazonor", "L'Usine" -> "Usine"): suggestions show a word the way the corpus
+# writes it, capitals included; the words themselves are the analyzer's (vocabulary_words).
+WRITTEN = re.compile(r"[^\W_]+")
 
 
 class VocabularyBuilder:
@@ -25,7 +29,8 @@ class VocabularyBuilder:
         self.counts: Counter = Counter()
 
     def add(self, text: str):
-        self.counts.update(vocabulary_words(text))
+        printed = {word.lower(): word for word in WRITTEN.findall(text)}
+        self.counts.update(printed.get(word, word) for word in vocabulary_words(text))
 
     @classmethod
     def load(cls, directory: Path) -> "VocabularyBuilder":
@@ -40,16 +45,20 @@ class VocabularyBuilder:
         return builder
 
     def save(self, directory: Path):
-        """{folded word: [count, the word as most often written]}: suggestions keep their accents."""
+        """{folded word: [count, the word as written]}: suggestions keep their accents, and the
+        capitals of a name ("Gazonor"); a word the corpus also writes in lower case is shown so
+        ("formation", though headings write "Formation" more often)."""
         folded: dict[str, list] = {}
         for word, count in self.counts.items():
             if len(word) < 2:
                 continue
-            entry = folded.setdefault(fold(word), [0, word, 0])
+            entry = folded.setdefault(fold(word), [0, word, 0, None, 0])
             entry[0] += count
             if count > entry[2]:
                 entry[1], entry[2] = word, count
-        data = {key: [count, shown] for key, (count, shown, _) in sorted(folded.items())}
+            if word == word.lower() and count > entry[4]:
+                entry[3], entry[4] = word, count
+        data = {key: [count, lower or shown] for key, (count, shown, _, lower, _) in sorted(folded.items())}
         (Path(directory) / VOCABULARY_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
@@ -71,6 +80,7 @@ class Vocabulary:
         self.shown = {word: shown for word, (_, shown) in entries.items()}
         self.words = sorted(self.counts)
         self._corrector: Optional[_FrequencyCorrector] = None
+        self._by_stem: Optional[dict[str, list[str]]] = None
 
     @classmethod
     def load(cls, directory: Path) -> "Vocabulary":
@@ -92,6 +102,16 @@ class Vocabulary:
             found.append((self.counts[word], word))
         found.sort(reverse=True)
         return found
+
+    def inflections(self, word: str) -> list[str]:
+        """The corpus words a word search for ``word`` (folded) also finds: those of the same
+        light stem (plural, feminine: "pompe", "pompes"), most frequent first."""
+        if self._by_stem is None:  # built on the first phrase searched, once per index generation
+            by_stem: dict[str, list[str]] = {}
+            for known in self.words:
+                by_stem.setdefault(stem_and_fold(known), []).append(known)
+            self._by_stem = by_stem
+        return sorted(self._by_stem.get(stem_and_fold(word), ()), key=lambda w: -self.counts[w])
 
     def suggest(self, word: str) -> Optional[str]:
         if self._corrector is None:

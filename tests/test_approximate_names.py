@@ -234,9 +234,9 @@ def test_pages_api_and_exports_say_the_name_was_recognised_approximately(client)
     assert api["passages"][0]["approximate_names"][0]["name"] == "Gaëlle Vanderbecque"
     rows = list(csv.DictReader(io.StringIO(client.get("/export.csv?q=Vanderbecque").get_data(as_text=True)
                                            .lstrip("\ufeff"))))
-    assert rows[0]["approximate_names"] == "nom reconnu approximativement : Gaëlle Vanderbecque " \
+    assert rows[0]["noms approximatifs"] == "nom reconnu approximativement : Gaëlle Vanderbecque " \
                                            "(entendu « gaël vendre bec »)"
-    assert "gaël vendre bec" in rows[0]["text"]
+    assert "gaël vendre bec" in rows[0]["texte"]
 
 
 def test_a_corpus_with_too_many_names_is_searched_for_the_first_ones_and_says_so(tmp_path, monkeypatch):

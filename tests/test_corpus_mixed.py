@@ -190,7 +190,7 @@ def test_transcript_only_recording_from_corpus_yaml(records):
     rec = recording(records, "veillee-tisserands")
     assert (rec.title, rec.theme, rec.date, rec.date_label) == (
         "La veillée des tisserands", "Mémoire ouvrière", "2022-11-05", "5 novembre 2022")
-    assert (rec.media, rec.kind, rec.source, rec.transcript) == ("audio", "interview", "corpus.yaml",
+    assert (rec.media, rec.kind, rec.source, rec.transcript) == ("audio", "entretien", "corpus.yaml",
                                                                    "transcripts/veillee.srt")
     assert [(s.name, s.role, s.interviewer) for s in rec.speakers] == [
         ("Hortense Vandamme", "tisserande", False), ("Odile Marchal", None, True)]

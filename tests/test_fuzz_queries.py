@@ -165,7 +165,7 @@ def check_search(client, route: str, pairs: list[tuple[str, str]], q):
     body = check_common(response, {200})
     if route.startswith("/export.json"):
         document = json.loads(body)
-        assert document["count"] == len(document["passages"])
+        assert document["count"] == len(document["occurrences" if document["mode"] == "concordance" else "passages"])
     elif route.startswith("/export.csv"):
         assert response.mimetype == "text/csv"
     else:

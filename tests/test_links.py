@@ -186,15 +186,15 @@ def test_citation_text_and_copied_link_at_the_word(client):
 def test_exports_at_the_word(client):
     rows = list(csv.DictReader(io.StringIO(client.get("/export.csv?q=grivolandier").get_data(as_text=True)
                                            .lstrip("\ufeff"))))
-    assert rows[0]["start"] == "0" and rows[0]["at"] == "20.2"
-    assert t_of(rows[0]["link"]) == "20.2"
+    assert rows[0]["début (s)"] == "0" and rows[0]["mots à (s)"] == "20.2"
+    assert t_of(rows[0]["lien"]) == "20.2"
     data = client.get("/export.json?q=toupinette").get_json()
     assert data["passages"][0]["at"] == 16.0 and t_of(data["passages"][0]["link"]) == "16"
 
 
 def test_concordance_each_occurrence_at_its_own_word(client):
     data = client.get("/export.json?q=grivolandier&mode=concordance").get_json()
-    assert [(row["at"], t_of(row["link"])) for row in data["passages"]] == [(20.2, "20.2"), (25.9, "25.9")]
+    assert [(row["at"], t_of(row["link"])) for row in data["occurrences"]] == [(20.2, "20.2"), (25.9, "25.9")]
     page = BeautifulSoup(client.get("/?q=grivolandier&mode=concordance").get_data(as_text=True), "html.parser")
     assert [t_of(a["href"]) for a in page.select(".kwic-who a.play")] == ["20.2", "25.9"]
 

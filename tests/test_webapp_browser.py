@@ -335,3 +335,33 @@ def test_step_through_the_words_found_inside_one_interview(page, live_server):
     page.wait_for_function("() => document.activeElement.id === 'p1'")
     page.click(".hit-nav__prev")
     page.wait_for_function("() => document.activeElement.id === 'p3'")
+
+
+def test_on_a_phone_the_results_are_one_tap_away_and_the_concordance_fits(browser, live_server):
+    """Issue 21, point 7: after a filter, the results were ~1,500 px down; the concordance
+    needed a sideways scroll."""
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="fr-FR", has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/?q=noir")
+        page.locator(".facets__summary").tap()
+        page.locator('a.facet__link[data-value="Paysages miniers"]').tap()
+        page.wait_for_url(re.compile(r"theme=Paysages"))
+        to_results = page.locator(".facets__to-results")
+        box = to_results.bounding_box()
+        assert to_results.is_visible() and 0 <= box["y"] and box["y"] + box["height"] <= 800, box
+        assert re.fullmatch(r"Voir (le résultat|les \d+ résultats) ↓", to_results.inner_text().strip())
+        to_results.tap()
+        page.wait_for_function("() => { const r = document.getElementById('results-title').getBoundingClientRect();"
+                               " return r.top >= 0 && r.bottom <= window.innerHeight; }")
+        page.goto(live_server.url + "/?q=schiste+OU+bouleaux&mode=concordance")
+        sizes = page.evaluate("() => { const w = document.querySelector('.concordance-wrap');"
+                              " return [w.scrollWidth, w.clientWidth, document.documentElement.scrollWidth]; }")
+        assert sizes[0] <= sizes[1] and sizes[2] <= 390, sizes
+        # Each occurrence reads whole: both contexts and the word, within the screen's width.
+        for row in (page.locator("table.concordance tbody tr").nth(i) for i in range(4)):
+            for cell in ("td.kwic-left", "td.kwic-match", "td.kwic-right"):
+                box = row.locator(cell).bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (cell, box)
+    finally:
+        context.close()

@@ -126,6 +126,8 @@ def create_app(config: Optional[Mapping] = None) -> Flask:
     app.add_template_global(timecode, "timecode")
     app.add_template_global(views.site_url, "site_url")
     app.add_template_global(safe_url, "safe_url")
+    app.add_template_filter(views.in_guillemets, "guillemets")
+    app.add_template_global(views.page_section_url, "page_section_url")
 
     register_error_handlers(app)
 

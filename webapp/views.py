@@ -30,13 +30,55 @@ bp = Blueprint("views", __name__)
 # The order a student reads the facets in (the service's FACETS order is the index's).
 FACET_ORDER = ["theme", "speaker", "organisation", "place", "year", "type", "audio", "kind"]
 FACETS_SHOWN = 8  # values shown before "voir plus" in a facet
-EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at", "verbatim",
-                  "label", "date", "theme", "text", "link", "automatic", "approximate_names"]
 SORT_LABELS = {"relevance": "pertinence", "date": "date"}
 MODE_LABELS = {"results": "Résultats", "citations": "Citations", "concordance": "Concordance"}
 
 
 # --------------------------------------------------------------------------- links
+
+
+ONE_QUOTED_PHRASE = re.compile(r'^\s*(?:"([^"]*)"|«\s*([^«»]*?)\s*»|“([^“”]*)”)\s*$')
+
+
+def in_guillemets(query: str) -> str:
+    """A query as the page quotes it: « énergie solaire »; a query that is one quoted
+    phrase already is quoted once (« pompe à chaleur », not « « pompe à chaleur » »)."""
+    match = ONE_QUOTED_PHRASE.match(query or "")
+    inner = next((g for g in match.groups() if g is not None), "") if match else query
+    return f"« {inner.strip()} »"
+
+
+SECTION_WORDS = 8  # words of the link's text a page link points at
+
+
+def page_section_url(recording: dict) -> Optional[str]:
+    """The recording's place on its artoiscast.fr page, not the top of a long page: a text
+    fragment (#:~:text=, which Chromium, Safari and Firefox follow) on the words of its own
+    "écouter …" link, when no other link of the page holds the same words (three "écouter" in
+    one section, or "écouter le reportage" inside "écouter le reportage de …"); the page otherwise."""
+    url = safe_url(recording.get("page_url"))
+    snap = search_service().snapshot()
+    stored = snap.recordings.get(recording.get("id")) or {}
+    words = link_words(stored)
+    if not url or "#" in url or not words:
+        return url
+    links_of_page = snap.cached(("link texts per page",), lambda: _link_texts_per_page(snap.recordings.values()))
+    if sum(f" {words} " in f" {other} " for other in links_of_page.get(stored.get("page_url"), ())) != 1:
+        return url
+    # "-", "," and "&" have a meaning in a text directive: encoded like the rest.
+    return f"{url}#:~:text={quote(words, safe='').replace('-', '%2D')}"
+
+
+def link_words(rec: dict) -> str:
+    return " ".join((rec.get("link_text") or "").split()[:SECTION_WORDS])
+
+
+def _link_texts_per_page(recordings) -> dict[str, list[str]]:
+    pages: dict[str, list[str]] = {}
+    for rec in recordings:
+        if rec.get("link_text"):
+            pages.setdefault(rec.get("page_url"), []).append(" ".join(rec["link_text"].split()))
+    return pages
 
 
 def site_url(link: Optional[str]) -> Optional[str]:
@@ -216,6 +258,7 @@ def facet_panels(params: SearchParams, doc: dict) -> list[dict]:
                 "interviewer": bool(value.get("interviewer")),
                 "missing": value["value"] == NO_VALUE,
                 "count": value["count"],
+                "units": facet_count_units(name, value["value"], value["count"]),
                 "selected": selected,
                 # The fragment brings the keyboard (and the eye) back to the filter just used.
                 "url": search_url(params, page=1, **{name: changed}) + "#" + anchor,
@@ -226,6 +269,17 @@ def facet_panels(params: SearchParams, doc: dict) -> list[dict]:
         panels.append({"name": name, "label": facet_heading(name, facet.label), "items": items,
                        "active": bool(active), "open_more": hidden_selected})
     return panels
+
+
+def facet_count_units(name: str, value: str, count: int) -> str:
+    """What a facet count counts, read after it by screen readers: facets count recordings and
+    site texts alike; speakers and genres other than the site's texts are recordings only."""
+    plural = count > 1
+    if name == "kind" and value == "texte de la page":
+        return "textes du site" if plural else "texte du site"
+    if name in ("kind", "speaker"):
+        return "enregistrements" if plural else "enregistrement"
+    return "résultats (enregistrements ou textes du site)" if plural else "résultat (enregistrement ou texte du site)"
 
 
 def facet_anchor(name: str, value: str) -> str:
@@ -454,8 +508,20 @@ def seconds_text(value: float) -> str:
 # --------------------------------------------------------------------------- exports
 
 
-CONCORDANCE_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at", "left",
-                       "match", "right", "date", "link"]
+# The JSON export's keys (stable, documented in README.md) and the CSV's French headers.
+EXPORT_HEADERS = {
+    "recording_id": "identifiant", "title": "titre", "speaker": "locuteur", "role": "rôle",
+    "speaker_attribution": "attribution du locuteur", "start": "début (s)", "end": "fin (s)",
+    "at": "mots à (s)", "verbatim": "nature", "label": "libellé", "date": "date", "theme": "thème",
+    "text": "texte", "left": "contexte gauche", "match": "occurrence", "right": "contexte droit",
+    "link": "lien", "automatic": "provenance", "approximate_names": "noms approximatifs",
+}
+# Every row says whether it is speech or the site's words, and where it comes from.
+EXPORT_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at", "verbatim",
+                  "label", "date", "theme", "text", "link", "automatic", "approximate_names"]
+CONCORDANCE_COLUMNS = ["recording_id", "title", "speaker", "role", "speaker_attribution", "start", "end", "at",
+                       "verbatim", "label", "left", "match", "right", "date", "link", "automatic",
+                       "approximate_names"]
 
 
 def export_columns(params: SearchParams) -> list[str]:
@@ -472,12 +538,8 @@ def export_rows(params: SearchParams) -> list[dict]:
     if params.mode == "concordance":
         return concordance_rows(passages, recordings)
     return [{**passage_cells(p, recordings.get(p["recording_id"], {})),
-             "verbatim": bool(p.get("verbatim")),
-             "label": p.get("label"),
              "theme": recordings.get(p["recording_id"], {}).get("theme"),
-             "text": p.get("text"),
-             "automatic": automatic_note(p),
-             "approximate_names": approximate_names_note(p)}
+             "text": p.get("text")}
             for p in passages]
 
 
@@ -500,14 +562,38 @@ def passage_cells(p: dict, rec: dict) -> dict:
         "start": p.get("start"),
         "end": p.get("end"),
         "at": passage_at(p),
+        "verbatim": bool(p.get("verbatim")),
+        "label": p.get("label"),
         "date": rec.get("date"),
         "link": absolute_url(p.get("link")) if p.get("link") else None,
+        "automatic": automatic_note(p),
+        "approximate_names": approximate_names_note(p),
     }
 
 
-def export_filename(params: SearchParams, extension: str) -> str:
+def provenance(row: dict) -> str:
+    """Where a row's words come from, said in every CSV row (the JSON's "automatic" is null
+    unless speech recognition wrote them)."""
+    if row.get("automatic"):
+        return row["automatic"]
+    return "transcription du corpus" if row.get("verbatim") else "texte du site"
+
+
+def csv_value(row: dict, column: str):
+    """A cell of the CSV exports, in the values' French."""
+    if column == "verbatim":
+        return "verbatim" if row["verbatim"] else "éditorial"
+    if column == "automatic":
+        return provenance(row)
+    return row[column]
+
+
+def export_filename(params: SearchParams, extension: str, variant: str = "") -> str:
+    """artoiscast-energie.csv, artoiscast-energie-excel.csv …: the variants of one export do not
+    overwrite each other in a downloads folder."""
     slug = re.sub(r"[^a-z0-9]+", "-", unidecode(params.q).lower()).strip("-")[:40]
-    return f"artoiscast-{slug or 'tout'}.{extension}"
+    mode = "" if params.mode == "results" else f"-{params.mode}"
+    return f"artoiscast-{slug or 'tout'}{mode}{variant}.{extension}"
 
 
 def cell_text(value) -> str:
@@ -520,11 +606,17 @@ def cell_text(value) -> str:
     return str(value)
 
 
+# What Excel would run as a formula (OWASP, "CSV injection"): = + @, a tab or a carriage
+# return first, or "-" before a digit or an operator ("-2+3", "-=…"). "- oui" or "-solaire",
+# dialogue dashes and words, are text, and stay as written (no stray apostrophe shown).
+FORMULA_START = re.compile(r"[=+@\t\r]|-[\d=+\-*/@(.,]")
+
+
 def spreadsheet_safe(value) -> str:
-    """A cell Excel shows as text: it runs cells starting with = + - @ as formulas.
-    Only for the Excel variant: the plain CSV keeps the data exactly as it is."""
+    """A cell Excel shows as text. Only for the Excel variant: the plain CSV keeps the
+    data exactly as it is."""
     text = cell_text(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if FORMULA_START.match(text) else text
 
 
 @bp.get("/export.csv")
@@ -538,11 +630,12 @@ def export_csv():
     writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
     columns = export_columns(params)
     cell = spreadsheet_safe if excel else cell_text
-    writer.writerow(columns)
+    writer.writerow([EXPORT_HEADERS[column] for column in columns])
     for row in rows:
-        writer.writerow([cell(row[column]) for column in columns])
+        writer.writerow([cell(csv_value(row, column)) for column in columns])
+    filename = export_filename(params, "csv", "-excel" if excel else "")
     return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{export_filename(params, "csv")}"',
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Content-Type": "text/csv; charset=utf-8"})
 
 
@@ -558,7 +651,9 @@ def export_json():
         "count": len(rows),
         "truncated": len(rows) >= MAX_EXPORT,
         "columns": export_columns(params),
-        "passages": rows,
+        "column_labels": {column: EXPORT_HEADERS[column] for column in export_columns(params)},
+        # a concordance's rows are occurrences (several in one passage), the others passages
+        "occurrences" if params.mode == "concordance" else "passages": rows,
     }
     response = current_app.json.response(document)
     response.headers["Content-Disposition"] = f'attachment; filename="{export_filename(params, "json")}"'
@@ -601,17 +696,37 @@ CITATION_FORMATS = {
 PUBLISHER = "artoiscast.fr"
 
 
-def person_parts(name: str) -> dict:
-    """CSL name: "Vincent Vanherpe" -> given Vincent, family Vanherpe; one word stays literal."""
+# A speaker's name starting with one of these is a group, cited whole ("L'équipe de l'ESAD").
+COLLECTIVE_WORDS = {"equipe", "collectif", "service", "association", "ville", "mairie", "direction", "eleves",
+                    "etudiants", "classe", "groupe", "ensemble", "compagnie", "club", "comite", "conseil"}
+# French genres for the corpus' kinds that are English words (CSL's genre is printed as is).
+GENRES = {"interview": "entretien", "texte de la page": "texte du site"}
+
+
+def is_corporate(name: str, organisation: Optional[str] = None) -> bool:
+    """An organisation, or a group of people, as author: cited whole, never split into
+    given and family names ("L'équipe de l'ESAD" is not "l'ESAD, L'équipe de")."""
+    words = [w for w in re.split(r"[\s'’]+", unidecode(name).lower()) if w]
+    if not words:
+        return False
+    first = words[1] if len(words) > 1 and words[0] in ("l", "d") else words[0]
+    org = unidecode(organisation or "").lower().strip()
+    return first in COLLECTIVE_WORDS or bool(org and re.search(rf"(?<!\w){re.escape(org)}(?!\w)",
+                                                               unidecode(name).lower()))
+
+
+def person_parts(name: str, corporate: bool = False) -> dict:
+    """CSL name: "Vincent Vanherpe" -> given Vincent, family Vanherpe; one word, or a group, stays literal."""
     words = name.split()
-    if len(words) < 2:
+    if len(words) < 2 or corporate:
         return {"literal": name}
     return {"family": words[-1], "given": " ".join(words[:-1])}
 
 
-def inverted_name(name: str) -> str:
-    """"Vanherpe, Vincent", as RIS and BibTeX write authors."""
-    parts = person_parts(name)
+def inverted_name(name: str, corporate: bool = False) -> str:
+    """"Vanherpe, Vincent", as RIS and BibTeX write authors; a group whole ("L'équipe de l'ESAD",
+    which callers mark as corporate in their format)."""
+    parts = person_parts(name, corporate)
     return f"{parts['family']}, {parts['given']}" if "family" in parts else name
 
 
@@ -620,16 +735,20 @@ def reference(rec: dict, at: Optional[float] = None) -> dict:
     words cited) when given."""
     guests = [s["name"] for s in rec["speakers"] if not s["interviewer"]]
     interviewers = [s["name"] for s in rec["speakers"] if s["interviewer"]]
+    corporate = {s["name"] for s in rec["speakers"] if is_corporate(s["name"], s.get("organisation"))}
+    kind = rec.get("kind") or ""
     date_parts = [int(p) for p in (rec.get("date") or "").split("-") if p.isdigit()]
     return {
         "id": rec["id"],
         "title": rec["title"],
         "authors": guests,
         "interviewers": interviewers,
+        "corporate": corporate,
         "date": rec.get("date") or "",
         "date_parts": date_parts,
-        "kind": "video" if rec.get("media") == "video" else "audio",
-        "genre": (rec.get("kind") or "").capitalize(),
+        # a site text belongs to no recording: it is cited as a web page
+        "kind": {"video": "video", "audio": "audio"}.get(rec.get("media") or "", "page"),
+        "genre": GENRES.get(kind.lower(), kind).capitalize(),
         "url": absolute_url(recording_url(rec["id"], at)),
         "source": safe_page_url(rec),
         "accessed": time.strftime("%Y-%m-%d", time.gmtime()),
@@ -642,10 +761,16 @@ def safe_page_url(rec: dict) -> str:
     return url if url and url.startswith(("http://", "https://")) else ""
 
 
+def ris_name(name: str, ref: dict) -> str:
+    """An author in RIS: "Family, Given"; a group whole, with the trailing comma that marks a
+    corporate author for EndNote and Zotero."""
+    return name + "," if name in ref["corporate"] else inverted_name(name)
+
+
 def ris(ref: dict) -> str:
-    lines = [("TY", "SOUND" if ref["kind"] == "audio" else "VIDEO"), ("TI", ref["title"])]
-    lines += [("AU", inverted_name(n)) for n in ref["authors"]]
-    lines += [("A2", inverted_name(n)) for n in ref["interviewers"]]
+    lines = [("TY", {"audio": "SOUND", "video": "VIDEO"}.get(ref["kind"], "ELEC")), ("TI", ref["title"])]
+    lines += [("AU", ris_name(n, ref)) for n in ref["authors"]]
+    lines += [("A2", ris_name(n, ref)) for n in ref["interviewers"]]
     if ref["date_parts"]:
         lines.append(("PY", str(ref["date_parts"][0])))
         lines.append(("DA", "/".join(f"{p:02d}" for p in ref["date_parts"])))
@@ -665,35 +790,53 @@ def bibtex_text(value: str) -> str:
     return BIBTEX_SPECIAL.sub(lambda m: "\\" + m.group(1) if m.group(1) not in "\\^~" else " ", " ".join(value.split()))
 
 
+def bibtex_name(name: str, ref: dict) -> str:
+    """An author in BibTeX: "Family, Given"; a group in braces, which BibTeX never splits."""
+    return "{" + bibtex_text(name) + "}" if name in ref["corporate"] else bibtex_text(inverted_name(name))
+
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
 def bibtex(ref: dict) -> str:
+    """@misc with classic BibTeX fields (howpublished, year, month, note with the access date),
+    which every style reads, and biblatex's (date, url, urldate) beside them."""
     key = re.sub(r"[^A-Za-z0-9]+", "-", unidecode(ref["id"])).strip("-")[:60] or "enregistrement"
+    medium = {"video": "Enregistrement vidéo", "audio": "Enregistrement audio"}.get(ref["kind"], "Page web")
     fields = [("title", "{" + bibtex_text(ref["title"]) + "}"),
-              ("author", " and ".join(bibtex_text(inverted_name(n)) for n in ref["authors"])),
-              ("howpublished", "Enregistrement " + ("vidéo" if ref["kind"] == "video" else "audio")
-               + (f", {bibtex_text(ref['genre'].lower())}" if ref["genre"] else "")),
+              ("author", " and ".join(bibtex_name(n, ref) for n in ref["authors"])),
+              ("howpublished", medium + (f", {bibtex_text(ref['genre'].lower())}" if ref["genre"] else "")),
               ("publisher", PUBLISHER)]
     if ref["date_parts"]:
         fields += [("year", str(ref["date_parts"][0])), ("date", ref["date"])]
+        if len(ref["date_parts"]) > 1 and 1 <= ref["date_parts"][1] <= 12:
+            fields.append(("month", MONTHS[ref["date_parts"][1] - 1]))
+    notes = []
     if ref["interviewers"]:
-        fields.append(("note", "Entretien mené par " + bibtex_text(", ".join(ref["interviewers"]))))
+        notes.append("Entretien mené par " + bibtex_text(", ".join(ref["interviewers"])))
+    notes.append(f"consulté le {ref['accessed']}")
+    fields.append(("note", " ; ".join(notes)))
     fields += [("url", ref["url"]), ("urldate", ref["accessed"])]
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    # month is a macro (jan, feb …): unbraced, as BibTeX styles expect it
+    body = ",\n".join(f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}"
+                      for name, value in fields if value)
     return f"@misc{{artoiscast-{key},\n{body}\n}}\n"
 
 
 def csl_json(ref: dict) -> list[dict]:
     item = {
         "id": ref["id"],
-        "type": "interview",
+        "type": "webpage" if ref["kind"] == "page" else "interview",
         "title": ref["title"],
-        "author": [person_parts(n) for n in ref["authors"]],
-        "interviewer": [person_parts(n) for n in ref["interviewers"]],
+        "author": [person_parts(n, n in ref["corporate"]) for n in ref["authors"]],
+        "interviewer": [person_parts(n, n in ref["corporate"]) for n in ref["interviewers"]],
         "publisher": PUBLISHER,
-        "medium": "enregistrement " + ("vidéo" if ref["kind"] == "video" else "audio"),
+        "container-title": PUBLISHER,
+        "medium": {"video": "enregistrement vidéo", "audio": "enregistrement audio"}.get(ref["kind"], "page web"),
         "genre": ref["genre"] or "Entretien",
         "URL": ref["url"],
         "accessed": {"date-parts": [[int(p) for p in ref["accessed"].split("-")]]},
-        "language": "fr",
+        "language": "fr-FR",
     }
     if ref["date_parts"]:
         item["issued"] = {"date-parts": [ref["date_parts"]]}
@@ -705,7 +848,7 @@ def csl_json(ref: dict) -> list[dict]:
 def coins(ref: dict) -> str:
     """A COinS (OpenURL ContextObject in a span's title), read by Zotero's connector."""
     pairs = [("ctx_ver", "Z39.88-2004"), ("rft_val_fmt", "info:ofi/fmt:kev:mtx:dc"),
-             ("rft.type", "audioRecording" if ref["kind"] == "audio" else "videoRecording"),
+             ("rft.type", {"audio": "audioRecording", "video": "videoRecording"}.get(ref["kind"], "webpage")),
              ("rft.title", ref["title"])]
     pairs += [("rft.creator", n) for n in ref["authors"]]
     pairs += [("rft.contributor", n) for n in ref["interviewers"]]

@@ -1,11 +1,14 @@
 """Editorial text of a recording (or of a section) cut into labelled passages."""
 from __future__ import annotations
 
+import re
+
 from ..records import Passage
 from .lines import Line
 from .patterns import NUMBERED, SUMMARY_LABELS, TRAILING_SYNTHESIS
 
 MAX_PASSAGE_CHARS = 700
+LEADING_BULLET = re.compile(r"^[-–]\s+")  # "- Gazonor": a list's dash, not the passage's words
 
 
 def passages(lines: list[Line], label: str) -> list[Passage]:
@@ -24,6 +27,7 @@ def passages(lines: list[Line], label: str) -> list[Passage]:
                     # A capture's wrapped sentence is joined again; an HTML <br> stays a line break.
                     text += " " if ln.joined_to_previous and not ln.hard_break else "\n"
                 text += ln.text
+            text = LEADING_BULLET.sub("", text)
             out.append(Passage(text=text, verbatim=False, label=current, line=chunk[0].number))
             chunk.clear()
             size = 0
