@@ -29,8 +29,12 @@ class VocabularyBuilder:
         self.counts: Counter = Counter()
 
     def add(self, text: str):
-        printed = {word.lower(): word for word in WRITTEN.findall(text)}
-        self.counts.update(printed.get(word, word) for word in vocabulary_words(text))
+        """The analyzer's words of ``text``, each counted under the forms it is printed in."""
+        printed: dict[str, Counter] = {}
+        for form in WRITTEN.findall(text):
+            printed.setdefault(form.lower(), Counter())[form] += 1
+        for word, count in Counter(vocabulary_words(text)).items():
+            self.counts.update(printed.get(word) or {word: count})
 
     @classmethod
     def load(cls, directory: Path) -> "VocabularyBuilder":

@@ -58,7 +58,7 @@ def test_the_vocabulary_is_the_exact_fields_words(built):
     vocabulary = Vocabulary.load(built.resolve())
     assert set(vocabulary.words) == exact_words
     assert {"sncf", "ratp", "aujourd'hui", "oeuvre", "ysolde", "fileuse", "atelier"} <= set(vocabulary.words)
-    assert vocabulary.shown["oeuvre"] == "œuvre"  # suggestions keep the accents as written
+    assert vocabulary.shown["oeuvre"] == "Œuvre"  # suggestions keep the word as printed: accents and capitals
 
 
 def test_a_prefix_of_a_dotted_acronym_finds_it(built):
