@@ -61,7 +61,8 @@ MATCH_CHECK_EVERY = 256  # documents matched between two looks at the request's 
 CONCORDANCE_NEEDS_WORDS = ("La concordance aligne chaque occurrence des mots cherchés avec son contexte : "
                            "tapez d'abord un mot ou une expression.")
 # What a recording found by its metadata only was found by (see SearchService._found_by).
-METADATA_LABELS = {"title": "titre", "speaker": "intervenant", "role": "fonction", "organisation": "organisation"}
+METADATA_LABELS = {"title": "titre", "link": "lien « écouter »", "speaker": "intervenant", "role": "fonction",
+                   "organisation": "organisation"}
 
 
 # --------------------------------------------------------------------------- facets
@@ -896,7 +897,8 @@ class SearchService:
 
         speakers = rec.get("speakers", [])
         found = {
-            "title": holds(rec.get("title")) or holds(rec.get("link_text")),
+            "title": holds(rec.get("title")),
+            "link": holds(rec.get("link_text")),  # indexed with the title (indexer/index.py)
             "speaker": any(holds(sp.get("name")) for sp in speakers),
             "role": any(holds(sp.get("role")) for sp in speakers),
             "organisation": any(holds(sp.get("organisation")) for sp in speakers),
