@@ -397,6 +397,10 @@ def _print_results(doc: dict):
         click.echo(f"   {rec['theme'] or ''}")
         if people:
             click.echo(f"   {people}")
+        if result.get("found_by_metadata") is not None:
+            found_by = ", ".join(result["found_by_metadata"])
+            click.echo(f"   (trouvé par ses métadonnées{f' : {found_by}' if found_by else ''} ; "
+                       f"aucun de ses passages ne contient les mots)")
         for passage in result["passages"]:
             when = f"▶ {timecode(passage['at'])} " if passage["start"] is not None else ""
             who = f"{passage['speaker']} : " if passage["speaker"] else ""

@@ -20,7 +20,7 @@ import threading
 import time
 from collections import OrderedDict, defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping, Optional
 from urllib.parse import quote, urlencode
@@ -57,6 +57,12 @@ SORTS = ("relevance", "date")
 EXPENSIVE_TERMS = 48
 EXPENSIVE_SLOTS = 2
 MATCH_CHECK_EVERY = 256  # documents matched between two looks at the request's deadline
+# Said by every route (page, API, exports, CLI) to a concordance asked without words.
+CONCORDANCE_NEEDS_WORDS = ("La concordance aligne chaque occurrence des mots cherchés avec son contexte : "
+                           "tapez d'abord un mot ou une expression.")
+# What a recording found by its metadata only was found by (see SearchService._found_by).
+METADATA_LABELS = {"title": "titre", "link": "lien « écouter »", "speaker": "intervenant", "role": "fonction",
+                   "organisation": "organisation"}
 
 
 # --------------------------------------------------------------------------- facets
@@ -160,6 +166,7 @@ class SearchParams:
     sort: str = "relevance"
     mode: str = "results"
     notices: list[str] = field(default_factory=list)
+    asked_page: str = ""  # the page number as typed, before it was bounded (for the "past the last page" notice)
 
     @classmethod
     def from_args(cls, args: Mapping) -> "SearchParams":
@@ -182,6 +189,7 @@ class SearchParams:
             if values:
                 params.filters[facet.name] = list(dict.fromkeys(v[:MAX_FILTER_CHARS] for v in values))[:MAX_FILTER_VALUES]
         params.page = _int(args.get("page"), 1, 1, MAX_PAGE, params.notices, "page")
+        params.asked_page = str(args.get("page") or "").strip()[:12]
         params.per_page = _int(args.get("per_page"), 10, 1, MAX_PER_PAGE, params.notices, "per_page")
         sort = str(args.get("sort") or "relevance")
         params.sort = sort if sort in SORTS else "relevance"
@@ -749,7 +757,16 @@ class SearchService:
     # ------------------------------------------------------------------ search
     def search(self, params: SearchParams) -> dict:
         with self._request():
-            return self._search(params)
+            doc = self._search(params)
+            if doc["total"] and params.page > doc["pages"]:
+                # Past the last page (an old link, a hand-typed page=9999): the last page, with a notice,
+                # whichever route asks (page, API, CLI). (Issue 22's search document will settle the page once.)
+                asked = params.asked_page if params.asked_page.isdigit() else str(params.page)
+                notices = [n for n in params.notices if not n.startswith("page ")]
+                notices.append(f"La page {asked} n'existe pas pour cette recherche : voici la dernière, "
+                               f"la page {doc['pages']}.")
+                doc = self._search(replace(params, page=doc["pages"], notices=notices))
+            return doc
 
     def _search(self, params: SearchParams) -> dict:
         started = time.perf_counter()
@@ -764,7 +781,10 @@ class SearchService:
         # Words typed but nothing to search ("-solaire" alone, only stop words): the
         # notice says so, and nothing is selected - not the whole corpus.
         nothing_to_search = parsed.query is None and bool(parsed.words)
-        if nothing_to_search:
+        needs_words = concordance_needs_words(params, parsed)
+        if needs_words:
+            notices.append(CONCORDANCE_NEEDS_WORDS)
+        if nothing_to_search or needs_words:
             matched, relaxed = frozenset(), False
         else:
             matched, parsed, relaxed = self._match(snap, s, params, parsed, filters)
@@ -773,17 +793,23 @@ class SearchService:
         if self._budget.retry_skipped:
             notices.append("Le serveur est très sollicité : la recherche des passages contenant au moins un "
                            "des mots n'a pas été faite. Réessayez dans quelques secondes.")
-        if params.mode == "citations":
+        if nothing_to_search or needs_words:
+            # Nothing selected, nothing to narrow. Not from the facet cache: its key (the parsed
+            # query, None here) is also browsing's, the whole corpus. (Issue 22's search document
+            # will key the facets on what is matched, which makes this case an ordinary one.)
+            facets = {facet.name: [] for facet in FACETS}
+        elif params.mode == "citations":
             # The facets show who and what the search finds, quotable or not, so that a
             # person can be chosen before knowing whether their words were transcribed.
             facet_filters = {k: v for k, v in filters.items() if k != "_citations"}
-            facet_matched = frozenset() if nothing_to_search else self._matched(snap, s, parsed.query, facet_filters)
+            facet_matched = self._matched(snap, s, parsed.query, facet_filters)
             facets = self._facets(snap, s, parsed.query, facet_filters, facet_matched)
         else:
             facets = self._facets(snap, s, parsed.query, filters, matched)
         facets = self._useful_facets(snap, s, facets, params.filters)
+        own_words = self._own_words(snap, s, params, relaxed, filters, matched)
         if params.mode == "results":
-            total, results, partial = self._grouped(snap, s, params, parsed, matched)
+            total, results, partial = self._grouped(snap, s, params, parsed, matched, own_words)
             passages = None
         else:
             total, passages, partial = self._passage_page(snap, s, params, parsed, matched)
@@ -795,7 +821,7 @@ class SearchService:
         doc = {
             "query": parsed.text,
             "total": total,
-            "total_passages": len(matched),
+            "total_passages": len(own_words),  # those holding the words themselves, as exported
             "page": params.page,
             "per_page": params.per_page,
             "pages": max(1, -(-total // params.per_page)),
@@ -808,6 +834,7 @@ class SearchService:
             "partial": partial,
             "notices": notices,
             "nothing_to_search": nothing_to_search,  # words typed, none to search ("-solaire", "les")
+            "needs_words": needs_words,  # a concordance asked without words
             "results": results,
             "facets": facets,
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
@@ -848,6 +875,36 @@ class SearchService:
         relaxed = self._matched(snap, s, any_word.query, filters)
         return (relaxed, any_word, True) if relaxed else (matched, parsed, False)
 
+    def _own_words(self, snap: Snapshot, s, params: SearchParams, relaxed: bool, filters: dict,
+                   matched: frozenset) -> frozenset:
+        """The matched passages whose own text holds the words. Results also match a passage
+        through its recording's title, people and organisations (see _fields): such a passage
+        is neither counted, shown nor exported as holding the words, and a recording found so
+        only says it was found by its metadata. (Issue 22's search document will carry this
+        set beside the matches, computed once for the page and the exports.)"""
+        if params.mode != "results" or not matched:
+            return matched  # citations and concordance search the text only already
+        own = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, any_word=relaxed, fields=("text",))
+        if own.query is None:
+            return matched  # browsing: no words to hold
+        return self._matched(snap, s, own.query, filters) & matched
+
+    def _found_by(self, rec: dict, parsed: ParsedQuery) -> list[str]:
+        """What of a recording's metadata holds the words (METADATA_LABELS' keys), for a
+        recording none of whose passages does."""
+        def holds(text):
+            return bool(text) and bool(find_matches(text, parsed.terms, parsed.phrases, parsed.exact_phrases))
+
+        speakers = rec.get("speakers", [])
+        found = {
+            "title": holds(rec.get("title")),
+            "link": holds(rec.get("link_text")),  # indexed with the title (indexer/index.py)
+            "speaker": any(holds(sp.get("name")) for sp in speakers),
+            "role": any(holds(sp.get("role")) for sp in speakers),
+            "organisation": any(holds(sp.get("organisation")) for sp in speakers),
+        }
+        return [name for name, held in found.items() if held]
+
     def export(self, params: SearchParams) -> list[dict]:
         """Every matching passage (up to MAX_EXPORT), best first, for CSV/JSON exports."""
         with self._request():
@@ -855,8 +912,13 @@ class SearchService:
             snap = self.snapshot()
             s = snap.searcher()
             parsed = parse(params.q, snap.schema, snap.vocabulary, snap.thesaurus, fields=_fields(params.mode))
-            matched, parsed, _ = self._match(snap, s, params, parsed, self._filters(params, snap, s))
-            ranked, _ = self._ranked(snap, s, parsed.query, matched, MAX_EXPORT, params.sort)
+            if concordance_needs_words(params, parsed):
+                return []
+            filters = self._filters(params, snap, s)
+            matched, parsed, relaxed = self._match(snap, s, params, parsed, filters)
+            # The passages exported are those counted on the page: holding the words themselves.
+            own_words = self._own_words(snap, s, params, relaxed, filters, matched)
+            ranked, _ = self._ranked(snap, s, parsed.query, own_words, MAX_EXPORT, params.sort)
             # No highlighting but for a concordance (its rows are the occurrences): an export has
             # the passages' text, not snippets, and finding the words in 5,000 passages was most of its cost.
             # The words are still looked for in a passage with times to map them to: its link
@@ -1039,8 +1101,10 @@ class SearchService:
         scored = self._scored(snap, s, base)  # matched is a subset of its matches
         return (scored.best(matched, limit) if limit > 0 else []), not scored.complete
 
-    def _grouped(self, snap: Snapshot, s, params: SearchParams, parsed, matched: frozenset):
-        """Results grouped by recording: the page's recordings and their best passages (up to 3)."""
+    def _grouped(self, snap: Snapshot, s, params: SearchParams, parsed, matched: frozenset, own_words: frozenset):
+        """Results grouped by recording: the page's recordings and their best passages (up to 3)
+        holding the words (``own_words``); a recording found by its metadata only shows its
+        best passage, and says what of its metadata holds the words ("found_by_metadata")."""
         rec_ids = snap.recordings_of(matched)
         wanted = params.page * params.per_page
         partial = False
@@ -1069,10 +1133,21 @@ class SearchService:
         results = []
         for rec_id in page_ids:
             candidates = groups.get(rec_id, [])
+            score = round(candidates[0][1], 3) if candidates else 0.0
+            holding = own_words & snap.passages_of(rec_id)
+            found_by = None
+            if holding and len(holding) < len(matched & snap.passages_of(rec_id)):
+                candidates, cut = self._ranked(snap, s, parsed.query, holding, 6, "relevance")
+                partial |= cut
+            elif not holding:
+                found_by = self._found_by(snap.recordings[rec_id], parsed)
+                candidates = candidates[:1]
             results.append({
                 "recording": self.recording_json(snap.recordings[rec_id]),
-                "score": round(candidates[0][1], 3) if candidates else 0.0,
+                "score": score,
                 "passages": self._shown_passages(snap, s, parsed, params.q, candidates[:6], 3),
+                # None: its passages shown hold the words; else what of its metadata does (maybe unknown: []).
+                "found_by_metadata": None if found_by is None else [METADATA_LABELS[name] for name in found_by],
             })
         return len(rec_ids), results, partial
 
@@ -1155,6 +1230,12 @@ def _mark_interviewers(values: list[dict], interviewers: frozenset):
     for value in values:
         if value["value"] in interviewers:
             value["interviewer"] = True
+
+
+def concordance_needs_words(params: SearchParams, parsed: ParsedQuery) -> bool:
+    """A concordance lines up the words searched: asked without any (no query, nothing but
+    quotes …), it has nothing to line up, on every route alike."""
+    return params.mode == "concordance" and parsed.query is None and not parsed.words
 
 
 def _fields(mode: str) -> tuple[str, ...]:

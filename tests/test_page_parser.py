@@ -149,14 +149,28 @@ def test_the_parser_reports_what_it_could_not_attribute(parsed):
 
 
 def test_nothing_of_the_page_is_lost(parsed):
-    """Every non-empty line of the page is in a passage or a recording title."""
+    """Every non-empty line of the page is in a passage, a recording title or its link text
+    (the "écouter …" line is kept as Recording.link_text, not as a passage: issue 21, point 12)."""
     texts = []
     for rec in parsed.recordings:
         texts.append(rec.title)
+        texts.append(rec.link_text or "")
         texts.extend(p.text for p in rec.passages)
     corpus_text = " ".join(" ".join(t.split()) for t in texts)
     for line in lines_from_text(SEED_PAGE.read_text(encoding="utf-8")):
         assert line.text in corpus_text or line.text.lstrip("- ") in corpus_text, (line.number, line.text)
+
+
+def test_the_listen_link_is_the_recordings_link_text_not_a_presentation(parsed):
+    recs = {r.id: r for r in parsed.recordings}
+    rec = recs["economie-voyage-etude-usine-tissel-roubaix-03-ophelie-poillion"]
+    assert rec.link_text == "écouter l'interview d'Ophélie Poillion par René Lavergne"
+    assert rec.passages and not any("écouter" in p.text for p in rec.passages)
+    with_link_line = [r.id for r in parsed.recordings if r.link_text
+                      and any(" ".join(r.link_text.split()) in " ".join(p.text.split()) for p in r.passages)]
+    # Only where the page says nothing else of a recording is its link line its presentation.
+    assert with_link_line == ["economie-lancement-design-week-2024-louvre-lens-margherita-balzerani"]
+    assert [p.text for p in recs[with_link_line[0]].passages] == [recs[with_link_line[0]].link_text]
 
 
 def test_ids_are_stable_and_unique(parsed):

@@ -221,7 +221,7 @@ def test_screenshot_of_the_default_corpus(browser, default_live_server, tmp_path
 def test_search_page_on_the_default_corpus(page, default_live_server):
     page.goto(default_live_server.url + "/?q=" + quote("énergie"))
     titles = page.locator(".result__title").all_inner_texts()
-    assert titles[:2] == ["Gazonor", "Mine de Soleil"]
+    assert titles[0] == "Gazonor" and "Mine de Soleil" in titles[1:3]  # see test_default_corpus_theme_word
     page.click('a.facet__link[data-facet="speaker"][data-value="Yann Fouant"]')
     page.wait_for_url(re.compile(r"speaker=Yann"))
     assert page.locator(".result__title").all_inner_texts() == ["Gazonor"]

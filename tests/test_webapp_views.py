@@ -475,8 +475,10 @@ def test_one_search_service_per_app(app, client):
 def test_default_corpus_theme_word(default_client):
     page = soup(default_client.get("/?q=énergie"))
     titles = result_titles(page)
-    assert titles[:2] == ["Gazonor", "Mine de Soleil"]
-    assert any("photovoltaïque" in title for title in titles)
+    # Gazonor first (the word in its organisation and its text); then two energy projects, nearly tied
+    # (Vimy's presentation lost its « écouter » line, issue 21 point 12, and is shorter: it comes second).
+    assert titles[0] == "Gazonor" and "Mine de Soleil" in titles[1:3]
+    assert any("photovoltaïque" in title for title in titles[1:3])
     themes = facet_counts(page, "theme")
     assert themes["Le Green Business Forum mars 2025 à Liévin"] == max(themes.values())
     # The default corpus has no transcripts: every passage is editorial, labelled so, never quoted.

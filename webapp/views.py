@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.corpus.manifest import local_audio_file
 from indexer.query import MAX_QUERY_CHARS, cut_query
-from indexer.search import FACETS_BY_NAME, MAX_EXPORT, NO_VALUE, SearchParams, timecode
+from indexer.search import CONCORDANCE_NEEDS_WORDS, FACETS_BY_NAME, MAX_EXPORT, NO_VALUE, SearchParams, timecode
 
 from . import clean_text, fail, link_base, safe_url, search_service
 
@@ -185,17 +185,10 @@ def search():
     params = search_params()
     service = search_service()
     doc = clean_links(service.search(params))
-    if doc["total"] and params.page > doc["pages"]:
-        # Past the last page (an old link, a hand-typed page=9999): the last page, not an empty list.
-        asked = request.args.get("page", "")[:12]
-        params.page = doc["pages"]
-        params.notices = [n for n in params.notices if not n.startswith("page ")]
-        params.notices.append(f"La page {asked} n'existe pas pour cette recherche : voici la dernière, "
-                              f"la page {params.page}.")
-        doc = clean_links(service.search(params))
-    needs_words = params.mode == "concordance" and not params.q.strip()
-    if needs_words:  # a concordance lines up the words searched: without any, nothing to line up
-        doc.update(total=0, passages=[], pages=1)
+    params.page = doc["page"]  # past the last page, the service answers the last one (with a notice)
+    needs_words = doc["needs_words"]
+    if needs_words:  # said in the page's own words below, not twice
+        doc["notices"] = [n for n in doc["notices"] if n != CONCORDANCE_NEEDS_WORDS]
     recordings = recordings_of(doc.get("passages") or [])
     distinguish_titles(doc.get("results") or [])
     return render_template(
@@ -203,6 +196,7 @@ def search():
         params=params,
         doc=doc,
         needs_words=needs_words,
+        needs_words_notice=CONCORDANCE_NEEDS_WORDS,
         concordance_lines=sum(len(p.get("kwic") or []) for p in doc.get("passages") or []),
         chosen_speakers=[facet_label("speaker", v) for v in params.filters.get("speaker", [])],
         chosen_interviewers=[v for v in params.filters.get("speaker", []) if v in service.snapshot().interviewers],
@@ -530,8 +524,6 @@ def export_columns(params: SearchParams) -> list[str]:
 
 def export_rows(params: SearchParams) -> list[dict]:
     """One row per passage; in concordance mode, one row per occurrence (left context, match, right context)."""
-    if params.mode == "concordance" and not params.q.strip():
-        return []
     service = search_service()
     passages = clean_links(service.export(params))
     recordings = recordings_of(passages)

@@ -146,8 +146,11 @@ class RecordingMaker:
         date = self.date_of(seg, link_dates)
         if date:
             rec.date, rec.date_label = date.iso, date.label
-        text_lines = ([seg.heading] if seg.heading else []) + seg.own_lines
-        rec.passages = passages(text_lines, "présentation")
+        # The "écouter …" line is the recording's link, not a presentation of it: kept as its
+        # link text (searched with its title), not as a passage (issue 21, point 12) - unless
+        # the page says nothing else of it, which would leave it no passage to be found by.
+        text_lines = ([seg.heading] if seg.heading else []) + [ln for ln in seg.own_lines if ln is not link]
+        rec.passages = passages(text_lines, "présentation") or passages([link], "présentation")
         self.complete(rec, text_lines)
         return rec
 
