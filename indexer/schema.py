@@ -18,11 +18,13 @@ from .engine.reading import install_reading_fixes
 STATE_FILE = "corpus_state.json"
 # Bumped whenever the schema or the analyzer changes what is in the index: an
 # index of another format is rebuilt by `serve`, and refused with advice by search.
-INDEX_FORMAT = 12  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
+INDEX_FORMAT = 13  # 6: sound events and section topics; 7: exact fields with word pairs, light stemmer;
 # 8: uncertain ASR words; 9: rare terms' postings inlined in the term index, title/names fields of class
 # RepeatedText (same terms and postings, another layout: indexer/engine/writer.py); 10: known names
 # heard misspelled (approximate), searchable at the heard words' positions; 11: automatic speaker
-# attribution's confidence; 12: passage anchors, cue and word offsets (links at the words: indexer/anchors.py)
+# attribution's confidence; 12: passage anchors, cue and word offsets (links at the words: indexer/anchors.py);
+# 13: a page's « écouter … » line is the recording's link text, no longer a presentation passage (an
+# unchanged page is not re-read by --update: the format makes serve rebuild)
 
 
 FACET_SEPARATOR = "\x1f"
