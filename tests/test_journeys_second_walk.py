@@ -8,9 +8,10 @@ import json
 import re
 
 import pytest
-from bs4 import BeautifulSoup
 
 from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
+    heading,
+    soup,
     app,
     client,
     default_client,
@@ -19,14 +20,6 @@ from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
     test_index,
 )
 
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def heading(page: BeautifulSoup) -> str:
-    return " ".join(page.select_one(".results__count").get_text(" ", strip=True).split())
 
 
 # --------------------------------------------------------------------------- 3. phrases

@@ -18,6 +18,8 @@ from bs4 import BeautifulSoup
 from indexer.build import build_index
 from webapp import create_app
 from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
+    heading,
+    soup,
     CORPUS_YAML,
     app,
     client,
@@ -28,14 +30,6 @@ from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
     test_index,
 )
 
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def heading(page: BeautifulSoup) -> str:
-    return " ".join(page.select_one(".results__count").get_text(" ", strip=True).split())
 
 
 def facet_values(page: BeautifulSoup, name: str) -> list[tuple[str, int]]:

@@ -6,12 +6,13 @@ import csv
 import io
 import re
 
-from bs4 import BeautifulSoup
 from unidecode import unidecode
 
 from conftest import invoke_cli
 from webapp import create_app
 from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
+    heading,
+    soup,
     app,
     client,
     default_client,
@@ -20,14 +21,6 @@ from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
     test_index,
 )
 
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.status_code
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def heading(page: BeautifulSoup) -> str:
-    return " ".join(page.select_one(".results__count").get_text(" ", strip=True).split())
 
 
 def csv_rows(client, **args) -> list[dict]:

@@ -19,6 +19,7 @@ import wave
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from indexer.build import build_index
 from webapp import create_app
@@ -273,3 +274,14 @@ def hostile_live_server(hostile_index):
     app = create_app({"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus)})
     with LiveServer(app) as server:
         yield server
+
+
+def soup(response) -> BeautifulSoup:
+    """A page's HTML, parsed (the response must be a 200)."""
+    assert response.status_code == 200, response.status_code
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def heading(page: BeautifulSoup) -> str:
+    """The results' heading ("N enregistrements …"), spaces collapsed."""
+    return " ".join(page.select_one(".results__count").get_text(" ", strip=True).split())

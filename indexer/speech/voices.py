@@ -30,7 +30,7 @@ WINDOW_FRAMES, STEP_FRAMES, MIN_WINDOW_FRAMES = 150, 50, 50  # 1.5 s windows eve
 PITCH_MIN_HZ, PITCH_MAX_HZ, VOICED = 60.0, 400.0, 0.45
 NOISE_PERCENTILE, OVER_SUBTRACTION, SPECTRAL_FLOOR = 10, 1.5, 0.02  # spectral subtraction of a steady bed
 MAX_VOICES = 4
-SWITCH_PENALTY = 4.0  # Viterbi: per-window log-likelihood (per dimension) a change of voice must win
+SWITCH_PENALTY = 1.0  # Viterbi: the mean log-likelihood per dimension a change of voice must win
 MIN_TURN_SECONDS = 0.8
 DIMENSIONS = 2 * N_CEPS + 2
 # Compared across recordings: the cepstral means and the pitch. The spreads tell voices apart within
@@ -235,8 +235,7 @@ def _smoothed(points: np.ndarray, labels: np.ndarray) -> np.ndarray:
         members = points[labels == voice]
         mean, spread = members.mean(axis=0), members.std(axis=0) + 0.2
         loglik[:, column] = -0.5 * (((points - mean) / spread) ** 2 + 2 * np.log(spread)).mean(axis=1)
-    smoothed = voices[_viterbi(loglik, SWITCH_PENALTY / points.shape[1] * 10)]
-    return smoothed
+    return voices[_viterbi(loglik, SWITCH_PENALTY)]
 
 
 # --------------------------------------------------------------------------- words and voices
