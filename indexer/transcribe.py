@@ -324,11 +324,17 @@ def read_partial(job: Job, corpus: Corpus, header: dict):
     (None, []) to start afresh."""
     from .speech.decode import Analysis, UnitResult
 
+    from .speech.voices import DIMENSIONS
+
     try:
         lines = read_corpus_file(corpus.root, job.partial.relative_to(corpus.root)).decode("utf-8").splitlines()
         if json.loads(lines[0]) != header:
             return None, []
         analysis = Analysis(**json.loads(lines[1]))
+        # What the first pass wrote, or nothing: a damaged or planted file is started afresh.
+        np.array(analysis.spans, dtype=np.float64).reshape(-1, 2)
+        np.array(analysis.windows, dtype=np.float64).reshape(-1, 1 + DIMENSIONS)
+        float(analysis.duration)
     except (CorpusFileError, OSError, IndexError, ValueError, TypeError):
         return None, []
     units = []
@@ -510,6 +516,7 @@ def attribute_speakers(records) -> list[str]:
     Human transcripts and files without voices (older automatic ones) are left alone.
     """
     from .speech.attribution import METHOD, VoiceSet, attribute
+    from .speech.voices import DIMENSIONS
 
     corpus = records.corpus
     interviewers = [p.name for p in corpus.people if p.interviewer]
@@ -525,6 +532,12 @@ def attribute_speakers(records) -> list[str]:
             found = {label: (float(v["seconds"]), np.array(v["centroid"], dtype=np.float64))
                      for label, v in voices["voices"].items()}
             scale = np.array(voices["scale"], dtype=np.float64)
+            # A file in transcripts/auto/ is a corpus file like any other: anything else than the
+            # vectors and segments transcribe writes is left alone, never computed with.
+            if scale.shape != (DIMENSIONS,) or not np.all(np.isfinite(scale)) or any(
+                    c.shape != (DIMENSIONS,) or not np.all(np.isfinite(c)) for _, c in found.values()) \
+                    or not all(isinstance(s, dict) for s in data["segments"]):
+                continue
         except (CorpusFileError, ValueError, KeyError, TypeError, AttributeError):
             continue  # not ours, damaged, or from before voices were kept: `check` reports the damaged ones
         interviewer = next((s.name for s in rec.speakers if s.interviewer), interviewers[0] if len(interviewers) == 1

@@ -172,3 +172,30 @@ def test_the_first_pass_keeps_memory_flat_whatever_the_length(tmp_path, vergers)
         peaks[minutes] = int(done.stdout.split()[-1])
     # A whole decode of 12 more minutes alone would add ~46 MB of samples, faster-whisper's VAD more.
     assert peaks[18] - peaks[6] < 40, peaks
+
+
+def test_naming_leaves_alone_a_planted_file_with_odd_voices(tmp_path):
+    """transcripts/auto/ is a corpus folder: a file there whose voices are not what transcribe
+    writes (wrong sizes, strings, segments that are not objects) is skipped, never computed with."""
+    import json
+
+    from indexer import transcribe as asr
+    from indexer.sources import read_corpus
+
+    corpus = tmp_path / "corpus"
+    (corpus / "transcripts" / "auto").mkdir(parents=True)
+    (corpus / "audio").mkdir()
+    entries = "".join(f"  r{n}:\n    title: R{n}\n    audio: audio/r{n}.wav\n    speakers: [Odile Warembourg]\n"
+                      for n in range(3))
+    (corpus / "corpus.yaml").write_text("site: https://exemple.invalid/\npages: []\nrecordings:\n" + entries,
+                                        encoding="utf-8")
+    odd = [{"scale": [1.0] * 3, "voices": {"V1": {"seconds": 3, "centroid": [0.0] * 3}}},
+           {"scale": ["x"] * voices.DIMENSIONS, "voices": {}},
+           {"scale": [1.0] * voices.DIMENSIONS, "voices": {"V1": {"seconds": 3, "centroid": [0.0] * voices.DIMENSIONS}}}]
+    for n, found in enumerate(odd):
+        data = {"provenance": {"automatic": True, "model": "m", "date": "2026-01-01", "voices": found},
+                "segments": [{"start": 0, "end": 1, "text": "x", "voice": "V1"}] if n < 2 else ["pas un objet"]}
+        (corpus / "transcripts" / "auto" / f"r{n}.json").write_text(json.dumps(data), encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in (corpus / "transcripts" / "auto").iterdir()}
+    assert asr.attribute_speakers(read_corpus(corpus)) == []
+    assert {p.name: p.read_bytes() for p in (corpus / "transcripts" / "auto").iterdir()} == before
