@@ -60,16 +60,20 @@ def _os_reason(error: OSError) -> str:
     return f"fichier illisible ({error.strerror or error})"
 
 
+def positive_setting(variable: str, default: float) -> float:
+    """A positive, finite number from the environment variable ``variable``; ``default`` when it is
+    unset, not a number, zero, negative, infinite or NaN."""
+    value = os.environ.get(variable, "").strip()
+    try:
+        number = float(value) if value else default
+    except ValueError:
+        return default
+    return number if 0 < number < float("inf") else default
+
+
 def max_file_bytes() -> int:
     """The size limit of one corpus file, from ARTOISCAST_MAX_FILE_MB (default 32 MB)."""
-    value = os.environ.get(MAX_FILE_MB_VARIABLE, "").strip()
-    try:
-        megabytes = float(value) if value else DEFAULT_MAX_FILE_MB
-    except ValueError:
-        megabytes = DEFAULT_MAX_FILE_MB
-    if not megabytes > 0:  # also NaN
-        megabytes = DEFAULT_MAX_FILE_MB
-    return int(megabytes * 1024 * 1024)
+    return int(positive_setting(MAX_FILE_MB_VARIABLE, DEFAULT_MAX_FILE_MB) * 1024 * 1024)
 
 
 MAX_YAML_MB_VARIABLE = "ARTOISCAST_MAX_YAML_MB"
@@ -81,14 +85,7 @@ def max_yaml_bytes() -> int:
 
     Smaller than the other files' (max_file_bytes): a YAML document takes some 140 times its size
     in memory while it is read (31 MB of place names: 4.25 GB), 4 MB stay under 600 MB."""
-    value = os.environ.get(MAX_YAML_MB_VARIABLE, "").strip()
-    try:
-        megabytes = float(value) if value else DEFAULT_MAX_YAML_MB
-    except ValueError:
-        megabytes = DEFAULT_MAX_YAML_MB
-    if not megabytes > 0:
-        megabytes = DEFAULT_MAX_YAML_MB
-    return int(megabytes * 1024 * 1024)
+    return int(positive_setting(MAX_YAML_MB_VARIABLE, DEFAULT_MAX_YAML_MB) * 1024 * 1024)
 
 
 def display_name(name, limit: Optional[int] = 200) -> str:
@@ -269,12 +266,7 @@ class ParseTimeLimit(BaseException):
 
 def max_parse_seconds() -> float:
     """The processor time one corpus file may take to parse, from ARTOISCAST_MAX_PARSE_SECONDS (default 120 s)."""
-    value = os.environ.get(MAX_PARSE_SECONDS_VARIABLE, "").strip()
-    try:
-        seconds = float(value) if value else DEFAULT_MAX_PARSE_SECONDS
-    except ValueError:
-        seconds = DEFAULT_MAX_PARSE_SECONDS
-    return seconds if seconds > 0 and seconds != float("inf") else DEFAULT_MAX_PARSE_SECONDS
+    return positive_setting(MAX_PARSE_SECONDS_VARIABLE, DEFAULT_MAX_PARSE_SECONDS)
 
 
 @contextmanager

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from indexer.harvest.client import ROBOTS_AGENT, PoliteClient
+from test_corpus_writes import full_disk_available
 from test_harvest import AUDIO, PAGES, Handler, build_site, fetch
 
 REPO = Path(__file__).resolve().parent.parent
@@ -217,14 +217,6 @@ def test_a_compression_bomb_is_refused(hostile, tmp_path):
 
 
 # --------------------------------------------------------------------------- point 13: a full disk
-
-
-def full_disk_available() -> bool:
-    if not shutil.which("unshare"):
-        return False
-    probe = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=16k tmpfs /mnt"],
-                           capture_output=True, timeout=30)
-    return probe.returncode == 0
 
 
 @pytest.mark.skipif(not full_disk_available(), reason="unshare/tmpfs unavailable")
