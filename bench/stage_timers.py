@@ -10,19 +10,21 @@ not reported; whatever is not wrapped is "other".
 """
 from __future__ import annotations
 
+import importlib
 import json
 import time
 from contextlib import contextmanager
 
-# (where, attribute, stage): SearchService methods and functions of indexer.search.
+# (module of indexer.search, owner, attribute, stage): functions a module calls by its own name
+# (owner None), and methods of the classes a search goes through (patched on the class).
 STAGES = [
-    ("module", "parse", "query parsing"),
-    ("service", "_matched", "matching (+ filters)"),
-    ("service", "_facets", "facet counts"),
-    ("service", "_ranked", "ranking"),
-    ("service", "_grouped", "grouping by recording"),
-    ("service", "_passage", "passages + highlights"),
-    ("module", "suggest", "spelling suggestion"),
+    ("document", None, "parse", "query parsing"),
+    ("matching", "DocumentSets", "matched", "matching (+ filters)"),
+    ("matching", "DocumentSets", "facets", "facet counts"),
+    ("matching", "DocumentSets", "ranked", "ranking"),
+    ("document", "SearchDocument", "grouped", "grouping by recording"),
+    ("passages", "Shaper", "passage", "passages + highlights"),
+    ("document", None, "suggest", "spelling suggestion"),
 ]
 
 
@@ -49,22 +51,24 @@ class StageClock:
 
 
 @contextmanager
-def patched(module, service, clock: StageClock):
+def patched(clock: StageClock):
+    """The stages' functions wrapped by the clock, and put back afterwards."""
     undo = []
-    for where, name, stage in STAGES:
-        owner = module if where == "module" else service
-        original = getattr(owner, name, None)
+    for module_name, owner_name, name, stage in STAGES:
+        try:
+            module = importlib.import_module(f"indexer.search.{module_name}")
+        except ImportError:
+            continue  # a step the application no longer has is not reported
+        owner = getattr(module, owner_name, None) if owner_name else module
+        original = owner.__dict__.get(name) if owner is not None else None
         if callable(original):
             setattr(owner, name, clock.wrap(original, stage))
-            undo.append((owner, name, original, where))
+            undo.append((owner, name, original))
     try:
         yield
     finally:
-        for owner, name, original, where in undo:
-            if where == "module":
-                setattr(owner, name, original)
-            else:
-                delattr(owner, name)  # the instance attribute goes; the class's method is back
+        for owner, name, original in undo:
+            setattr(owner, name, original)
 
 
 def measure(index_dir, queries: list, seconds: float) -> dict:
@@ -79,7 +83,7 @@ def measure(index_dir, queries: list, seconds: float) -> dict:
     total = 0.0
     asked = 0
     deadline = time.perf_counter() + seconds
-    with patched(module, service, clock):
+    with patched(clock):
         for query in queries:
             if time.perf_counter() > deadline:
                 break

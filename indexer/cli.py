@@ -25,7 +25,8 @@ from .schema import IndexUnavailable, index_damage, read_state
 from .records import web_url
 from .serving import (DEFAULT_WORKERS, BackgroundBuild, local_citations_warning, run_server, server_address,
                       waitress_options)
-from .search import EXPENSIVE_SLOTS, FACETS, SearchParams, SearchService, timecode
+from .links import timecode
+from .search import EXPENSIVE_SLOTS, FACETS, MODES, SORTS, SearchParams, SearchService
 from .sources import read_corpus
 from .corpus.auto_transcripts import read_provenance
 
@@ -340,30 +341,31 @@ def _service(obj, base_url: str) -> SearchService:
     return SearchService(obj["index"], base_url=base_url)
 
 
+def facet_options(command):
+    """One repeatable option per facet (--theme, --speaker …, from indexer.search.FACETS), so that
+    a new facet is a new option here with nothing to write."""
+    for facet in reversed(FACETS):
+        command = click.option(f"--{facet.name}", f"facet_{facet.name}", multiple=True,
+                               help=facet.cli_help or f"Filtre {facet.label.lower()} (répétable).")(command)
+    return command
+
+
 @main.command()
 @corpus_options
 @click.argument("query", nargs=-1)
-@click.option("--theme", multiple=True, help="Filtre thème (répétable).")
-@click.option("--speaker", multiple=True, help="Filtre intervenant (répétable).")
-@click.option("--organisation", multiple=True)
-@click.option("--place", multiple=True)
-@click.option("--year", multiple=True)
-@click.option("--kind", multiple=True)
-@click.option("--type", "type_", multiple=True, help="transcription ou résumé")
-@click.option("--mode", type=click.Choice(["results", "citations", "concordance"]), default="results")
-@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
+@facet_options
+@click.option("--mode", type=click.Choice(MODES), default="results")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance")
 @click.option("--page", default=1)
 @click.option("--per-page", default=10)
 @click.option("--json", "as_json", is_flag=True, help="Le document JSON de l'API /api/search.")
 @click.option("--base-url", envvar="ARTOISCAST_BASE_URL", default=DEFAULT_BASE_URL, show_default=True,
               help="Adresse de l'application, pour les liens.")
 @click.pass_obj
-def search(obj, query, theme, speaker, organisation, place, year, kind, type_, mode, sort, page, per_page, as_json,
-           base_url):
+def search(obj, query, mode, sort, page, per_page, as_json, base_url, **facets):
     """Cherche dans l'index : résultats groupés par enregistrement, et facettes."""
-    args = {"q": " ".join(query), "theme": list(theme), "speaker": list(speaker), "organisation": list(organisation),
-            "place": list(place), "year": list(year), "kind": list(kind), "type": list(type_), "mode": mode,
-            "sort": sort, "page": page, "per_page": per_page}
+    args = {"q": " ".join(query), "mode": mode, "sort": sort, "page": page, "per_page": per_page}
+    args.update({facet.name: list(facets[f"facet_{facet.name}"]) for facet in FACETS})
     params = SearchParams.from_args(args)
     try:
         doc = _service(obj, base_url).search(params)

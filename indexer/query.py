@@ -231,6 +231,29 @@ def cut_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
     return " ".join(words)
 
 
+def printable(value: str) -> str:
+    """Control characters (NUL, escapes, bidi overrides …) become spaces: a query is printed
+    back on the page and in links, and they have nothing to do there."""
+    if not value:
+        return ""
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") and c not in "\u200c\u200d"
+                   else c for c in value)
+
+
+def clean_query(text: str) -> tuple[str, bool]:
+    """The query as every route reads it (page, API, exports, CLI, a recording page): printable,
+    and at most MAX_QUERY_CHARS, cut between words (see cut_query); True when it was cut.
+    Cut once, here: the query is copied into every link of a page, and the page and its
+    exports must read the same words."""
+    text = printable(str(text or ""))
+    if len(text) <= MAX_QUERY_CHARS:
+        return text, False
+    text = " ".join(text.split())
+    if len(text) <= MAX_QUERY_CHARS:
+        return text, False
+    return cut_query(text), True
+
+
 def make_parser(schema, any_word: bool = False, fields: tuple[str, ...] = SEARCH_FIELDS,
                 vocabulary: Optional[Vocabulary] = None) -> QueryParser:
     parser = _Parser(None, schema, group=OrGroup if any_word else AndGroup)
@@ -491,3 +514,11 @@ def _regular_forms(word: str) -> set[str]:
         if word.endswith(ending) and len(word) > len(ending) + 2:
             forms.add(word[:-len(ending)])
     return forms
+
+
+def query_terms(q: Optional[wq.Query]) -> int:
+    """How many terms a query reads (one per field, per expansion of a prefix …): its cost."""
+    if q is None:
+        return 0
+    children = list(q.children())
+    return sum(query_terms(c) for c in children) if children else 1

@@ -25,7 +25,7 @@ PACKAGES = ("indexer", "webapp")
 LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # Plain records, safe file access inside a corpus, the French analyzers, small helpers.
     "base": (("indexer.records", "indexer.corpus_files", "indexer.corpus_writes", "indexer.analysis",
-              "indexer.dates", "indexer.gazetteer", "indexer.names", "indexer.anchors"), ()),
+              "indexer.dates", "indexer.gazetteer", "indexer.names", "indexer.anchors", "indexer.links"), ()),
     # The corpus' own files: corpus.yaml, safe YAML, site.yaml, harvest.json, the automatic
     # transcript's format. Read without the harvester or speech recognition.
     "corpus": (("indexer.corpus",), ("base",)),
@@ -41,7 +41,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # Writing an index generation from the records.
     "build": (("indexer.index", "indexer.build"), ("base", "corpus", "reading", "engine", "index format")),
     # Answering a query: parsing, scoring, facets, passages.
-    "search": (("indexer.query", "indexer.search", "indexer.highlight", "indexer.facet_counts"),
+    "search": (("indexer.query", "indexer.search", "indexer.highlight"),
                ("base", "engine", "index format")),
     # Entry points: the command line, serving, the web application.
     "interface": (("indexer.cli", "indexer.__main__", "indexer.serving", "webapp"),

@@ -79,8 +79,9 @@ def test_stage_timers_cover_a_search_and_leave_the_service_as_it_was(built):
     stages = result["stages"]
     assert {"query parsing", "matching (+ filters)", "ranking", "passages + highlights", "JSON"} <= set(stages)
     assert abs(sum(stages.values()) - result["mean_ms"]) < 0.05 * result["mean_ms"] + 0.1
-    from indexer import search
-    assert search.parse.__module__ == "indexer.query" and search.suggest.__module__ == "indexer.query"
+    from indexer.search import document, matching
+    assert document.parse.__module__ == "indexer.query" and document.suggest.__module__ == "indexer.query"
+    assert matching.DocumentSets.ranked.__qualname__ == "DocumentSets.ranked"  # the wrapper was taken off
 
 
 def test_the_app_answers_no_sampled_query_from_its_cache(built):

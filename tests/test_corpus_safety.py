@@ -8,7 +8,8 @@ from conftest import invoke_cli
 from indexer.build import build_index
 from indexer.corpus import load_corpus
 from indexer.page import parse_page
-from indexer.search import MAX_QUERY_CHARS, SearchParams, SearchService
+from indexer.query import MAX_QUERY_CHARS
+from indexer.search import SearchParams, SearchService
 from indexer.sources import read_corpus
 
 REPO = Path(__file__).resolve().parent.parent

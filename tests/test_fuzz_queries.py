@@ -24,7 +24,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from webapp import SECURITY_HEADERS, clean_text, create_app
+from indexer.query import printable as clean_text
+from webapp import SECURITY_HEADERS, create_app
 from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
     default_index_dir,
     test_corpus,

@@ -84,7 +84,7 @@ def test_concordance_exports_say_speech_or_summary_and_where_it_comes_from(clien
 
 
 def test_excel_neutralises_formulas_only(default_client):
-    from webapp.views import spreadsheet_safe
+    from webapp.exports import spreadsheet_safe
 
     for formula in ("=1+2", "+33 6", "@SOMME(A1)", "-2+3", "-=A1", "\tx"):
         assert spreadsheet_safe(formula) == "'" + formula

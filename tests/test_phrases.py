@@ -147,12 +147,12 @@ def archive(tmp_path_factory):
     build_index(root, root.parent / "index")
     service = SearchService(root.parent / "index")
     # Every passage: the export of no words (a concordance without words has no rows, issue 21 point 5).
-    passages = [(p["recording_id"], p["n"], p["text"]) for p in service.export(SearchParams(q=""))]
+    passages = [(p["recording_id"], p["n"], p["text"]) for p in service.export(SearchParams(q=""))["passages"]]
     return service, passages
 
 
 def _all_matches(service, q: str) -> set[tuple[str, int]]:
-    hits = service.export(SearchParams(q=q, mode="concordance"))
+    hits = service.export(SearchParams(q=q, mode="concordance"))["passages"]
     return {(p["recording_id"], p["n"]) for p in hits}
 
 

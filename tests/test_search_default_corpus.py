@@ -169,7 +169,7 @@ def test_every_line_of_the_page_is_reachable_by_search(service, default_corpus):
         params = SearchParams(q=f'"{text}"', per_page=50)
         doc = service.search(params)
         titles = [" ".join(r["recording"]["title"].split()) for r in doc["results"]]
-        passages = [" ".join(p["text"].split()) for p in service.export(params)]
+        passages = [" ".join(p["text"].split()) for p in service.export(params)["passages"]]
         wanted = line.text.lstrip("- ")
         if not any(wanted in t for t in passages) and not any(
             re.sub(r"[\"«»–-]", "", wanted).split() == re.sub(r"[\"«»–-]", "", t).split() for t in titles

@@ -21,35 +21,39 @@ from whoosh.matching import binary, combo
 
 from bench import generate_archive, query_sample
 from indexer import search
-from indexer.engine import frequent_postings
+from indexer.engine import frequent_postings, scored
 from indexer.engine.column_scores import columnar
 from indexer.build import build_index, update_index
-from indexer.query import WideOr
+from indexer.query import WideOr, parse, query_terms
 from indexer.search import SearchParams, SearchService
+from indexer.search.matching import DocumentSets
 from indexer.engine.patches import WHOOSH_ORIGINALS
 
 PER_CLASS = 6
 
 
-class PlainWhooshService(SearchService):
+class PlainWhooshSets(DocumentSets):
     """The reference: matches and order straight from Whoosh, on a searcher of its own
     with Whoosh's default BM25F (no per-segment length lists, no one-pass scoring)."""
 
-    def _plain(self, snap):
-        if getattr(self, "_plain_for", None) is not snap:
-            self._plain_for, self._plain_searcher = snap, snap.ix.searcher()
-        return self._plain_searcher
+    @property
+    def plain(self):
+        snap = self.snap
+        if getattr(snap, "plain_searcher", None) is None:
+            snap.plain_searcher = snap.ix.searcher()
+        return snap.plain_searcher
 
-    def _base_docs(self, snap, s, base):
+    def base_docs(self, base):
         if base is None:
-            return snap.all_passages
-        return frozenset(_plain_docs(self._plain(snap), base)) & snap.all_passages
+            return self.snap.all_passages
+        return frozenset(_plain_docs(self.plain, base)) & self.snap.all_passages
 
-    def _count_facets(self, snap, s, base, filters, matched):
+    def count_facets(self, base, filters, matched):
         """Counted as before: a set of recordings per value, filled passage by passage."""
+        snap = self.snap
         out = {}
         for facet in search.FACETS:
-            docs = self._matched(snap, s, base, filters, leave_out=facet.name) if facet.name in filters else matched
+            docs = self.matched(base, filters, leave_out=facet.name) if facet.name in filters else matched
             counts = defaultdict(set)
             for d in docs:
                 rec_id = snap.doc_recording[d]
@@ -61,26 +65,24 @@ class PlainWhooshService(SearchService):
                     values = facet.recording_values(snap.recordings[rec_id])
                 for value in values:
                     counts[value].add(rec_id)
-            values = sorted(((v, len(r)) for v, r in counts.items() if v), key=lambda x: (-x[1], x[0].lower()))
-            if facet.name == "year":
-                values.sort(key=lambda x: x[0], reverse=True)
-            out[facet.name] = [{"value": v, "count": c, "label": facet.display(v)} for v, c in values]
-        search._mark_interviewers(out["speaker"], snap.interviewers)
-        for values in out.values():
-            values.sort(key=lambda v: v["value"] == search.NO_VALUE or bool(v.get("interviewer")))
+            out[facet.name] = facet.values({v: len(r) for v, r in counts.items()}, snap)
         return out
 
-    def _hits(self, snap, s, base, docnums):
-        return set(docnums) & self._base_docs(snap, s, base)
+    def hits(self, base, docnums):
+        return set(docnums) & self.base_docs(base)
 
-    def _rank(self, snap, s, base, matched, limit, sort):
+    def rank(self, base, matched, limit, sort):
         if base is None or sort == "date":
-            return super()._rank(snap, s, base, matched, limit, sort)
+            return super().rank(base, matched, limit, sort)
         # Every match scored and sorted (limit=None), then the first ``limit``: Whoosh's top-k
         # collector loses matches of some exclusions (AndNot: a document docs_for_query finds
         # is left out, even the best one) - a bug of its own, not a different ranking.
-        results = self._plain(snap).search(base, limit=None, filter=set(matched))
+        results = self.plain.search(base, limit=None, filter=set(matched))
         return [(hit.docnum, hit.score) for hit in results[:limit]], False
+
+
+class PlainWhooshService(SearchService):
+    sets_class = PlainWhooshSets
 
 
 def _plain_docs(searcher, q) -> set:
@@ -181,22 +183,19 @@ def test_rankings_and_scores_are_whooshs_to_the_last_bit(archive):
     some_recording = next(iter(snap_f.recordings))
     checked = 0
     for query in queries:
-        for service, snap in ((fast, snap_f), (plain, snap_p)):
-            service._parsed = search.parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus)
-        base = fast._parsed.query
+        base = parse(query.params["q"], snap_f.schema, snap_f.vocabulary, snap_f.thesaurus).query
         if base is None:
             continue
-        with fast._request(), plain._request():
-            matched_f = fast._base_docs(snap_f, snap_f.searcher(), base)
-            matched_p = plain._base_docs(snap_p, snap_p.searcher(), plain._parsed.query)
+        with fast.request() as sets_f, plain.request() as sets_p:
+            matched_f = sets_f.base_docs(base)
+            matched_p = sets_p.base_docs(base)
             assert matched_f == matched_p, query.params
             for allowed in (matched_f, matched_f & snap_f.passages_of(some_recording),
                             frozenset(sorted(matched_f)[::3])):
                 if not allowed:
                     continue  # the service ranks nothing (and Whoosh reads an empty filter as none)
-                got, _ = fast._rank(snap_f, snap_f.searcher(), base, allowed, 200, "relevance")
-                expected, _ = plain._rank(snap_p, snap_p.searcher(), plain._parsed.query, allowed, 200,
-                                          "relevance")
+                got, _ = sets_f.rank(base, allowed, 200, "relevance")
+                expected, _ = sets_p.rank(base, allowed, 200, "relevance")
                 assert got == expected, query.params
                 checked += bool(got)
     assert checked >= len(queries)
@@ -213,12 +212,12 @@ def test_an_excluded_word_is_never_in_a_match(archive, monkeypatch):
     checked = whoosh_wrong = 0
     for query in (q for q in queries if q.cls == "exclusion"):
         for mode in ("results", "citations"):
-            base = search.parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus,
-                                fields=search._fields(mode)).query
+            base = parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus,
+                                fields=search.fields_of(mode)).query
             if not isinstance(base, wq.AndNot):
                 continue
-            with service._request():
-                matched = service._base_docs(snap, s, base)
+            with service.request() as sets:
+                matched = sets.base_docs(base)
             excluded = set(s.docs_for_query(base.b))
             assert matched and not matched & excluded, (query.params, mode)
             assert not set(s.docs_for_query(base)) & excluded  # the walk, mended
@@ -237,7 +236,7 @@ def test_a_lazy_union_walks_as_whooshs_preloaded_union(archive):
     s = snap.searcher()
     compared = 0
     for query in (q for q in queries if q.cls == "prefix"):
-        wide = search.parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus).query
+        wide = parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus).query
         wide = next((q for q in [wide, *wide.children()] if isinstance(q, WideOr)), None)
         if wide is None:
             continue
@@ -273,13 +272,13 @@ def test_a_lazy_union_walks_as_whooshs_preloaded_union(archive):
 
 def test_a_deadline_reached_while_matching_gives_a_partial_answer_never_cached(archive, monkeypatch):
     index, queries = archive
-    monkeypatch.setattr(search, "MATCH_CHECK_EVERY", 1)  # a small archive: look at the clock at every match
+    monkeypatch.setattr(scored, "MATCH_CHECK_EVERY", 1)  # a small archive: look at the clock at every match
     service = SearchService(index, time_limit=0.0)
     snap = service.snapshot()
     # A prefix of many words: the deadline is looked at between two terms read (or every few
     # hundred documents walked), so a query of many terms is cut short.
-    frequent = max((q for q in queries if q.cls == "prefix"), key=lambda q: search.query_terms(
-        search.parse(q.params["q"], snap.schema, snap.vocabulary, snap.thesaurus).query))
+    frequent = max((q for q in queries if q.cls == "prefix"), key=lambda q: query_terms(
+        parse(q.params["q"], snap.schema, snap.vocabulary, snap.thesaurus).query))
     doc = service.search(SearchParams.from_args(frequent.params))
     assert doc["partial"] is True
     assert any("partiels" in notice for notice in doc["notices"])
@@ -327,7 +326,7 @@ def test_terms_are_scored_by_columns_and_phrases_walked(archive):
     s = snap.searcher()
     used = {}
     for query in queries:
-        base = search.parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus).query
+        base = parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus).query
         if base is None:
             continue
         by_columns = all(columnar(base.matcher(sub, s.context())) for sub, _ in s.leaf_searchers())

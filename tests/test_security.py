@@ -611,7 +611,7 @@ def wide_app(wide_index, **config):
 
 def test_a_hundred_prefixes_are_capped_per_query(wide_index):
     from indexer.query import MAX_QUERY_EXPANSION, MAX_QUERY_PREFIXES
-    from indexer.search import query_terms
+    from indexer.query import query_terms
     from hostile_clients import PREFIXES, hundred_prefixes
 
     service = wide_app(wide_index, EXPENSIVE_SLOTS=4).extensions["search_service"]
@@ -655,12 +655,12 @@ def test_expensive_requests_share_a_few_slots_and_others_are_still_served(wide_i
     """While the expensive slot is taken (an export blocked in the middle of its work),
     other exports and broad searches get a 503 with Retry-After, and ordinary searches
     are answered; once it is free, they are served again. Never a 500."""
-    from indexer.search import SearchService
+    from indexer.search.passages import Shaper
     from hostile_clients import COMMON_WORD, hundred_prefixes
 
     app = wide_app(wide_index, EXPENSIVE_SLOTS=1)
     inside, release = threading.Event(), threading.Event()
-    original = SearchService._passage
+    original = Shaper.passage
 
     def slow_passage(self, *args, **kwargs):
         if threading.current_thread().name == "export-lente":
@@ -668,7 +668,7 @@ def test_expensive_requests_share_a_few_slots_and_others_are_still_served(wide_i
             release.wait(30)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(SearchService, "_passage", slow_passage)
+    monkeypatch.setattr(Shaper, "passage", slow_passage)
     results = {}
     holder = threading.Thread(name="export-lente", target=lambda: results.setdefault(
         "export", app.test_client().get(f"/export.csv?q={COMMON_WORD}")))

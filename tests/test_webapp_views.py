@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from indexer.build import build_index
 from indexer.search import SearchParams, SearchService
 from webapp import create_app
-from webapp.views import parse_time_range
+from webapp.links import parse_time_range
 from webapp_fixtures import (  # noqa: F401  (pytest fixtures)
     AUDIO_RATE,
     AUDIO_SECONDS,

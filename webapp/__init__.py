@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import unicodedata
 from pathlib import Path
 from typing import Mapping, Optional
 from urllib.parse import urlsplit
@@ -49,7 +48,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_excepti
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from indexer.schema import IndexUnavailable
-from indexer.search import EXPENSIVE_SLOTS, Overloaded, SearchService, timecode
+from indexer.links import timecode
+from indexer.search import EXPENSIVE_SLOTS, Overloaded, SearchService
 
 # Scripts and styles come only from webapp/static (no inline code, no CDN);
 # audio may come from the site itself or from the original pages' hosts.
@@ -119,15 +119,15 @@ def create_app(config: Optional[Mapping] = None) -> Flask:
         app.config["INDEX_DIR"], base_url="", time_limit=float(app.config["SEARCH_TIME_LIMIT"]),
         expensive_slots=int(app.config["EXPENSIVE_SLOTS"]))
 
-    from . import api, views
+    from . import api, citations, exports, links, views
 
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
+    for blueprint in (views.bp, exports.bp, citations.bp, api.bp):
+        app.register_blueprint(blueprint)
     app.add_template_global(timecode, "timecode")
-    app.add_template_global(views.site_url, "site_url")
+    app.add_template_global(links.site_url, "site_url")
     app.add_template_global(safe_url, "safe_url")
-    app.add_template_filter(views.in_guillemets, "guillemets")
-    app.add_template_global(views.page_section_url, "page_section_url")
+    app.add_template_filter(links.in_guillemets, "guillemets")
+    app.add_template_global(links.page_section_url, "page_section_url")
 
     register_error_handlers(app)
 
@@ -250,15 +250,6 @@ def safe_url(link) -> Optional[str]:
     except ValueError:
         return None
     return text if parts.netloc else None
-
-
-def clean_text(value: str) -> str:
-    """Control characters (NUL, escapes, bidi overrides …) become spaces: a query or an id
-    is printed back on the page and in links, and they have nothing to do there."""
-    if not value:
-        return ""
-    return "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") and c not in "\u200c\u200d"
-                   else c for c in value)
 
 
 def search_service() -> SearchService:

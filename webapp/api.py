@@ -20,7 +20,8 @@ from flask import Blueprint, jsonify, request
 from indexer.search import MODES, SORTS
 
 from . import fail, search_service
-from .views import absolute_url, clean_links, recording_query, search_params
+from .links import absolute_url, clean_links, search_params
+from .views import recording_query
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
