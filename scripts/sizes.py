@@ -29,6 +29,9 @@ REASONS: dict[str, str] = {
     "indexer/search.py": "being split by the search-document refactor (issue 22)",
     "indexer/search.py::SearchService": "being split by the search-document refactor (issue 22)",
     "webapp/views.py": "being split by the search-document refactor (issue 22)",
+    "indexer/harvest/harvester.py::Harvester": "one harvest run whose page and audio halves share its HTTP "
+                                                "client, manifest (harvest.json) and summary; the audio half "
+                                                "could move to harvest/audio.py",
 }
 
 
