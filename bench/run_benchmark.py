@@ -26,21 +26,20 @@ For each size N (hours of recordings):
 
 The application side is skipped, with the reason in the report, when it is not
 there or fails; the FTS5 side always runs. Only loopback connections are made.
+
+The processes measured (commands, servers, the HTTP client) are bench/processes.py's; the
+markdown report is written by bench/report.py.
 """
 from __future__ import annotations
 
 import argparse
-import http.client
 import importlib.util
 import itertools
 import json
 import math
 import os
 import platform
-import shlex
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -48,18 +47,16 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlencode
 
 from bench import first_sight, fts5_baseline, generate_archive, query_sample, stage_timers
+from bench.processes import PROBE, REPO, Client, Server, free_port, run_measured
+from bench.report import kept_sections, render_markdown
 
-REPO = Path(__file__).resolve().parent.parent
 DEFAULT_WORKDIR = REPO / "var" / "bench"
-TARGET_MS = 100.0
 EXTRA_ID = "synth-extra-000001"
 # An invented word spoken in the added transcript only: when a search finds it,
 # the new recording is visible.
 MARKER = "zythogalibot"
-PROBE = {"q": "terril"}  # the query used to tell that a server answers
 
 
 # ---------------------------------------------------------------------------
@@ -100,163 +97,6 @@ def query_mix(manifest: dict) -> dict[str, list[dict]]:
         "speaker filter": [{"q": w, "speaker": p} for w, p in zip(speaker_words, people)],
         "page 2": [{"q": w, "page": "2"} for w in ["terril", "mine charbon", '"bassin minier"', "form*", "patrimoine", "logement"]],
     }
-
-
-# ---------------------------------------------------------------------------
-# Processes: wall time, peak memory, servers
-# ---------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def process_tree(pid: int) -> list[int]:
-    """pid and all its descendants (from /proc)."""
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        for children in Path(f"/proc/{current}/task").glob("*/children"):
-            try:
-                todo += [int(c) for c in children.read_text().split()]
-            except OSError:
-                pass
-    return pids
-
-
-def proc_status_kb(pid: int, field: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def tree_rss_kb(pid: int) -> int:
-    return sum(proc_status_kb(p, "VmRSS") for p in process_tree(pid))
-
-
-def run_measured(cmd: list[str], log: Path, timeout: float) -> dict:
-    """Runs a command to its end: wall time, peak RSS (its own, and its process tree's, sampled)."""
-    started = time.perf_counter()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        peak_tree = 0
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                proc.returncode = os.waitstatus_to_exitcode(status)
-                break
-            peak_tree = max(peak_tree, tree_rss_kb(proc.pid))
-            if time.perf_counter() - started > timeout:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                return {"ok": False, "error": f"timed out after {timeout:.0f} s", "seconds": timeout, "log": tail(log)}
-            time.sleep(0.05)
-    seconds = time.perf_counter() - started
-    result = {
-        "ok": proc.returncode == 0,
-        "seconds": round(seconds, 2),
-        "peak_rss_kb": max(usage.ru_maxrss, peak_tree),
-        "log": tail(log),
-    }
-    if proc.returncode != 0:
-        result["error"] = f"exit status {proc.returncode}"
-    return result
-
-
-def tail(path: Path, lines: int = 15) -> str:
-    """The last lines of a log, repeated lines shown once."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return ""
-    kept: list[str] = []
-    for line in text:
-        if not kept or line != kept[-1]:
-            kept.append(line)
-    return "\n".join(kept[-lines:])
-
-
-class Client:
-    """One keep-alive HTTP connection to the server under test."""
-
-    def __init__(self, port: int, timeout: float = 30.0):
-        self.port = port
-        self.timeout = timeout
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-
-    def get(self, params: dict) -> tuple[int, bytes, float]:
-        """(status, body, seconds); status 0 when the connection failed."""
-        path = "/api/search?" + urlencode(params)
-        started = time.perf_counter()
-        for attempt in (1, 2):  # one retry: a server may close an idle keep-alive connection
-            try:
-                self.conn.request("GET", path)
-                response = self.conn.getresponse()
-                body = response.read()
-                return response.status, body, time.perf_counter() - started
-            except TimeoutError:
-                # The server has the request: asking again would be a second sight of the query.
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-                return 0, b"", time.perf_counter() - started
-            except (http.client.HTTPException, OSError):
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-                started = time.perf_counter()
-        return 0, b"", time.perf_counter() - started
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-class Server:
-    """A server subprocess on a loopback port."""
-
-    def __init__(self, cmd: list[str], port: int, log: Path):
-        self.cmd, self.port, self.log = cmd, port, log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, timeout: float) -> float:
-        """Starts it; returns the seconds until /api/search answered 200."""
-        started = time.perf_counter()
-        self.out = open(self.log, "ab")
-        self.proc = subprocess.Popen(self.cmd, cwd=REPO, stdout=self.out, stderr=subprocess.STDOUT, start_new_session=True)
-        while time.perf_counter() - started < timeout:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with status {self.proc.returncode}:\n{tail(self.log)}")
-            client = Client(self.port, timeout=5)
-            status, _, _ = client.get(PROBE)
-            client.close()
-            if status == 200:
-                return time.perf_counter() - started
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"server did not answer within {timeout:.0f} s:\n{tail(self.log)}")
-
-    def memory_kb(self) -> dict:
-        pids = process_tree(self.proc.pid)
-        return {
-            "rss_kb": sum(proc_status_kb(p, "VmRSS") for p in pids),
-            "peak_rss_kb": sum(proc_status_kb(p, "VmHWM") for p in pids),
-        }
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        if self.proc:
-            self.out.close()
-        self.proc = None
 
 
 # ---------------------------------------------------------------------------
@@ -565,21 +405,6 @@ def machine_info() -> dict:
     }
 
 
-# Sections after this line are written by other benchmarks (speech recognition, build and
-# first-sight studies): a new report keeps them as they are.
-KEPT_MARKER = "<!-- Below: sections kept as they are when bench/run_benchmark.py rewrites this file. -->"
-
-
-def kept_sections(out: Path) -> str:
-    """The part of an existing report from KEPT_MARKER on (with the marker), or just the marker."""
-    try:
-        text = out.read_text(encoding="utf-8")
-    except OSError:
-        text = ""
-    at = text.find(KEPT_MARKER)
-    return "\n" + (text[at:] if at >= 0 else KEPT_MARKER + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark of issues 6 and 13: Whoosh application vs SQLite FTS5 at archive scale")
     parser.add_argument("--hours", type=float, nargs="+", default=[100, 1000], help="archive sizes (default: 100 1000)")
@@ -660,322 +485,6 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(render_markdown(results, args) + kept_sections(args.out), encoding="utf-8")
     print(f"written {args.out} (raw figures: {args.workdir / 'results.json'})")
     return 0
-
-
-# ---------------------------------------------------------------------------
-# Report
-# ---------------------------------------------------------------------------
-
-def fmt_seconds(value) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.2f} s" if value < 100 else f"{value:.0f} s"
-
-
-def fmt_mb(kb_or_bytes, unit="kb") -> str:
-    if not kb_or_bytes:
-        return "—"
-    mb = kb_or_bytes / 1024 if unit == "kb" else kb_or_bytes / 1e6
-    return f"{mb:,.0f} MB" if mb >= 10 else f"{mb:.1f} MB"
-
-
-def fmt_ms(value) -> str:
-    return "—" if value is None else (f"{value:.1f}" if value < 100 else f"{value:.0f}")
-
-
-def ratio(a, b) -> str:
-    if a is None or b is None or not b:
-        return "—"
-    return f"{a / b:.1f}×"
-
-
-def dig(data: dict, *keys):
-    for key in keys:
-        if not isinstance(data, dict) or key not in data:
-            return None
-        data = data[key]
-    return data
-
-
-def render_markdown(results: dict, args) -> str:
-    m = results["machine"]
-    command = " ".join([".venv/bin/python -m bench.run_benchmark"] + [shlex.quote(a) for a in results["argv"]])
-    lines = [
-        "# Performance at archive scale",
-        "",
-        "Issue 6: *1,000 hours of interviews, answered in under 100 ms* on a 2-core machine; issue 13: *fast on the",
-        "first asking* - the headline is the latency of queries the server has never seen (p95 ≤ 100 ms for every class).",
-        "This file is written by `bench/run_benchmark.py`; do not edit it by hand. To reproduce:",
-        "",
-        "```sh",
-        command,
-        "```",
-        "",
-        f"Run on {m['date']}, commit `{m['commit']}`: {m['cpus']} CPU ({m['cpu']}), {m['memory_gb']} GB RAM, "
-        f"{m['os']}, Python {m['python']}, SQLite {m['sqlite']}, Whoosh-Reloaded {m['whoosh']}.",
-        "",
-        "Ratios are **application (Whoosh) / SQLite FTS5**: above 1× the application is slower or bigger.",
-        "",
-        "## Corpus",
-        "",
-        "Synthetic, generated by `python -m bench.generate_archive --hours N --out DIR --seed S`: WebVTT transcripts with",
-        "voice tags, one interviewer and 1–3 guests per recording, 20–60 min recordings, cues of 4–8 s. All people are invented.",
-        "",
-        "| hours | recordings | words | words/hour | cues | speakers | VTT + yaml size | generated in |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for s in results["sizes"]:
-        c = s["corpus"]
-        lines.append(f"| {s['hours']:g} | {c['recordings']:,} | {c['words']:,} | {c['words_per_hour']:,} | {c['cues']:,} | "
-                     f"{c['distinct_speakers']:,} | {fmt_mb(c['bytes'], 'bytes')} | {fmt_seconds(c.get('generation_seconds'))} |")
-
-    for s in results["sizes"]:
-        w = s["systems"].get("whoosh", {"skipped": "not run"})
-        f = s["systems"].get("fts5", {"skipped": "not run"})
-        lines += ["", f"## {s['hours']:g} hours", ""]
-        for label, r in (("Application (Whoosh)", w), ("SQLite FTS5", f)):
-            if "skipped" in r:
-                lines += [f"**{label}: not measured** — {r['skipped']}", ""]
-            elif "error" in r:
-                lines += [f"**{label}: failed** —", "", "```", r["error"][-2000:], "```", ""]
-        lines += render_first_sight(s)
-        lines += ["", "### Build, server, update", ""]
-        rows = [
-            ("Full index build", fmt_seconds(dig(w, "build", "seconds")), fmt_seconds(dig(f, "build", "seconds")),
-             ratio(dig(w, "build", "seconds"), dig(f, "build", "seconds"))),
-            ("Indexing speed, words/s (ratio: FTS5 ÷ app)", f"{dig(w, 'build', 'words_per_second') or 0:,}" if dig(w, "build", "words_per_second") else "—",
-             f"{dig(f, 'build', 'words_per_second') or 0:,}" if dig(f, "build", "words_per_second") else "—",
-             ratio(dig(f, "build", "words_per_second"), dig(w, "build", "words_per_second"))),
-            ("Peak memory of the build", fmt_mb(dig(w, "build", "peak_rss_kb")), fmt_mb(dig(f, "build", "peak_rss_kb")),
-             ratio(dig(w, "build", "peak_rss_kb"), dig(f, "build", "peak_rss_kb"))),
-            ("Index size on disk", fmt_mb(dig(w, "index_bytes"), "bytes"), fmt_mb(dig(f, "index_bytes"), "bytes"),
-             ratio(dig(w, "index_bytes"), dig(f, "index_bytes"))),
-            ("Server start until /api/search answers", fmt_seconds(dig(w, "startup_seconds")), fmt_seconds(dig(f, "startup_seconds")),
-             ratio(dig(w, "startup_seconds"), dig(f, "startup_seconds"))),
-            ("Server memory after start", fmt_mb(dig(w, "memory_after_start", "rss_kb")), fmt_mb(dig(f, "memory_after_start", "rss_kb")),
-             ratio(dig(w, "memory_after_start", "rss_kb"), dig(f, "memory_after_start", "rss_kb"))),
-            ("Server peak memory during the queries", fmt_mb(dig(w, "memory_after_queries", "peak_rss_kb")),
-             fmt_mb(dig(f, "memory_after_queries", "peak_rss_kb")),
-             ratio(dig(w, "memory_after_queries", "peak_rss_kb"), dig(f, "memory_after_queries", "peak_rss_kb"))),
-            ("Add a 1-hour transcript: indexing command", fmt_seconds(dig(w, "add", "index_seconds")), fmt_seconds(dig(f, "add", "index_seconds")),
-             ratio(dig(w, "add", "index_seconds"), dig(f, "add", "index_seconds"))),
-            ("Add a 1-hour transcript: until a search finds it", add_visible(w), add_visible(f),
-             ratio(dig(w, "add", "visible_seconds"), dig(f, "add", "visible_seconds"))),
-        ]
-        lines += ["| | application (Whoosh) | SQLite FTS5 | ratio |", "| --- | ---: | ---: | ---: |"]
-        lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-
-        lines += [
-            "",
-            "### Secondary: issue 6's fixed query mix, repeated (mostly cached; one client, keep-alive; ms)",
-            "",
-            "| query class | requests | app p50 | app p95 | app p99 | FTS5 p50 | FTS5 p95 | FTS5 p99 | ratio p50 | ratio p95 | app ≤ 100 ms (p95) | mean total app / FTS5 |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: |",
-        ]
-        for name in s["mix"]:
-            a = dig(w, "latency", "sequential", name) or {}
-            b = dig(f, "latency", "sequential", name) or {}
-            n = max(a.get("n", 0), b.get("n", 0))
-            target = "—" if a.get("p95") is None else ("yes" if a["p95"] <= TARGET_MS else "**no**")
-            errors = sum(x.get("errors", 0) for x in (a, b))
-            lines.append(
-                f"| {name} | {n}{f' ({errors} errors)' if errors else ''} | {fmt_ms(a.get('p50'))} | {fmt_ms(a.get('p95'))} | {fmt_ms(a.get('p99'))} | "
-                f"{fmt_ms(b.get('p50'))} | {fmt_ms(b.get('p95'))} | {fmt_ms(b.get('p99'))} | "
-                f"{ratio(a.get('p50'), b.get('p50'))} | {ratio(a.get('p95'), b.get('p95'))} | {target} | "
-                f"{a.get('mean_total', '—') if a else '—'} / {b.get('mean_total', '—') if b else '—'} |"
-            )
-        a = dig(w, "latency", "concurrent") or {}
-        b = dig(f, "latency", "concurrent") or {}
-        clients = a.get("clients") or b.get("clients") or args.concurrency
-        lines += [
-            "",
-            f"### Secondary: the fixed mix under concurrency ({clients} clients, the classes interleaved, repeated; ms)",
-            "",
-            "| | requests | p50 | p95 | p99 | max | throughput (req/s) |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        ]
-        for label, r in (("application (Whoosh)", a), ("SQLite FTS5", b)):
-            lines.append(f"| {label} | {r.get('n', '—')} | {fmt_ms(r.get('p50'))} | {fmt_ms(r.get('p95'))} | {fmt_ms(r.get('p99'))} | "
-                         f"{fmt_ms(r.get('max'))} | {r.get('throughput', '—')} |")
-        lines.append(f"| ratio | | {ratio(a.get('p50'), b.get('p50'))} | {ratio(a.get('p95'), b.get('p95'))} | "
-                     f"{ratio(a.get('p99'), b.get('p99'))} | | {ratio(b.get('throughput'), a.get('throughput'))} |")
-        if f.get("in_process"):
-            lines += ["", "FTS5 engine alone (in process, no HTTP or JSON), p50 in ms: " + ", ".join(
-                f"{name} {fmt_ms(v.get('p50'))}" for name, v in f["in_process"].items()) + "."]
-
-    lines += [
-        "",
-        "## The queries",
-        "",
-        "**First sight** (the headline): drawn at random from each archive's own transcripts by `bench/query_sample.py`",
-        "(seeded), never repeated - not even in another spelling: no two queries give the application's analyzer the same",
-        "terms, so none can be answered from its per-generation cache. Classes: a single word whose term is *frequent*",
-        "(≥ 500 per million words: the few hundred most frequent terms), *medium* or *rare* (< 25 per million, or heard",
-        "once); *two words* spoken in the same cue; a *phrase* of 2-3 adjacent words of a cue; a *prefix* (2-6 first",
-        "letters of a spoken word, then `*`); each again *+ facet*: one filter (theme, year, kind or speaker) taken from",
-        "the recording and speaker the words come from. Some of one run's queries (`/api/search` parameters):",
-        "",
-    ]
-    if results["sizes"]:
-        for cls, examples in results["sizes"][-1].get("queries", {}).get("examples", {}).items():
-            if examples:
-                lines.append(f"- **{cls}**: " + "; ".join(
-                    f"`{v['q']}`" + "".join(f" ({k}: {x})" for k, x in v.items() if k != "q") for v in examples))
-        short = results["sizes"][-1].get("queries", {}).get("short")
-        if short:
-            lines += ["", "Too few new queries in the archive for: " + ", ".join(f"{c} ({n} missing)" for c, n in short.items()) + "."]
-    lines += [
-        "",
-        "**Fixed mix** (secondary, issue 6): each class cycles through these requests, asked again and again.",
-        "",
-    ]
-    if results["sizes"]:
-        for name, variants in results["sizes"][-1]["mix"].items():
-            lines.append(f"- **{name}**: " + "; ".join("`" + urlencode(v) + "`" for v in variants))
-    lines += [
-        "",
-        "## How it is measured",
-        "",
-        f"- First sight: {args.per_class} queries per class ({len(query_sample.CLASSES)} classes) asked once each, after one warm-up",
-        "  query per class, on fresh servers of both systems running side by side (idle while the other answers), the",
-        "  application and FTS5 interleaved query by query, who goes first alternating; then, with",
-        f"  {args.concurrency} clients, {args.concurrent_per_class} other new queries per class, in blocks of {args.concurrency * first_sight.BLOCK_PER_CLIENT} queries that each",
-        "  system answers in turn (throughput: answers over the time spent in its blocks); then the first queries again",
-        f"  (cached, secondary). Each step is bounded at {args.first_sight_seconds:g} s. `≤ 100 ms` is the share of all queries asked",
-        "  answered within 100 ms (an error - a non-200 answer or no answer in 30 s - counts as a miss; \"partial\" counts",
-        "  the answers the application cut short at its time limit). Filter document sets are cached per generation like",
-        "  the query's own results, so a filter value seen before may be cheaper, as on a live server.",
-        f"- Fixed mix: {args.requests} requests per class (fewer if the class takes more than {args.class_seconds:g} s), one",
-        "  keep-alive HTTP connection, after one warm-up pass over every query. Latency is from sending the request to",
-        f"  the last byte of the body, measured by the client. Concurrent: {args.concurrency} clients, {args.concurrent_requests} requests",
-        f"  (bounded at {args.concurrent_seconds:g} s). Client and server share the machine, as they would for a user.",
-        "- Apart from the first-sight steps, the two servers run one after the other, never together. The application is served by `artoiscast serve` (waitress);",
-        "  FTS5 by `python -m bench.fts5_baseline serve` (stdlib `ThreadingHTTPServer`), both returning the same JSON shape.",
-        "- Build: wall time of the indexing command (a new process, reading the corpus from disk); peak memory is the",
-        "  largest of the process's own `ru_maxrss` and its process tree's resident memory sampled every 50 ms. Server memory:",
-        "  `VmRSS` / `VmHWM` of its process tree.",
-        "- Adding a transcript: a 1-hour recording (VTT + corpus.yaml entry) is added, the system's indexing command is run",
-        "  (`artoiscast ... index --update` for the application; `fts5_baseline add` for FTS5), and the running server is asked for a word only that transcript holds until it finds it. If it does not",
-        f"  within {args.visible_timeout:g} s, the server is restarted (reported). The corpus is restored afterwards.",
-        "- FTS5: passages are speaker turns cut into ~30 s windows, tokenizer `unicode61 remove_diacritics 2`, bm25 ranking,",
-        "  up to 3 `snippet()` passages per result, facet counts with GROUP BY over all matching recordings, top 20 values each.",
-        "  It does less than the application: no stemming (a plural does not find the singular), no stop words, no",
-        "  spelling suggestion, places found by exact gazetteer match. The `mean total` column shows how many recordings",
-        "  each side found, to check that both answer comparable questions.",
-        "- The synthetic speech is grammatical-looking French without meaning, with a long tail of rare and invented",
-        "  words (Zipf-like), so that vocabulary size and posting lists resemble real transcripts.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def share(value) -> str:
-    return "—" if value is None else f"{value * 100:.0f} %"
-
-
-def render_first_sight(size: dict) -> list[str]:
-    """The headline tables of one archive size."""
-    fs = size.get("first_sight")
-    if not fs:
-        return ["**First sight: not measured** (no system could be built).", ""]
-    if "error" in fs:
-        return ["**First sight: failed** —", "", "```", fs["error"][-2000:], "```", ""]
-    w = fs["sequential"].get("whoosh", {})
-    f = fs["sequential"].get("fts5", {})
-    asked = max((x["all"]["n"] for x in fs["sequential"].values()), default=0)
-    lines = [
-        f"### First sight: queries the servers have never seen (headline; ms; target p95 ≤ {TARGET_MS:.0f} ms for every class)",
-        "",
-        f"{asked} queries drawn from this archive (seed {size['queries']['seed']}), each asked once, on fresh servers, "
-        "the application and FTS5 interleaved query by query; one client, keep-alive."
-        + (f" **Only {asked} of {fs['planned']} asked within the time bound.**" if asked < fs["planned"] else "")
-        + (f" Load average of the machine (1 min) before / after: {fs['load_average'][0]} / {fs['load_average'][1]}"
-           f" on {os.cpu_count()} CPUs." if fs.get("load_average") else ""),
-        "",
-        "| query class | queries | app p50 | app p95 | app max | app ≤ 100 ms | FTS5 p50 | FTS5 p95 | FTS5 max | FTS5 ≤ 100 ms "
-        "| ratio p95 | app p95 ≤ 100 ms | mean total app / FTS5 (no hits) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: |",
-    ]
-    for cls in ["all"] + list(query_sample.CLASSES):
-        a, b = w.get(cls, {}), f.get(cls, {})
-        if not a and not b:
-            continue
-        errors = a.get("errors", 0) + b.get("errors", 0)
-        partial = a.get("partial", 0) + b.get("partial", 0)
-        target = "—" if a.get("p95") is None else ("yes" if a["p95"] <= TARGET_MS else "**no**")
-        label = "**all**" if cls == "all" else cls
-        lines.append(
-            f"| {label} | {max(a.get('n', 0), b.get('n', 0))}{f' ({errors} errors)' if errors else ''}"
-            f"{f' ({partial} partial)' if partial else ''} | "
-            f"{fmt_ms(a.get('p50'))} | {fmt_ms(a.get('p95'))} | {fmt_ms(a.get('max'))} | {share(a.get('within_target'))} | "
-            f"{fmt_ms(b.get('p50'))} | {fmt_ms(b.get('p95'))} | {fmt_ms(b.get('max'))} | {share(b.get('within_target'))} | "
-            f"{ratio(a.get('p95'), b.get('p95'))} | {target} | "
-            f"{a.get('mean_total', '—')} ({a.get('no_hits', '—')}) / {b.get('mean_total', '—')} ({b.get('no_hits', '—')}) |")
-    a_all, b_all = w.get("all", {}), f.get("all", {})
-    if a_all.get("took_p50") is not None:
-        lines += ["", f"Time the application reports itself (`took_ms`, search only, without HTTP and JSON): p50 "
-                      f"{fmt_ms(a_all['took_p50'])}, p95 {fmt_ms(a_all['took_p95'])} ms; FTS5's "
-                      f"{fmt_ms(b_all.get('took_p50'))} / {fmt_ms(b_all.get('took_p95'))} ms."]
-    stages = a_all.get("timings_mean_ms")
-    if stages:
-        total = sum(stages.values()) or 1
-        lines += ["", "Where the application's time goes (the API's stage timers, mean per query): " + ", ".join(
-            f"{name} {fmt_ms(ms)} ms ({ms / total * 100:.0f} %)" for name, ms in stages.items()) + "."]
-    in_process = fs.get("stages") or {}
-    if in_process.get("stages"):
-        total = in_process["mean_ms"] or 1
-        lines += ["", f"Where the application's time goes, by stage (the same queries, once each, to a fresh `SearchService` "
-                      f"in the harness's process, no HTTP; exclusive time, mean of {in_process['n']} queries, "
-                      f"{fmt_ms(in_process['mean_ms'])} ms in all): " + ", ".join(
-                          f"{name} {fmt_ms(ms)} ms ({ms / total * 100:.0f} %)"
-                          for name, ms in sorted(in_process["stages"].items(), key=lambda kv: -kv[1])) + "."]
-    elif in_process.get("error"):
-        lines += ["", f"Stage timers: not measured ({in_process['error']})."]
-
-    conc = fs.get("concurrent", {})
-    a, b = conc.get("whoosh", {}), conc.get("fts5", {})
-    clients = a.get("clients") or b.get("clients") or "—"
-    lines += [
-        "",
-        f"### First sight with {clients} concurrent clients (other never-seen queries, every class mixed; ms)",
-        "",
-        "| | queries | p50 | p95 | max | ≤ 100 ms | throughput (queries/s) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for label, r in (("application (Whoosh)", a), ("SQLite FTS5", b)):
-        if r:
-            errors = (f" ({r['errors']} errors)" if r.get("errors") else "") + (f" ({r['partial']} partial)" if r.get("partial") else "")
-            lines.append(f"| {label} | {r.get('n', '—')}{errors} | {fmt_ms(r.get('p50'))} | {fmt_ms(r.get('p95'))} | "
-                         f"{fmt_ms(r.get('max'))} | {share(r.get('within_target'))} | {r.get('throughput', '—')} |")
-    if a and b:
-        lines.append(f"| ratio | | {ratio(a.get('p50'), b.get('p50'))} | {ratio(a.get('p95'), b.get('p95'))} | | | "
-                     f"{ratio(b.get('throughput'), a.get('throughput'))} |")
-
-    cw, cf = fs.get("cached", {}).get("whoosh", {}), fs.get("cached", {}).get("fts5", {})
-    lines += [
-        "",
-        "### Secondary: the same queries asked again (the application answers from its cache; ms)",
-        "",
-        "| query class | queries | app p50 | app p95 | app max | FTS5 p50 | FTS5 p95 | FTS5 max |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for cls in ["all"] + list(query_sample.CLASSES):
-        a, b = cw.get(cls, {}), cf.get(cls, {})
-        if a or b:
-            lines.append(f"| {'**all**' if cls == 'all' else cls} | {max(a.get('n', 0), b.get('n', 0))} | "
-                         f"{fmt_ms(a.get('p50'))} | {fmt_ms(a.get('p95'))} | {fmt_ms(a.get('max'))} | "
-                         f"{fmt_ms(b.get('p50'))} | {fmt_ms(b.get('p95'))} | {fmt_ms(b.get('max'))} |")
-    return lines
-
-
-def add_visible(r: dict) -> str:
-    add = r.get("add") if isinstance(r, dict) else None
-    if not add:
-        return "—"
-    if not add.get("ok"):
-        return "failed"
-    if add.get("visible_seconds") is None:
-        return "not found"
-    return fmt_seconds(add["visible_seconds"]) + (" (server restarted)" if add.get("needed_restart") else "")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """bench/run_benchmark.py rewrites docs/performance.md: the sections other benchmarks
 wrote after the "kept" marker must survive a new report."""
-from bench.run_benchmark import KEPT_MARKER, kept_sections
+from bench.report import KEPT_MARKER, kept_sections
 
 
 def test_sections_after_the_marker_are_kept(tmp_path):

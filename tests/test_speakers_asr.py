@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from bench.speech import INTERVIEWER, INTERVIEWS, synthesize, tools_missing
 from indexer import transcribe as asr
 from indexer.corpus.auto_transcripts import read_provenance
+from indexer.speech import whisper_model
 from indexer.build import build_index
 from indexer.cli import main
 from indexer.search import SearchParams, SearchService
@@ -44,13 +45,13 @@ def transcribed(tmp_path_factory):
         f"  - name: {INTERVIEWER}\n    interviewer: true\n    role: animateur\n"
         "recordings:\n" + "".join(entries), encoding="utf-8")
     cache = tmp_path_factory.mktemp("models")
-    original = asr.default_cache_dir
-    asr.default_cache_dir = lambda: cache
+    original = whisper_model.default_cache_dir
+    whisper_model.default_cache_dir = lambda: cache
     try:
         result = CliRunner().invoke(main, ["--corpus", str(corpus), "transcribe", "--device", "cpu",
                                            "--compute-type", "int8"])
     finally:
-        asr.default_cache_dir = original
+        whisper_model.default_cache_dir = original
     index = folder / "index"
     build_index(corpus, index)
     return corpus, index, truth, result

@@ -22,6 +22,7 @@ from indexer.build import build_index, update_index
 from indexer.cli import main
 from indexer.records import Recording
 from indexer.search import SearchParams, SearchService
+from indexer.speech import whisper_model
 from indexer.sources import read_corpus
 from webapp import create_app
 
@@ -31,18 +32,18 @@ pytestmark = pytest.mark.asr
 
 
 def test_packaged_model_is_assembled_once_and_checked(model_cache, model):
-    folder = Path(asr.resolve_model("base", model_cache))
+    folder = Path(whisper_model.resolve_model("base", model_cache))
     assert folder.parent == model_cache
     assert {p.name for p in folder.iterdir()} >= {"model.bin", "config.json", "tokenizer.json", "vocabulary.json"}
-    assert asr.resolve_model("base", model_cache) == str(folder)  # reused, not assembled again
+    assert whisper_model.resolve_model("base", model_cache) == str(folder)  # reused, not assembled again
 
 
 def test_a_corrupted_part_is_refused(tmp_path, monkeypatch):
-    spec = asr.PACKAGED_MODELS["base"]
-    bad = asr.PackagedModel(spec.parts, "0" * 64, spec.files_from)
-    monkeypatch.setitem(asr.PACKAGED_MODELS, "base", bad)
-    with pytest.raises(asr.TranscribeError, match="sha256"):
-        asr.resolve_model("base", tmp_path)
+    spec = whisper_model.PACKAGED_MODELS["base"]
+    bad = whisper_model.PackagedModel(spec.parts, "0" * 64, spec.files_from)
+    monkeypatch.setitem(whisper_model.PACKAGED_MODELS, "base", bad)
+    with pytest.raises(whisper_model.TranscribeError, match="sha256"):
+        whisper_model.resolve_model("base", tmp_path)
     assert not any(tmp_path.iterdir())  # nothing half-written left in the cache
 
 
@@ -120,7 +121,7 @@ def test_a_partial_file_of_other_audio_is_not_reused(corpus, model):
 
 def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchable(corpus, speech, tmp_path,
                                                                                   model_cache, monkeypatch):
-    monkeypatch.setattr(asr, "default_cache_dir", lambda: model_cache)
+    monkeypatch.setattr(whisper_model, "default_cache_dir", lambda: model_cache)
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir)
     runner = CliRunner()
