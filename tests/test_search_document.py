@@ -13,7 +13,7 @@ from indexer.cli import main
 from indexer.search import FACETS, FACETS_BY_NAME, SearchParams, SearchService
 from indexer.search.facets import SingleValueFacet
 from webapp import create_app
-from webapp_fixtures import default_index_dir, heading, soup  # noqa: F401  (pytest fixtures)
+from webapp_fixtures import app, client, default_index_dir, heading, soup, test_corpus, test_index  # noqa: F401
 
 
 class MediaFacet(SingleValueFacet):
@@ -102,3 +102,21 @@ def test_citations_and_concordance_carry_their_recordings(default_index_dir):
     assert doc["passages"] and set(doc["recordings"]) == {p["recording_id"] for p in doc["passages"]}
     for rec_id, rec in doc["recordings"].items():
         assert rec["id"] == rec_id and rec["link"] == f"/enregistrement/{rec_id}"
+
+
+def test_words_said_by_the_person_asked_for_are_held_by_the_passage(client):
+    """« Verbrugge orchidées »: what that person said about orchids. His passage holds the words
+    (the text, and its speaker's name): counted, exported, and not « found by its metadata »."""
+    api = client.get("/api/search", query_string={"q": "Verbrugge orchidées"}).get_json()
+    assert api["total"] == 1 and api["total_passages"] == 1
+    result = api["results"][0]
+    assert result["found_by_metadata"] is None
+    assert result["passages"][0]["speaker"] == "Gaston Verbrugge" and "<mark>orchidées</mark>" in result["passages"][0]["snippet"]
+    rows = _csv(client, q="Verbrugge orchidées")
+    assert [row["locuteur"] for row in rows] == ["Gaston Verbrugge"]
+    # The role asked for with the words (« botaniste orchidées ») is the speaker's too.
+    assert client.get("/api/search", query_string={"q": "botaniste orchidées"}).get_json()["total_passages"] == 1
+    # A word of the recording's title is still the recording's, not the passage's.
+    title = client.get("/api/search", query_string={"q": "forêt moutons"}).get_json()
+    assert title["total"] == 1 and title["total_passages"] == 0
+    assert title["results"][0]["found_by_metadata"] == ["titre"]

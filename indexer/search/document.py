@@ -177,16 +177,22 @@ class SearchDocument:
         return (relaxed, any_word, True) if relaxed else (matched, parsed, False)
 
     def own_words(self, relaxed: bool, filters: dict, matched: frozenset) -> frozenset:
-        """The matched passages whose own text holds the words. Results also match a passage
-        through its recording's title, people and organisations (see fields_of): such a passage
-        is neither counted, shown nor exported as holding the words, and a recording found so
-        only says it was found by its metadata."""
+        """The matched passages that hold the words themselves: in their text, or - for words
+        spoken by someone named - in their text and their speaker's name, role and organisation
+        ("Dubrulle navette": what she said about it). Results also match a passage through its
+        recording's title and everyone heard in it (see fields_of): such a passage is neither
+        counted, shown nor exported as holding the words, and a recording found so only says
+        it was found by its metadata."""
         if self.params.mode != "results" or not matched:
             return matched  # citations and concordance search the text only already
         own = self.parse(any_word=relaxed, fields=("text",))
         if own.query is None:
             return matched  # browsing: no words to hold
-        return self.sets.matched(own.query, filters) & matched
+        holding = self.sets.matched(own.query, filters) & matched
+        spoken = self.parse(any_word=relaxed, fields=("text", "names"))
+        if spoken.query is not None and len(holding) < len(matched):
+            holding |= self.sets.matched(spoken.query, filters) & matched & self.snap.spoken_by_someone
+        return holding
 
     # ------------------------------------------------------------------ the page
     def grouped(self, parsed, matched: frozenset, own_words: frozenset, rec_ids: set):

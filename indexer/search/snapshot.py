@@ -21,7 +21,8 @@ import numpy as np
 from ..engine.columns import LengthListBM25F, read_column
 from ..engine.frequent_postings import FrequentPostings
 from ..records import name_key
-from ..schema import FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, IndexUnavailable, open_index, read_state, truncated_file
+from ..schema import (FACET_SEPARATOR, INDEX_FORMAT, TYPE_EVENTS, TYPE_VERBATIM, IndexUnavailable, open_index,
+                      read_state, truncated_file)
 from ..query import Thesaurus
 from ..vocabulary import Vocabulary
 from .facet_counts import PassageUnits, ValueTable, pair_units, passage_array
@@ -107,6 +108,10 @@ class Snapshot:
                                       if self.doc_type[d] != TYPE_EVENTS)
         self.passage_mask = np.zeros(total, bool)  # the same, as a mask over document numbers
         self.passage_mask[list(self.all_passages)] = True
+        # Words spoken by someone named: their passage's "names" field is that person's, not the
+        # recording's (indexer/index.py), so it is the passage's own (see SearchDocument.own_words).
+        self.spoken_by_someone = frozenset(d for d in self.all_passages
+                                           if self.doc_type[d] == TYPE_VERBATIM and self.doc_speakers[d])
         # What the per-passage filters select, read once: each facet of passages' values, and
         # whether the interviewer speaks (citations leave the questions out).
         by_value: dict[tuple[str, str], set] = defaultdict(set)
