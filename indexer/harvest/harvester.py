@@ -1,4 +1,5 @@
-"""One run of `artoiscast fetch`: the curated pages, the site's menu pages, their audio.
+"""One run of `artoiscast fetch`: the curated pages, the site's menu pages, then their audio
+(``audio_pass``, which shares this run's HTTP client, manifest and summary).
 
 Nothing is written before the site answers: offline, the corpus is left as it
 was. Every file is written atomically; site.yaml and harvest.json only when
@@ -6,27 +7,22 @@ their content changes, so a run that finds nothing new changes nothing.
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 from urllib.parse import urlsplit
 
 from ..corpus import load_corpus
 from ..corpus_files import CorpusFileError, read_corpus_file
 from ..corpus_writes import CorpusWriteError, DiskFull
-from ..sources import read_corpus
-from .audio import AudioFetch, audio_file_name, fetch_audio
-from .client import (HarvestError, HttpStatus, Interrupted, PoliteClient, TooSlow, Unreachable, Validators,
-                     WrongType)
-from ..corpus.manifest import AUDIO_DIR, DEAD_STATUSES, MANIFEST, Manifest, audio_path
+from .audio_pass import AudioPass
+from .client import HarvestError, PoliteClient, TooSlow, Unreachable, Validators
+from .console import Echo, Progress, plain_progress
+from ..corpus.manifest import Manifest
 from .pages import HTML_TYPES, canonical_url, decode_html, fetch_page, page_links, page_title
 from ..corpus.sitelist import SitePage, page_file, page_path, read_site_list, slug_from_url, unique_id, write_site_list
 
 MB = 1024 * 1024
-DEAD_LINK_FIRST_WAIT_DAYS = 7  # a dead audio link is asked again a week later,
-DEAD_LINK_MAX_WAIT_DAYS = 90  # then twice as late each time it is still dead
 
 
 @dataclass
@@ -60,14 +56,6 @@ class Summary:
     curated_failed: int = 0
     offline: bool = False  # a host could not be reached
     reached: bool = False  # at least one request was answered
-
-
-Echo = Callable[..., None]  # click.echo's signature: echo(message, err=False)
-Progress = Callable[[list, str], object]  # (items, label) -> a context manager yielding an iterable
-
-
-def plain_progress(items: list, label: str):
-    return nullcontext(items)
 
 
 class Harvester:
@@ -123,7 +111,10 @@ class Harvester:
             self.update_site_list(menu, fetched)
         if self.options.audio and self.summary.reached and not self.summary.offline:
             self.manifest.save(self.root)  # the pages just fetched, so that the audio pass reads them as index will
-            self.fetch_all_audio()
+            audio = AudioPass(self.root, self.client, self.manifest, self.summary.audio,
+                              self.options.max_audio_bytes, self.echo, self.progress)
+            if not audio.run():
+                self.summary.offline = True
         if self.summary.reached:
             self.manifest.save(self.root)
         self.print_summary()
@@ -272,95 +263,6 @@ class Harvester:
         new = [p for p in pages if p not in {q.id for q in self.listed}]
         if write_site_list(self.root, self.options.site, list(pages.values())):
             self.echo(f"site.yaml : {len(pages)} pages récoltées ({len(new)} nouvelles)")
-
-    # ---------------------------------------------------------------- audio
-
-    def fetch_all_audio(self):
-        """Every audio recording's media file, as the page parser finds its "écouter" link."""
-        records = read_corpus(self.root)  # as `index` reads it, the pages just fetched included
-        page_of = {rec_id: page_id for page_id, ids in records.page_recordings.items() for rec_id in ids}
-        urls: dict[str, set[str]] = {}
-        for rec in records.recordings:
-            if rec.media == "audio" and rec.audio_url:
-                urls.setdefault(rec.audio_url, set()).update([page_of[rec.id]] if rec.id in page_of else [])
-        elsewhere = [u for u in urls if not self.client.on_site(u)]
-        if elsewhere:
-            self.echo(f"Audio : {len(elsewhere)} lien(s) hors du site ignoré(s) (ex. {elsewhere[0][:120]})")
-        mine = [u for u in urls if self.client.on_site(u)]
-        today = date.today().isoformat()
-        retry_day = {u: str(self.manifest.dead.get(u, {}).get("retry_after") or "") for u in mine}
-        resting = [u for u in mine if retry_day[u] > today]
-        if resting:
-            # Known dead links: not asked again (a crawl delay each) until their retry day.
-            first = min(retry_day[u] for u in resting)
-            self.echo(f"Audio : {len(resting)} lien(s) cassé(s) déjà signalé(s), redemandé(s) à partir du {first} "
-                      f"(liste dans {MANIFEST}).")
-            mine = [u for u in mine if u not in resting]
-        for url in list(self.manifest.dead):
-            if url not in urls:
-                del self.manifest.dead[url]  # no page links to it any more
-        with self.progress(mine, "Audio") as bar:
-            for url in bar:
-                if not self.fetch_one_audio(url, sorted(urls[url])):
-                    break
-
-    def fetch_one_audio(self, url: str, pages: list[str]) -> bool:
-        """Downloads one media file; False when the site stopped answering (the rest is left for later)."""
-        entry = self.manifest.audio.setdefault(url, {})
-        if not audio_path(self.root, entry.get("file")):
-            # A free name: not another download's, nor a file put in audio/ by hand.
-            audio_dir = self.root / "audio"
-            taken = {e.get("file") for e in self.manifest.audio.values()}
-            taken |= {p.name for p in audio_dir.iterdir() if p.suffix != ".part"} if audio_dir.is_dir() else set()
-            entry["file"] = audio_file_name(url, taken)
-        entry["pages"] = pages
-        try:
-            result = fetch_audio(self.client, url, self.root, f"{AUDIO_DIR}/{entry['file']}", entry,
-                                 self.options.max_audio_bytes, lambda: self.manifest.save(self.root))
-        except Interrupted as exc:
-            self.summary.audio["failed"] += 1
-            self.echo(f"audio {url} : {exc}", err=True)
-            return True
-        except Unreachable as exc:
-            self.summary.audio["failed"] += 1
-            self.summary.offline = True
-            self.echo(f"audio {url} : impossible de joindre le site ({exc}).", err=True)
-            return False
-        except DiskFull:
-            raise
-        except CorpusWriteError as exc:  # a link planted in the corpus, a file where a folder should be …
-            self.summary.audio["failed"] += 1
-            self.echo(f"audio {url} : {exc}", err=True)
-            return True
-        except HarvestError as exc:
-            self.summary.audio["failed"] += 1
-            dead = isinstance(exc, (HttpStatus, WrongType))
-            reason = str(exc).replace(f" pour {url}", "")  # the url is printed once, first
-            self.echo(f"{'lien audio cassé' if dead else 'audio non téléchargé'} {url} : {reason}", err=True)
-            if dead:
-                self.remember_dead(url, reason, exc.code if isinstance(exc, HttpStatus) else None, pages)
-            if not entry.get("sha256") and not entry.get("partial"):
-                del self.manifest.audio[url]
-            return True
-        self.manifest.dead.pop(url, None)
-        self.summary.audio[result.status] += 1
-        if result.status != "unchanged":
-            self.echo(f"audio/{entry['file']} : {result.size} octets ({self._audio_word(result)})")
-        return True
-
-    def remember_dead(self, url: str, reason: str, status: Optional[int] = None, pages=()):
-        """A dead link is asked again after 7 days, then 14, 28 … at most 90: rarely, never forgotten.
-        A 404 or 410 (``status`` in DEAD_STATUSES) also tells the index the recording has no audio."""
-        failures = int(self.manifest.dead.get(url, {}).get("failures", 0) or 0) + 1
-        wait = min(DEAD_LINK_FIRST_WAIT_DAYS * 2 ** (failures - 1), DEAD_LINK_MAX_WAIT_DAYS)
-        self.manifest.dead[url] = {"reason": reason[:300], "failures": failures,
-                                   "retry_after": (date.today() + timedelta(days=wait)).isoformat(),
-                                   **({"status": status} if status in DEAD_STATUSES else {}),
-                                   **({"pages": list(pages)} if pages else {})}
-
-    @staticmethod
-    def _audio_word(result: AudioFetch) -> str:
-        return {"new": "nouveau", "changed": "modifié", "resumed": "repris"}[result.status]
 
     # ---------------------------------------------------------------- report
 
