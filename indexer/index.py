@@ -30,10 +30,10 @@ from .anchors import packed_anchors
 from .corpus_files import CorpusFileError, corpus_file_digest, display_name
 from .engine.frequent_postings import write_frequent_postings
 from .records import Passage, Recording, Speaker
-from .schema import (FACET_SEPARATOR, INDEX_FORMAT, STATE_FILE, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, IndexUnavailable,
-                     index_damage, make_schema, open_index, read_state)
-from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
 from .engine.writer import WRITER_POOL_MB, install_writer_patches, writer_codec
+from .schema import FACET_SEPARATOR, INDEX_FORMAT, STATE_FILE, TYPE_EVENTS, TYPE_SUMMARY, TYPE_VERBATIM, make_schema
+from .vocabulary import VOCABULARY_FILE, VocabularyBuilder
+
 
 def recording_dict(rec: Recording) -> dict:
     data = asdict(replace(rec, passages=[]))  # not a deep copy of every passage, dropped at once
