@@ -13,6 +13,7 @@ scores, facet counts, snippets.
 """
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 
 import pytest
@@ -99,10 +100,10 @@ def _plain_docs(searcher, q) -> set:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory):
+def archive(tmp_path_factory, generated_archive):
     work = tmp_path_factory.mktemp("fast-path")
     corpus = work / "archive"
-    generate_archive.generate(4, corpus, seed=11)
+    shutil.copytree(generated_archive(4, 11), corpus)  # a copy: a recording is added to it below
     index = work / "index"
     with pytest.MonkeyPatch.context() as small_archive:
         # Terms in 20 passages of a segment count as frequent here (their postings decoded
