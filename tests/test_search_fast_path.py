@@ -153,6 +153,7 @@ def test_the_archive_has_several_segments_and_every_class(archive):
     assert {q.cls for q in queries} >= set(query_sample.CLASSES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", [
     {},
     {"mode": "citations"},
@@ -292,6 +293,7 @@ def test_a_deadline_reached_while_matching_gives_a_partial_answer_never_cached(a
     assert _without_time(again) == _without_time(whole)
 
 
+@pytest.mark.slow
 def test_a_recordings_page_marks_the_passages_plain_whoosh_matches(archive):
     """The recording page reads the postings over its own passages only: the same passages are hits."""
     index, queries = archive

@@ -46,6 +46,7 @@ def test_a_corrupted_part_is_refused(tmp_path, monkeypatch):
     assert not any(tmp_path.iterdir())  # nothing half-written left in the cache
 
 
+@pytest.mark.slow
 def test_segments_and_words_start_when_the_sentences_do(corpus, speech, model):
     job, corpus_info = one_job(corpus, "emission-bassin")
     result = asr.transcribe_file(model, job, corpus_info, asr.Options())
@@ -82,6 +83,7 @@ def test_priming_terms_come_from_the_corpus_and_the_recording():
 # --------------------------------------------------------------------------- long work
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_resumes_after_the_last_segment_written(corpus, speech, model):
     job, corpus_info = one_job(corpus, "emission-bassin")
     truth = speech["emission-bassin"]
@@ -118,6 +120,7 @@ def test_a_partial_file_of_other_audio_is_not_reused(corpus, model):
 # --------------------------------------------------------------------------- the command, then search
 
 
+@pytest.mark.slow
 def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchable(corpus, speech, tmp_path,
                                                                                   model_cache, monkeypatch):
     monkeypatch.setattr(asr, "default_cache_dir", lambda: model_cache)
@@ -161,6 +164,7 @@ def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchabl
     assert "[transcription automatique non relue, whisper-base]" in printed.output
 
 
+@pytest.mark.slow
 def test_a_human_transcript_replaces_the_automatic_one(corpus, model):
     job, corpus_info = one_job(corpus, "reportage-puits")
     asr.transcribe_file(model, job, corpus_info, asr.Options())
@@ -192,6 +196,7 @@ def transcribed_app(corpus, tmp_path, model):
     return create_app({"INDEX_DIR": str(tmp_path / "index"), "CORPUS_DIR": str(corpus)})
 
 
+@pytest.mark.slow
 def test_provenance_shown_on_the_page_in_the_api_exports_and_citations(transcribed_app, corpus):
     client = transcribed_app.test_client()
     page = client.get("/enregistrement/emission-bassin").get_data(as_text=True)
