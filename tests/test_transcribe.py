@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from asr_fixtures import model, model_cache, speech, corpus, one_job  # noqa: F401  (pytest fixtures)
+from asr_fixtures import model, model_cache, speech, corpus, one_job, transcripts, add_transcript  # noqa: F401  (pytest fixtures)
 from indexer import transcribe as asr
 from indexer.corpus.auto_transcripts import LOW_PROBABILITY, uncertain_spans
 from indexer.build import build_index, update_index
@@ -188,10 +188,9 @@ def test_a_human_transcript_replaces_the_automatic_one(corpus, model):
 
 
 @pytest.fixture
-def transcribed_app(corpus, tmp_path, model):
+def transcribed_app(corpus, tmp_path, transcripts):  # noqa: F811
     for rec_id in ("emission-bassin", "reportage-puits"):
-        job, corpus_info = one_job(corpus, rec_id)
-        asr.transcribe_file(model, job, corpus_info, asr.Options())
+        add_transcript(corpus, transcripts, rec_id)
     build_index(corpus, tmp_path / "index")
     return create_app({"INDEX_DIR": str(tmp_path / "index"), "CORPUS_DIR": str(corpus)})
 
