@@ -45,10 +45,10 @@ speech-tools:
 
 # The suite on every core (pytest-xdist): a test file stays on one worker (--dist loadfile), so a
 # module's fixtures (an index, transcribed speech) are built once; session fixtures, once per worker.
-# Then the load tests (marker "alone"), serially: their clients' timeouts assume nothing else runs.
+# Then the load tests (marker "alone"), serially: what they measure would otherwise be the other worker.
 TEST_WORKERS ?= auto
 test: $(BIN)/artoiscast chromium axe speech-tools
-	@echo "==> Tests (pytest, sur tous les cœurs) : environ 5 minutes sur 2 cœurs"
+	@echo "==> Tests (pytest, sur tous les cœurs) : environ 4 minutes sur 2 cœurs"
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not alone"
 	@echo "==> Tests de charge, seuls sur la machine"
 	$(BIN)/python -m pytest -q -m alone
