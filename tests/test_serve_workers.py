@@ -26,7 +26,9 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists() or not hasa
 
 
 def children(pid: int) -> list[int]:
-    """The worker processes of ``pid``: its children running the same command (forked)."""
+    """The worker processes of ``pid``: its children running the same command (forked).
+
+    Only this server's own children are counted, so the tests are safe next to other xdist workers."""
     try:
         own = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
