@@ -43,9 +43,15 @@ speech-tools:
 	  echo "==> espeak-ng et sox de Debian (apt-get, en root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng sox >/dev/null; }
 
+# The suite on every core (pytest-xdist): a test file stays on one worker (--dist loadfile), so a
+# module's fixtures (an index, transcribed speech) are built once; session fixtures, once per worker.
+# Then the load tests (marker "alone"), serially: what they measure would otherwise be the other worker.
+TEST_WORKERS ?= auto
 test: $(BIN)/artoiscast chromium axe speech-tools
-	@echo "==> Tests (pytest) : une dizaine de minutes sur 2 cœurs"
-	$(BIN)/python -m pytest -q
+	@echo "==> Tests (pytest, sur tous les cœurs) : environ 4 minutes sur 2 cœurs"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not alone"
+	@echo "==> Tests de charge, seuls sur la machine"
+	$(BIN)/python -m pytest -q -m alone
 
 bench: $(BIN)/artoiscast
 	$(BIN)/python -m bench.run_benchmark --hours 100 1000 --out docs/performance.md

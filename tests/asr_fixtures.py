@@ -77,6 +77,28 @@ def corpus(tmp_path, speech):
     return make_corpus(tmp_path / "corpus", speech)
 
 
+@pytest.fixture(scope="session")
+def transcripts(tmp_path_factory, speech, model):
+    """The two spoken recordings transcribed once a session (default options): the tests about what
+    follows a transcription (views, player) copy these instead of running Whisper again."""
+    root = make_corpus(tmp_path_factory.mktemp("transcribed") / "corpus", speech)
+    done = {}
+    for rec_id in speech:
+        job, corpus_info = one_job(root, rec_id)
+        result = asr.transcribe_file(model, job, corpus_info, asr.Options())
+        assert result.status == "done", result.message
+        done[rec_id] = job.output
+    return done
+
+
+def add_transcript(corpus_root: Path, transcripts, rec_id: str) -> Path:
+    """Put the session's transcript of ``rec_id`` where `artoiscast transcribe` writes it."""
+    job, _ = one_job(corpus_root, rec_id)
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(transcripts[rec_id], job.output)
+    return job.output
+
+
 def one_job(corpus_root: Path, rec_id: str) -> tuple[asr.Job, object]:
     records = read_corpus(corpus_root)
     jobs, _ = asr.plan(records, [rec_id])

@@ -1,4 +1,5 @@
-"""Shared fixtures: the default corpus, indexed once per test session into a temporary folder."""
+"""Shared fixtures: the default corpus, indexed once per test session into a temporary folder;
+the archives of bench/generate_archive.py, each generated once per session; the CLI runners."""
 from __future__ import annotations
 
 import os
@@ -58,3 +59,22 @@ def default_records(default_corpus):
 @pytest.fixture(scope="session")
 def service(default_index) -> SearchService:
     return SearchService(default_index)
+
+
+@pytest.fixture(scope="session")
+def generated_archive(tmp_path_factory):
+    """``generated_archive(hours, seed)``: the folder of that synthetic archive (bench/generate_archive.py),
+    generated once per session (once per xdist worker) and shared by the modules that ask for the same one.
+    Read only: a module that adds recordings to its archive copies it first (``shutil.copytree``)."""
+    from bench.generate_archive import generate
+
+    made: dict[tuple[float, int], Path] = {}
+
+    def archive(hours: float, seed: int) -> Path:
+        if (hours, seed) not in made:
+            folder = tmp_path_factory.mktemp(f"archive-{hours:g}h-seed{seed}") / "archive"
+            generate(hours, folder, seed=seed)
+            made[hours, seed] = folder
+        return made[hours, seed]
+
+    return archive

@@ -108,20 +108,15 @@ ODD_SPELLINGS = [
 ]
 
 
-def test_index_terms_are_the_analyzers_terms():
+def test_index_terms_are_the_analyzers_terms(generated_archive):
     """index_terms (the build's way through the analyzers, once per passage for its two
     fields) gives each term at the positions FRENCH and EXACT give it: on odd spellings
     and on every passage, title and list of people of a generated archive."""
-    from bench.generate_archive import generate
     from indexer.analysis import EXACT, FRENCH, index_terms
     from indexer.index import _people
     from indexer.sources import read_corpus
-    import tempfile
-    from pathlib import Path
 
-    with tempfile.TemporaryDirectory() as tmp:
-        generate(3, Path(tmp) / "archive", seed=31)
-        recordings = read_corpus(Path(tmp) / "archive").recordings
+    recordings = read_corpus(generated_archive(3, 31)).recordings
     texts = list(ODD_SPELLINGS)
     for rec in recordings:
         texts += [rec.title, _people(rec.speakers)] + [p.text for p in rec.passages]

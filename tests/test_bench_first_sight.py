@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from bench import first_sight, generate_archive, query_sample, run_benchmark, stage_timers
+from bench import first_sight, query_sample, run_benchmark, stage_timers
 from bench.query_sample import CLASSES
 
 PER_CLASS = 2
@@ -18,10 +18,9 @@ CONCURRENT_PER_CLASS = 2
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, generated_archive):
     work = tmp_path_factory.mktemp("first-sight")
-    corpus = work / "archive"
-    generate_archive.generate(1, corpus, seed=8)
+    corpus = generated_archive(1, 8)
     app = [sys.executable, "-m", "indexer"]
     serve = {}
     for system, index in (("whoosh", work / "whoosh-index"), ("fts5", work / "fts5.sqlite")):

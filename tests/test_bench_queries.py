@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench import fts5_baseline, generate_archive, query_sample
+from bench import fts5_baseline, query_sample
 from bench.query_sample import CLASSES, FACET_SUFFIX, query_key
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,10 +26,8 @@ CONCURRENT_PER_CLASS = 3
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("archive")
-    generate_archive.generate(2, out, seed=4)
-    return out
+def archive(generated_archive) -> Path:
+    return generated_archive(2, 4)
 
 
 @pytest.fixture(scope="module")

@@ -166,6 +166,7 @@ def test_speaker_filter_narrows(env):
     assert (nobody["total"], nobody["results"]) == (0, [])
 
 
+@pytest.mark.slow
 def test_facet_counts_match_filtered_totals(env):
     everything = search_json(env, "énergie")
     wrong = []

@@ -3,6 +3,8 @@ same ids and frequencies as Whoosh's postings, kept through updates, checked lik
 other index files, and what a search reads instead of Whoosh's blocks."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from bench import generate_archive
@@ -13,10 +15,10 @@ from indexer.search import SearchParams, SearchService
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory):
+def archive(tmp_path_factory, generated_archive):
     work = tmp_path_factory.mktemp("frequent")
     corpus, index = work / "archive", work / "index"
-    generate_archive.generate(2, corpus, seed=5)
+    shutil.copytree(generated_archive(2, 5), corpus)  # a copy: a test adds a recording to it
     with pytest.MonkeyPatch.context() as small_archive:
         small_archive.setattr(frequent_postings, "FREQUENT_DOCS", 15)
         build_index(corpus, index)

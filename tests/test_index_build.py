@@ -188,21 +188,19 @@ except RuntimeError as error:
 """
 
 
-def test_build_failing_while_the_corpus_is_read_stops_its_writers(tmp_path):
+def test_build_failing_while_the_corpus_is_read_stops_its_writers(tmp_path, generated_archive):
     """The corpus is read while two writer processes index it: a failure then (or an
     interruption) stops them, the command ends and the previous index stays. Whoosh's
     own cancel() left them waiting, and Python waited for them forever."""
     import subprocess
     import sys
 
-    from bench.generate_archive import generate
-
-    generate(6, tmp_path / "archive", seed=3)
+    archive = generated_archive(6, 3)
     index = tmp_path / "index"
-    build_index(tmp_path / "archive", index, procs=2)
+    build_index(archive, index, procs=2)
     before = os.readlink(index), generations(index)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    done = subprocess.run([sys.executable, "-c", FAIL_WHILE_READING, str(tmp_path / "archive"), str(index)],
+    done = subprocess.run([sys.executable, "-c", FAIL_WHILE_READING, str(archive), str(index)],
                           capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert "panne en lisant le corpus" in done.stdout

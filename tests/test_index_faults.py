@@ -267,6 +267,7 @@ def truncate_segments(generation: Path):
                 f.truncate(segment.stat().st_size // 2)
 
 
+@pytest.mark.slow
 def test_segments_truncated_under_load_give_503_then_update_and_if_stale_rebuild(site):
     """Segment files of the live generation truncated while clients query a real server:
     every answer is a 200 (before) or the 503 with the --rebuild advice, never a 500; then

@@ -30,17 +30,15 @@ from indexer.vocabulary import Vocabulary
 
 
 @pytest.fixture(scope="module")
-def indexes(tmp_path_factory):
+def indexes(tmp_path_factory, generated_archive):
     """The same generated archive indexed four ways: Whoosh's plain writer and analyzers
     (no inline postings, everything sorted in memory, our replacements of Whoosh's functions undone),
     the build's writer with a pool so small that every posting goes through runs on disk,
     the build's writer with two processes (two segments), and the build itself (the corpus
     read as it is indexed)."""
-    from bench.generate_archive import generate
-
     base = tmp_path_factory.mktemp("writer")
-    generate(2, base / "archive", seed=23)
-    recordings = read_corpus(base / "archive").recordings
+    archive = generated_archive(2, 11)  # the one test_phrases indexes: any archive does, the writers are compared
+    recordings = read_corpus(archive).recordings
     with pytest.MonkeyPatch.context() as plain:
         whoosh_writer.install_writer_patches()  # registered, to be undone
         patches.undo(plain)
@@ -50,8 +48,8 @@ def indexes(tmp_path_factory):
         write_index(base / "plain", recordings, {}, procs=1, limitmb=1024)
     write_index(base / "runs", recordings, {}, procs=1, limitmb=1)
     write_index(base / "two", recordings, {}, procs=2, limitmb=1)
-    build_index(base / "archive", base / "built", procs=2)  # the corpus read as it is indexed
-    return {name: open_index(base / name) for name in ("plain", "runs", "two", "built")}, base
+    build_index(archive, base / "built", procs=2)  # the corpus read as it is indexed
+    return {name: open_index(base / name) for name in ("plain", "runs", "two", "built")}, base, archive
 
 
 def _postings(ix) -> dict:
@@ -73,7 +71,7 @@ def _postings(ix) -> dict:
 
 
 def test_same_terms_and_postings(indexes):
-    ixs, _ = indexes
+    ixs, _, _ = indexes
     plain = _postings(ixs["plain"])
     assert len(plain) > 5000  # words and word pairs of a real archive
     assert _postings(ixs["runs"]) == plain
@@ -83,7 +81,7 @@ def test_same_terms_and_postings(indexes):
 
 def test_rare_terms_are_written_inline(indexes):
     """What the layout change is: most word pairs are rare, their postings are inline."""
-    ixs, _ = indexes
+    ixs, _, _ = indexes
 
     def inlined(ix):
         with ix.reader() as reader:
@@ -95,8 +93,8 @@ def test_rare_terms_are_written_inline(indexes):
     assert inlined(ixs["runs"]) > 0.5
 
 
-def _queries(base) -> list[str]:
-    passages = [p.text for r in read_corpus(base / "archive").recordings for p in r.passages if p.text]
+def _queries(archive) -> list[str]:
+    passages = [p.text for r in read_corpus(archive).recordings for p in r.passages if p.text]
     rng = random.Random(4)
     queries = ["il y a", '"il y a"', '"je pense que"', "commer*", "tra*", "pas", "énergie", "mine OR charbon"]
     for _ in range(60):
@@ -125,9 +123,9 @@ def _hits(ix, base, q: str) -> list[tuple]:
 
 
 def test_same_hits_same_scores_same_order(indexes):
-    ixs, base = indexes
+    ixs, base, archive = indexes
     found = 0
-    for q in _queries(base):
+    for q in _queries(archive):
         expected = _hits(ixs["plain"], base, q)
         found += bool(expected)
         assert _hits(ixs["runs"], base, q) == expected, q
@@ -139,8 +137,8 @@ def test_same_hits_same_scores_same_order(indexes):
 def test_top_hits_through_block_skipping_are_the_same(indexes):
     """A page of results (top-k collection, which skips blocks and inline lists by their
     best possible score) picks the same passages from either layout."""
-    ixs, base = indexes
-    for q in _queries(base)[:40]:
+    ixs, base, archive = indexes
+    for q in _queries(archive)[:40]:
         pages = []
         for name in ("plain", "runs"):
             with ixs[name].searcher() as searcher:

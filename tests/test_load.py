@@ -24,7 +24,9 @@ from bench.load_test import attack_markdown, markdown, run, run_attack
 
 REPO = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.slow
+# alone: both tests start a server and a crowd of clients with timeouts; next to another xdist
+# worker's CPU-bound tests their figures would measure that worker, so make test runs them alone.
+pytestmark = [pytest.mark.slow, pytest.mark.alone]
 
 
 def test_twenty_clients_during_reindexing():

@@ -138,14 +138,11 @@ def test_prefix_is_expanded_as_typed(service):
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory):
+def archive(tmp_path_factory, generated_archive):
     """Two hours of generated interviews (bench/generate_archive.py), indexed."""
-    from bench.generate_archive import generate
-
-    root = tmp_path_factory.mktemp("generated") / "archive"
-    generate(2, root, seed=11)
-    build_index(root, root.parent / "index")
-    service = SearchService(root.parent / "index")
+    index = tmp_path_factory.mktemp("generated") / "index"
+    build_index(generated_archive(2, 11), index)
+    service = SearchService(index)
     # Every passage: the export of no words (a concordance without words has no rows, issue 21 point 5).
     passages = [(p["recording_id"], p["n"], p["text"]) for p in service.export(SearchParams(q=""))["passages"]]
     return service, passages

@@ -159,6 +159,7 @@ def test_facet_counts_follow_the_query(service):
     assert {"2012", "2023", "2024", "2025"} <= years
 
 
+@pytest.mark.slow
 def test_every_line_of_the_page_is_reachable_by_search(service, default_corpus):
     page = default_corpus / "pages" / "economie.txt"
     missing = []

@@ -13,6 +13,7 @@ scores, facet counts, snippets.
 """
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 
 import pytest
@@ -101,10 +102,10 @@ def _plain_docs(searcher, q) -> set:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory):
+def archive(tmp_path_factory, generated_archive):
     work = tmp_path_factory.mktemp("fast-path")
     corpus = work / "archive"
-    generate_archive.generate(4, corpus, seed=11)
+    shutil.copytree(generated_archive(4, 11), corpus)  # a copy: a recording is added to it below
     index = work / "index"
     with pytest.MonkeyPatch.context() as small_archive:
         # Terms in 20 passages of a segment count as frequent here (their postings decoded
@@ -154,6 +155,7 @@ def test_the_archive_has_several_segments_and_every_class(archive):
     assert {q.cls for q in queries} >= set(query_sample.CLASSES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", [
     {},
     {"mode": "citations"},
@@ -290,6 +292,7 @@ def test_a_deadline_reached_while_matching_gives_a_partial_answer_never_cached(a
     assert _without_time(again) == _without_time(whole)
 
 
+@pytest.mark.slow
 def test_a_recordings_page_marks_the_passages_plain_whoosh_matches(archive):
     """The recording page reads the postings over its own passages only: the same passages are hits."""
     index, queries = archive

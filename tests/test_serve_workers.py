@@ -18,7 +18,6 @@ from urllib.parse import quote
 
 import pytest
 
-from bench import generate_archive
 from indexer.build import build_index
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +26,9 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists() or not hasa
 
 
 def children(pid: int) -> list[int]:
-    """The worker processes of ``pid``: its children running the same command (forked)."""
+    """The worker processes of ``pid``: its children running the same command (forked).
+
+    Only this server's own children are counted, so the tests are safe next to other xdist workers."""
     try:
         own = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
@@ -58,12 +59,11 @@ def wait_for(condition, timeout: float = 20.0):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, generated_archive):
     from webapp_fixtures import free_port
 
     work = tmp_path_factory.mktemp("workers")
-    corpus, index = work / "archive", work / "index"
-    generate_archive.generate(1, corpus, seed=5)
+    corpus, index = generated_archive(1, 5), work / "index"
     build_index(corpus, index)
     port = free_port()
     log = open(work / "serve.log", "w+b")
@@ -140,12 +140,11 @@ def test_stopping_the_server_stops_its_workers(server):
     assert get(port, "/api/search?q=terril") == 0  # nobody listens any more
 
 
-def test_workers_stop_when_their_parent_is_killed_outright(tmp_path):
+def test_workers_stop_when_their_parent_is_killed_outright(tmp_path, generated_archive):
     """SIGKILL leaves the parent no time to stop its workers: they notice and stop by themselves."""
     from webapp_fixtures import free_port
 
-    corpus, index = tmp_path / "archive", tmp_path / "index"
-    generate_archive.generate(0.5, corpus, seed=5)
+    corpus, index = generated_archive(0.5, 5), tmp_path / "index"
     build_index(corpus, index)
     port = free_port()
     process = subprocess.Popen(

@@ -15,6 +15,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
+from asr_fixtures import model, model_cache, one_job, speech  # noqa: F401  (pytest fixtures)
 from bench.speech import INTERVIEWER, INTERVIEWS, synthesize, tools_missing
 from indexer import transcribe as asr
 from indexer.corpus.auto_transcripts import read_provenance
@@ -23,11 +24,11 @@ from indexer.build import build_index
 from indexer.cli import main
 from indexer.search import SearchParams, SearchService
 
-pytestmark = pytest.mark.asr
+pytestmark = [pytest.mark.asr, pytest.mark.slow]  # three interviews transcribed: a minute
 
 
 @pytest.fixture(scope="module")
-def transcribed(tmp_path_factory):
+def transcribed(tmp_path_factory, model_cache):  # noqa: F811
     if tools_missing():
         pytest.fail("espeak-ng et sox manquent (make test les installe)")
     folder = tmp_path_factory.mktemp("interviews")
@@ -44,9 +45,8 @@ def transcribed(tmp_path_factory):
         "site: https://exemple.invalid/\npages: []\npeople:\n"
         f"  - name: {INTERVIEWER}\n    interviewer: true\n    role: animateur\n"
         "recordings:\n" + "".join(entries), encoding="utf-8")
-    cache = tmp_path_factory.mktemp("models")
     original = whisper_model.default_cache_dir
-    whisper_model.default_cache_dir = lambda: cache
+    whisper_model.default_cache_dir = lambda: model_cache  # the model assembled once a session
     try:
         result = CliRunner().invoke(main, ["--corpus", str(corpus), "transcribe", "--device", "cpu",
                                            "--compute-type", "int8"])
@@ -125,24 +125,21 @@ def test_check_shows_each_recordings_coverage(transcribed):
     assert result.output.count("couverture : parole détectée") == len(INTERVIEWS), result.output
 
 
-def test_speech_the_decoder_drops_is_decoded_again_and_marked(tmp_path):
+def test_speech_the_decoder_drops_is_decoded_again_and_marked(tmp_path, speech, model):  # noqa: F811
     """The issue's "speech vanishes silently": Whisper's own checks (no-speech probability and mean
     log probability) drop windows the VAD found speech in - 58 of 72 s of one real interview. Here
     the first pass's checks are made strict enough to drop every window of real (synthetic) speech:
     all of it must come back from the relaxed second decoding, marked low-confidence (its words
     shown as uncertain), at the right times, and the coverage must say so."""
-    from bench.speech import INTERVIEW
     from indexer.sources import read_corpus
-    from tests.asr_fixtures import one_job
 
-    made = synthesize(tmp_path, "emission", INTERVIEW)
+    made = speech["emission-bassin"]  # bench.speech.INTERVIEW, synthesized once a session
     corpus = tmp_path / "corpus"
     (corpus / "audio").mkdir(parents=True)
     shutil.copy(made.path, corpus / "audio" / "emission.wav")
     (corpus / "corpus.yaml").write_text("site: https://exemple.invalid/\npages: []\nrecordings:\n  emission:\n"
                                         "    title: Une émission\n    audio: audio/emission.wav\n", encoding="utf-8")
     job, corpus_info = one_job(corpus, "emission")
-    model = asr.load_model("base", device="cpu", compute_type="int8", cpu_threads=2, cache_dir=tmp_path / "models")
     strict = asr.Options(no_speech_threshold=0.0, log_prob_threshold=0.0)
     result = asr.transcribe_file(model, job, corpus_info, strict)
     assert result.status == "done", result.message

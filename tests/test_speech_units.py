@@ -159,7 +159,8 @@ MEASURE = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_the_first_pass_keeps_memory_flat_whatever_the_length(tmp_path, vergers):
-    """Issue 19 point 6: memory must not grow with the audio's length (a 10-hour file peaked at 7.8 GB)."""
+    """Issue 19 point 6: memory must not grow with the audio's length (a 10-hour file peaked at 7.8 GB).
+    The peak is the child process's own (ru_maxrss), not the machine's: it may run next to other xdist workers."""
     peaks = {}
     # Both files are longer than a block (BLOCK_SECONDS): what is held per block is the same, and
     # only what grows with the length would show.

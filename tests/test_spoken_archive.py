@@ -79,6 +79,7 @@ def run(*args: str):
     return result
 
 
+@pytest.mark.slow
 def test_the_three_commands_turn_a_site_into_a_searchable_spoken_archive(site, speech, tmp_path,  # noqa: F811
                                                                           monkeypatch):
     monkeypatch.setenv("ARTOISCAST_CACHE", str(tmp_path / "cache"))

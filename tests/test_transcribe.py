@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from asr_fixtures import model, model_cache, speech, corpus, one_job  # noqa: F401  (pytest fixtures)
+from asr_fixtures import model, model_cache, speech, corpus, one_job, transcripts, add_transcript  # noqa: F401  (pytest fixtures)
 from indexer import transcribe as asr
 from indexer.corpus.auto_transcripts import LOW_PROBABILITY, uncertain_spans
 from indexer.build import build_index, update_index
@@ -47,6 +47,7 @@ def test_a_corrupted_part_is_refused(tmp_path, monkeypatch):
     assert not any(tmp_path.iterdir())  # nothing half-written left in the cache
 
 
+@pytest.mark.slow
 def test_segments_and_words_start_when_the_sentences_do(corpus, speech, model):
     job, corpus_info = one_job(corpus, "emission-bassin")
     result = asr.transcribe_file(model, job, corpus_info, asr.Options())
@@ -83,6 +84,7 @@ def test_priming_terms_come_from_the_corpus_and_the_recording():
 # --------------------------------------------------------------------------- long work
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_resumes_after_the_last_segment_written(corpus, speech, model):
     job, corpus_info = one_job(corpus, "emission-bassin")
     truth = speech["emission-bassin"]
@@ -119,6 +121,7 @@ def test_a_partial_file_of_other_audio_is_not_reused(corpus, model):
 # --------------------------------------------------------------------------- the command, then search
 
 
+@pytest.mark.slow
 def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchable(corpus, speech, tmp_path,
                                                                                   model_cache, monkeypatch):
     monkeypatch.setattr(whisper_model, "default_cache_dir", lambda: model_cache)
@@ -162,6 +165,7 @@ def test_transcribe_reports_bad_files_and_goes_on_then_update_makes_it_searchabl
     assert "[transcription automatique non relue, whisper-base]" in printed.output
 
 
+@pytest.mark.slow
 def test_a_human_transcript_replaces_the_automatic_one(corpus, model):
     job, corpus_info = one_job(corpus, "reportage-puits")
     asr.transcribe_file(model, job, corpus_info, asr.Options())
@@ -185,14 +189,14 @@ def test_a_human_transcript_replaces_the_automatic_one(corpus, model):
 
 
 @pytest.fixture
-def transcribed_app(corpus, tmp_path, model):
+def transcribed_app(corpus, tmp_path, transcripts):  # noqa: F811
     for rec_id in ("emission-bassin", "reportage-puits"):
-        job, corpus_info = one_job(corpus, rec_id)
-        asr.transcribe_file(model, job, corpus_info, asr.Options())
+        add_transcript(corpus, transcripts, rec_id)
     build_index(corpus, tmp_path / "index")
     return create_app({"INDEX_DIR": str(tmp_path / "index"), "CORPUS_DIR": str(corpus)})
 
 
+@pytest.mark.slow
 def test_provenance_shown_on_the_page_in_the_api_exports_and_citations(transcribed_app, corpus):
     client = transcribed_app.test_client()
     page = client.get("/enregistrement/emission-bassin").get_data(as_text=True)

@@ -9,8 +9,7 @@ import re
 
 import pytest
 
-from asr_fixtures import corpus, model, model_cache, one_job, speech  # noqa: F401  (pytest fixtures)
-from indexer import transcribe as asr
+from asr_fixtures import add_transcript, corpus, model, model_cache, speech, transcripts  # noqa: F401  (pytest fixtures)
 from indexer.build import build_index
 from webapp import create_app
 from webapp_fixtures import LiveServer, browser  # noqa: F401  (pytest fixtures)
@@ -24,9 +23,8 @@ AUDIO_AT = """([start]) => {
 
 
 @pytest.fixture
-def server(corpus, tmp_path, model):
-    job, corpus_info = one_job(corpus, "emission-bassin")
-    assert asr.transcribe_file(model, job, corpus_info, asr.Options()).status == "done"
+def server(corpus, tmp_path, transcripts):  # noqa: F811
+    add_transcript(corpus, transcripts, "emission-bassin")
     build_index(corpus, tmp_path / "index")
     app = create_app({"INDEX_DIR": str(tmp_path / "index"), "CORPUS_DIR": str(corpus)})
     with LiveServer(app) as live:

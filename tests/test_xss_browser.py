@@ -126,6 +126,7 @@ def urls(base: str, ids: list[str]) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_no_payload_runs_on_any_page(watched_contexts, hostile_live_server, hostile_ids):
     for watched in watched_contexts:
         for url in urls(hostile_live_server.url, hostile_ids):
