@@ -116,6 +116,10 @@ def test_words_said_by_the_person_asked_for_are_held_by_the_passage(client):
     assert [row["locuteur"] for row in rows] == ["Gaston Verbrugge"]
     # The role asked for with the words (« botaniste orchidées ») is the speaker's too.
     assert client.get("/api/search", query_string={"q": "botaniste orchidées"}).get_json()["total_passages"] == 1
+    # One word found in the speaker's name only is his metadata, as a title word is.
+    alone = client.get("/api/search", query_string={"q": "Verbrugge"}).get_json()
+    assert alone["total"] == 1 and alone["total_passages"] == 0
+    assert alone["results"][0]["found_by_metadata"] == ["intervenant"]
     # A word of the recording's title is still the recording's, not the passage's.
     title = client.get("/api/search", query_string={"q": "forêt moutons"}).get_json()
     assert title["total"] == 1 and title["total_passages"] == 0

@@ -72,6 +72,9 @@ class PlainWhooshSets(DocumentSets):
     def hits(self, base, docnums):
         return set(docnums) & self.base_docs(base)
 
+    def among(self, base, docnums):
+        return set(docnums) & self.base_docs(base)
+
     def rank(self, base, matched, limit, sort):
         if base is None or sort == "date":
             return super().rank(base, matched, limit, sort)

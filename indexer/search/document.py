@@ -14,6 +14,8 @@ import time
 from dataclasses import replace
 from typing import Optional
 
+from whoosh import query as wq
+
 from ..highlight import find_matches
 from ..query import SEARCH_FIELDS, ParsedQuery, parse, query_terms, suggest
 from .bounds import EXPENSIVE_TERMS
@@ -77,7 +79,7 @@ class SearchDocument:
         if self.budget.retry_skipped:
             notices.append("Le serveur est très sollicité : la recherche des passages contenant au moins un "
                            "des mots n'a pas été faite. Réessayez dans quelques secondes.")
-        own_words = self.own_words(relaxed, filters, matched)
+        own_words = self.own_words(parsed, relaxed, filters, matched)
         if self.export:
             return self.export_document(parsed, own_words, notices)
         if nothing_to_search or needs_words:
@@ -176,10 +178,10 @@ class SearchDocument:
         relaxed = self.sets.matched(any_word.query, filters)
         return (relaxed, any_word, True) if relaxed else (matched, parsed, False)
 
-    def own_words(self, relaxed: bool, filters: dict, matched: frozenset) -> frozenset:
+    def own_words(self, parsed: ParsedQuery, relaxed: bool, filters: dict, matched: frozenset) -> frozenset:
         """The matched passages that hold the words themselves: in their text, or - for words
         spoken by someone named - in their text and their speaker's name, role and organisation
-        ("Dubrulle navette": what she said about it). Results also match a passage through its
+        together ("Dubrulle navette": what she said about it). Results also match a passage through its
         recording's title and everyone heard in it (see fields_of): such a passage is neither
         counted, shown nor exported as holding the words, and a recording found so only says
         it was found by its metadata."""
@@ -189,10 +191,25 @@ class SearchDocument:
         if own.query is None:
             return matched  # browsing: no words to hold
         holding = self.sets.matched(own.query, filters) & matched
-        spoken = self.parse(any_word=relaxed, fields=("text", "names"))
-        if spoken.query is not None and len(holding) < len(matched):
-            holding |= self.sets.matched(spoken.query, filters) & matched & self.snap.spoken_by_someone
+        if len(holding) < len(matched) and not relaxed and required_parts(parsed.query) > 1:
+            holding |= self.spoken_with_the_words(matched, holding)
         return holding
+
+    def spoken_with_the_words(self, matched: frozenset, holding: frozenset) -> set:
+        """The matched passages, spoken by someone named, that hold the words in their text and
+        their speaker's names together: several words asked, split between what the person
+        said and who they are (« Verbrugge orchidées »). One word found in a speaker's name only
+        is that person's metadata, as a title word is (« Trouvé par ses métadonnées »).
+
+        Only passages one of whose speaker's names holds a word can be: found first in the
+        (short) names field; the whole query is then looked for at those passages only."""
+        parsed = self.parse(fields=("text", "names"))
+        in_names = self.parse(any_word=True, fields=("names",))
+        if parsed.query is None or in_names.query is None:
+            return set()
+        candidates = self.sets.matched(in_names.query, {}) & self.snap.spoken_by_someone
+        candidates = sorted(d for d in candidates if d in matched and d not in holding)
+        return self.sets.among(parsed.query, candidates) if candidates else set()
 
     # ------------------------------------------------------------------ the page
     def grouped(self, parsed, matched: frozenset, own_words: frozenset, rec_ids: set):
@@ -276,6 +293,18 @@ class SearchDocument:
         """Results that are recordings (audio, video) and those that are page text only."""
         texts = sum(1 for r in rec_ids if not self.snap.recordings[r].get("media"))
         return {"recordings": len(rec_ids) - texts, "texts": texts}
+
+
+def required_parts(q: wq.Query) -> int:
+    """How many parts a passage must hold for ``q`` to match it: the words (a prefix, a phrase
+    count once) of an all-words query, its exclusions left out."""
+    if isinstance(q, wq.AndNot):
+        return required_parts(q.a)
+    if isinstance(q, wq.And):
+        return sum(1 for sub in q.subqueries if not isinstance(sub, wq.Not))
+    if isinstance(q, wq.Or):  # alternatives (fields, a prefix's words, « a b OU c »): the most demanding
+        return max((required_parts(sub) for sub in q.subqueries), default=1)
+    return 1
 
 
 def found_by_metadata(rec: dict, parsed: ParsedQuery) -> list[str]:

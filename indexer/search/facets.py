@@ -12,7 +12,7 @@ CLI loop over FACETS: a new facet is one class here, added to FACETS.
 """
 from __future__ import annotations
 
-from ..records import name_key
+from ..records import name_key, one_genre
 from ..schema import TYPE_SUMMARY, TYPE_VERBATIM
 
 # ``snap`` below is a search.snapshot.Snapshot (not imported: a snapshot knows the facets, not
@@ -183,6 +183,11 @@ class KindFacet(SingleValueFacet):
             return "Texte du site (pas un enregistrement)"
         label = self.display(value)
         return label[:1].upper() + label[1:]
+
+    def select(self, snap, value):
+        # "interview" and "entretien" are one genre (records.one_genre): an address that asks
+        # for the one finds the other, as the index holds it.
+        return super().select(snap, one_genre(value) or value)
 
     def count_units(self, value, count):
         if value == self.SITE_TEXT:

@@ -104,6 +104,28 @@ class DocumentSets:
                 matcher.next()
         return hits
 
+    def among(self, base: wq.Query, docnums: list[int]) -> set[int]:
+        """Which of some documents (``docnums``, ascending, few) the query matches, its postings
+        read at those documents only (skipping from one to the next)."""
+        found = set()
+        wanted = iter(docnums)
+        target = next(wanted, None)
+        for subsearcher, offset in self.searcher.leaf_searchers():
+            end = offset + subsearcher.reader().doc_count_all()
+            if target is None or target >= end:
+                continue
+            matcher = base.matcher(subsearcher, subsearcher.boolean_context())
+            while target is not None and target < end and matcher.is_active():
+                if matcher.id() < target - offset:
+                    matcher.skip_to(target - offset)
+                    continue
+                if matcher.id() == target - offset:
+                    found.add(target)
+                target = next(wanted, None)
+            while target is not None and target < end:  # the matcher is done in this segment
+                target = next(wanted, None)
+        return found
+
     # ------------------------------------------------------------------ facets
     def facets(self, base, filters: dict[str, frozenset], matched: frozenset) -> dict:
         """Counts of recordings per value; a facet's own filter is left out of its counts,
