@@ -27,7 +27,8 @@ from indexer.engine.column_scores import columnar
 from indexer.build import build_index, update_index
 from indexer.query import WideOr, parse, query_terms
 from indexer.search import SearchParams, SearchService
-from indexer.search.matching import DocumentSets
+from indexer.search import matching
+from indexer.search.matching import DocumentSets, text_part
 from indexer.engine.patches import WHOOSH_ORIGINALS
 
 PER_CLASS = 6
@@ -340,3 +341,31 @@ def test_terms_are_scored_by_columns_and_phrases_walked(archive):
     assert used["word, frequent"] == {True} and used["prefix"] == {True} and used["two words"] == {True}
     assert False in used["phrase"]  # a phrase of two words is one term (a word pair): the others are walked
     assert True in used["exclusion"] and True in used["alternative"] and False in used["walked"]
+
+
+def test_a_prefix_is_read_once_for_its_matches_and_the_passages_holding_it(archive, monkeypatch):
+    """A prefix searched in the text and the metadata is a union whose first words are the text's
+    (text_part): they are the same prefix searched in the text only - the same passages - and
+    scored once for both the matches and the passages that hold the words (SearchDocument.own_words),
+    the union's scores continued from theirs (score_continuing, bit-exact: see the rankings above)."""
+    index, queries = archive
+    service = SearchService(index)
+    snap = service.snapshot()
+    walked = []
+    original = scored.score_until
+    monkeypatch.setattr(matching, "score_until", lambda s, q, *args: walked.append(repr(q)) or original(s, q, *args))
+    checked = 0
+    for query in (q for q in queries if q.cls == "prefix"):
+        main = parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus).query
+        first = text_part(main)
+        if first is None or first is main:
+            continue
+        own = parse(query.params["q"], snap.schema, snap.vocabulary, snap.thesaurus, fields=("text",)).query
+        with service.request() as sets:
+            assert sets.base_docs(first) == sets.base_docs(own), query.params
+        walked.clear()
+        fresh = SearchService(index)
+        fresh.search(SearchParams.from_args(query.params))
+        assert walked.count(repr(first)) == 1 and repr(main) not in walked, (query.params, walked)
+        checked += 1
+    assert checked >= 3

@@ -1,12 +1,12 @@
 """A query's matches and their scores, found in one walk and bounded by a deadline."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 from whoosh import query as wq
 
-from .column_scores import EMPTY, ColumnScores, columnar
+from .column_scores import EMPTY, ColumnScores, LazyArrayUnionMatcher, columnar
 
 MATCH_CHECK_EVERY = 256  # documents matched between two looks at the request's deadline
 
@@ -97,3 +97,36 @@ def score_until(searcher, q: wq.Query, within: np.ndarray, time_left: Callable[[
     if not docs:
         return Scored(EMPTY.ids, EMPTY.scores, complete)
     return Scored(np.concatenate(docs), np.concatenate(scores), complete)
+
+
+def score_continuing(searcher, first: Scored, rest: wq.Query, within: np.ndarray, time_left: Callable[[], float],
+                     frequent: dict) -> Optional[Scored]:
+    """A union's Scored from its first alternatives' (``first``, the Scored of a WideOr of
+    them, complete) and its other alternatives (``rest``, a WideOr of them): Whoosh's
+    pre-loaded union adds its parts' scores in order into one total per document
+    (ArrayUnionMatcher._read_part; ColumnScores._union_of_parts), so starting from the
+    first ones' totals and adding the others gives the whole union's scores bit for bit,
+    without reading the first ones' postings again. None where the rest is not scored by
+    columns (the caller walks the whole union then)."""
+    docs: list[np.ndarray] = []
+    scores: list[np.ndarray] = []
+    context = searcher.context()
+    for subsearcher, offset in searcher.leaf_searchers():
+        matcher = rest.matcher(subsearcher, context)
+        if type(matcher) is not LazyArrayUnionMatcher or matcher._started or not columnar(matcher):
+            return None
+        count = matcher._doccount
+        total = np.zeros(count, np.float64)
+        low, high = np.searchsorted(first._docs, [offset, offset + count])
+        total[first._docs[low:high] - offset] = first._scores[low:high]
+        columns = ColumnScores(time_left, frequent.get(getattr(subsearcher.reader(), "_segid", None)))
+        found = columns._union_of_parts(matcher, total)
+        ids = found.ids + offset
+        keep = within[ids]
+        docs.append(ids[keep])
+        scores.append(found.scores[keep])
+        if columns.cut:
+            return Scored(np.concatenate(docs), np.concatenate(scores), complete=False)
+    if not docs:
+        return Scored(EMPTY.ids, EMPTY.scores, True)
+    return Scored(np.concatenate(docs), np.concatenate(scores), True)

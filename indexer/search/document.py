@@ -20,7 +20,7 @@ from ..highlight import find_matches
 from ..query import SEARCH_FIELDS, ParsedQuery, parse, query_terms, suggest
 from .bounds import EXPENSIVE_TERMS
 from .facets import FACETS
-from .matching import CITATIONS, DocumentSets
+from .matching import CITATIONS, DocumentSets, text_part
 from .params import SearchParams
 from .passages import Shaper
 
@@ -187,10 +187,12 @@ class SearchDocument:
         it was found by its metadata."""
         if self.params.mode != "results" or not matched:
             return matched  # citations and concordance search the text only already
-        own = self.parse(any_word=relaxed, fields=("text",))
-        if own.query is None:
+        # A prefix or a phrase searched in the text only is its query's first part (text_part):
+        # scored with it already, not parsed nor walked again.
+        own_query = (None if relaxed else text_part(parsed.query)) or self.parse(any_word=relaxed, fields=("text",)).query
+        if own_query is None:
             return matched  # browsing: no words to hold
-        holding = self.sets.matched(own.query, filters) & matched
+        holding = self.sets.matched(own_query, filters) & matched
         if len(holding) < len(matched) and not relaxed and required_parts(parsed.query) > 1:
             holding |= self.spoken_with_the_words(matched, holding)
         return holding

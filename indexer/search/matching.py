@@ -16,7 +16,8 @@ from typing import Optional
 import numpy as np
 from whoosh import query as wq
 
-from ..engine.scored import Scored, score_until
+from ..engine.column_scores import WideOr
+from ..engine.scored import Scored, score_continuing, score_until
 from ..schema import TYPE_VERBATIM
 from .bounds import Budget
 from .facet_counts import passage_array
@@ -24,6 +25,7 @@ from .facets import FACETS, FACETS_BY_NAME
 from .params import SearchParams
 from .snapshot import Snapshot
 
+TEXT_FIELDS = ("text", "text_exact")  # a passage's own words (the other fields are its metadata)
 CITATIONS = "_citations"  # the filter of citations mode: words spoken, not the interviewer's questions
 
 
@@ -46,14 +48,29 @@ class DocumentSets:
         key = ("q", repr(base))
         found = self.budget.scored.get(key) or self.snap.cached(key, lambda: None)
         if found is None:
-            found = score_until(self.searcher, base, self.snap.passage_mask, self.budget.left,
-                                self.snap.frequent_postings)
+            found = self.continued(base) or score_until(self.searcher, base, self.snap.passage_mask,
+                                                         self.budget.left, self.snap.frequent_postings)
             if found.complete:
                 self.snap.cached(key, lambda: found)
             else:
                 self.budget.cut = True  # partial: said on the page, and never cached
             self.budget.scored[key] = found
         return found
+
+    def continued(self, base: wq.Query) -> Optional[Scored]:
+        """A prefix's union over the text and the metadata (its text words first), scored from
+        its text part's Scored: that part is what the same prefix searched in the text only
+        is (the passages holding the words themselves, SearchDocument.own_words), so it is
+        cached for it, and its postings are read once for both. None for other queries."""
+        first = text_part(base)
+        if first is None or first is base:
+            return None
+        first_scored = self.scored(first)
+        if not first_scored.complete:
+            return None
+        rest = WideOr(base.subqueries[len(first.subqueries):], boost=base.boost)
+        return score_continuing(self.searcher, first_scored, rest, self.snap.passage_mask, self.budget.left,
+                                self.snap.frequent_postings)
 
     def filter_docs(self, name: str, values: tuple[str, ...]) -> frozenset:
         def select(value):
@@ -192,3 +209,19 @@ class DocumentSets:
             return [(d, 0.0) for d in by_date[:limit]], False
         scored = self.scored(base)  # matched is a subset of its matches
         return (scored.best(matched, limit) if limit > 0 else []), not scored.complete
+
+
+def text_part(q: wq.Query) -> Optional[wq.Query]:
+    """Of a wide union whose first alternatives are words of the text (a prefix's expansions,
+    a quoted phrase's forms, searched in the text then in the metadata): the union of those
+    alone, which is the same prefix or phrase searched in the text only; the union itself if
+    it has nothing else; None for other queries."""
+    if type(q) is not WideOr:
+        return None
+    subs = q.subqueries
+    k = 0
+    while k < len(subs) and isinstance(subs[k], wq.Term) and subs[k].fieldname in TEXT_FIELDS:
+        k += 1
+    if k == len(subs):
+        return q
+    return WideOr(subs[:k], boost=q.boost) if k else None
