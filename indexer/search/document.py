@@ -135,9 +135,9 @@ class SearchDocument:
         }
         if passages is not None:
             doc["passages"] = passages
-            doc["recordings"] = self.recordings_of(passages)
+            doc["recordings"] = recordings_of(self.snap, self.shaper, passages)
         if params.mode == "results":
-            doc["total_by_kind"] = self.recordings_and_texts(rec_ids)
+            doc["total_by_kind"] = recordings_and_texts(self.snap, rec_ids)
         if params.mode == "citations":
             # What can be quoted at all under these filters, whatever the words: tells
             # "no transcript yet" apart from "these words are not in the transcripts".
@@ -157,7 +157,7 @@ class SearchDocument:
         passages = [self.shaper.passage(self.snap, d, parsed, params.q, timed_only=timed_only) for d, _ in ranked]
         return {"query": parsed.text, "total_passages": len(own_words), "mode": params.mode, "sort": params.sort,
                 "filters": params.filters, "notices": notices, "truncated": len(own_words) > MAX_EXPORT,
-                "passages": passages, "recordings": self.recordings_of(passages)}
+                "passages": passages, "recordings": recordings_of(self.snap, self.shaper, passages)}
 
     # ------------------------------------------------------------------ matching
     def match(self, parsed: ParsedQuery, filters: dict[str, frozenset]):
@@ -285,16 +285,17 @@ class SearchDocument:
         page = ranked[wanted - params.per_page: wanted]
         return [self.shaper.passage(self.snap, d, parsed, params.q) for d, _ in page], partial
 
-    def recordings_of(self, passages: list[dict]) -> dict[str, dict]:
-        """The recordings of a list of passages (citations, concordance, exports), by id."""
-        known = self.snap.recordings
-        return {rec_id: self.shaper.recording(known[rec_id])
-                for rec_id in dict.fromkeys(p["recording_id"] for p in passages) if rec_id in known}
 
-    def recordings_and_texts(self, rec_ids: set) -> dict:
-        """Results that are recordings (audio, video) and those that are page text only."""
-        texts = sum(1 for r in rec_ids if not self.snap.recordings[r].get("media"))
-        return {"recordings": len(rec_ids) - texts, "texts": texts}
+def recordings_of(snap, shaper: Shaper, passages: list[dict]) -> dict[str, dict]:
+    """The recordings of a list of passages (citations, concordance, exports), by id."""
+    return {rec_id: shaper.recording(snap.recordings[rec_id])
+            for rec_id in dict.fromkeys(p["recording_id"] for p in passages) if rec_id in snap.recordings}
+
+
+def recordings_and_texts(snap, rec_ids: set) -> dict:
+    """Results that are recordings (audio, video) and those that are page text only."""
+    texts = sum(1 for r in rec_ids if not snap.recordings[r].get("media"))
+    return {"recordings": len(rec_ids) - texts, "texts": texts}
 
 
 def required_parts(q: wq.Query) -> int:
