@@ -146,13 +146,12 @@ class DocumentSets:
     # ------------------------------------------------------------------ facets
     def facets(self, base, filters: dict[str, frozenset], matched: frozenset) -> dict:
         """Counts of recordings per value; a facet's own filter is left out of its counts,
-        so that its other values stay visible and can be added (OR within a facet).
-        Keyed on what is matched (the query and the filters' sets): a search with nothing
-        to search matches nothing, and is not confused with browsing the whole corpus."""
+        so that its other values stay visible and can be added (OR within a facet). Keyed on
+        the query and the filters' sets, which decide what is matched (a search with nothing to
+        search never counts facets: SearchDocument gives it none)."""
         if self.budget.cut:
             return self.count_facets(base, filters, matched)  # from a partial match: not cached
-        key = ("facets", repr(base), len(matched), hash(matched),
-               tuple(sorted((name, len(d), hash(d)) for name, d in filters.items())))
+        key = ("facets", repr(base), tuple(sorted((name, len(d), hash(d)) for name, d in filters.items())))
         return self.snap.cached(key, lambda: self.count_facets(base, filters, matched))
 
     def count_facets(self, base, filters: dict[str, frozenset], matched: frozenset) -> dict:

@@ -14,7 +14,7 @@ that no word covers.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import gc
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
@@ -54,6 +54,7 @@ HEAP_MMAP_THRESHOLD = 1 << 20  # bytes: larger allocations get pages of their ow
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 
 
+@functools.cache  # once per process: the setting holds until it exits
 def keep_large_buffers_off_the_heap() -> bool:
     """Every block allocates and frees buffers of tens of MB (samples, the VAD's batches).
     glibc raises its mmap threshold each time one is freed, so the next ones come from the
@@ -61,8 +62,8 @@ def keep_large_buffers_off_the_heap() -> bool:
     6 min, 388 at 18, 510 at 72 with onnxruntime 1.32). A fixed threshold keeps them in pages
     of their own (317 MB at 18 min, 327 at 72). False where the C library is not glibc."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(_M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD))
+        process = ctypes.CDLL(None)  # the running process's own symbols: the C library's, without a search
+        return bool(process.mallopt(_M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD))
     except (OSError, AttributeError):
         return False
 
